@@ -1,0 +1,10 @@
+//! Wire types of the Lofty Open API v1.0 as openhouse serves it.
+//!
+//! Every request and response body, with the JSON field names of the contract
+//! (`shared/seed/lofty-open-api-v1.txt`). No I/O: an API client can depend on this crate.
+
+pub mod common;
+pub mod leads;
+
+pub use common::*;
+pub use leads::*;

@@ -1,0 +1,82 @@
+//! Times: stored as UTC epoch milliseconds, shown as RFC 3339 UTC strings. This module is the
+//! only place that formats or parses them.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
+
+use crate::Error;
+
+pub fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+/// `2024-05-01T12:00:00Z` (milliseconds shown only when present).
+pub fn format_ms(ms: i64) -> String {
+    match Utc.timestamp_millis_opt(ms).single() {
+        Some(t) if ms % 1000 == 0 => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        Some(t) => t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        None => String::new(),
+    }
+}
+
+/// A stored time of 0 means "never".
+pub fn format_opt_ms(ms: i64) -> Option<String> {
+    (ms > 0).then(|| format_ms(ms))
+}
+
+/// The minimum-time parameters of `/v1.0/leads/createTime` and `/updateTime`:
+/// `yyyy-MM-dd HH:mm:ss`, read in UTC-7 as the contract says. RFC 3339 with an explicit offset
+/// and plain epoch milliseconds are accepted too.
+pub fn parse_min_time(param: &str, value: &str) -> Result<i64, Error> {
+    let v = value.trim();
+    if let Ok(ms) = v.parse::<i64>() {
+        return Ok(ms);
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(v) {
+        return Ok(t.timestamp_millis());
+    }
+    let utc_minus_7 = FixedOffset::west_opt(7 * 3600).expect("valid offset");
+    let naive = NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M:%S")
+        .or_else(|_| NaiveDate::parse_from_str(v, "%Y-%m-%d").map(|d| d.and_hms_opt(0, 0, 0).expect("midnight")))
+        .map_err(|_| Error::invalid(format!("{param} must look like 1900-01-01 00:00:00")))?;
+    utc_minus_7
+        .from_local_datetime(&naive)
+        .single()
+        .map(|t| t.timestamp_millis())
+        .ok_or_else(|| Error::invalid(format!("{param} is not a valid time")))
+}
+
+/// A birthday as the contract writes it: `MMM d, yyyy` (e.g. `Jun 5, 2001`). Returns the
+/// canonical spelling.
+pub fn parse_birthday(field: &str, value: &str) -> Result<String, Error> {
+    let d = NaiveDate::parse_from_str(value.trim(), "%b %d, %Y")
+        .map_err(|_| Error::invalid(format!("{field} must look like Jun 5, 2001")))?;
+    Ok(d.format("%b %-d, %Y").to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_utc() {
+        assert_eq!(format_ms(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_ms(1_508_580_010_123), "2017-10-21T10:00:10.123Z");
+        assert_eq!(format_opt_ms(0), None);
+    }
+
+    #[test]
+    fn min_time_is_utc_minus_7() {
+        let ms = parse_min_time("t", "2020-01-01 00:00:00").unwrap();
+        assert_eq!(format_ms(ms), "2020-01-01T07:00:00Z");
+        assert_eq!(parse_min_time("t", "1900-01-01 00:00:00").unwrap() < 0, true);
+        assert_eq!(parse_min_time("t", "1234").unwrap(), 1234);
+        assert!(parse_min_time("t", "yesterday").is_err());
+    }
+
+    #[test]
+    fn birthdays() {
+        assert_eq!(parse_birthday("b", "Jun 5, 2001").unwrap(), "Jun 5, 2001");
+        assert_eq!(parse_birthday("b", "Jun 05, 2001").unwrap(), "Jun 5, 2001");
+        assert!(parse_birthday("b", "2001-06-05").is_err());
+    }
+}
