@@ -164,9 +164,14 @@ pub fn clean_phones(field: &str, items: &[String]) -> Result<Vec<String>, Error>
     clean_names(field, items, PHONE_MAX)
 }
 
-/// Digits of a phone number, for matching `+1 (347) 903-3333` with `3479033333`.
+/// Digits of a phone number, for matching `+1 (347) 903-3333` with `3479033333`: the North
+/// American country code 1 in front of ten digits is dropped.
 pub fn phone_key(phone: &str) -> String {
-    phone.chars().filter(|c| c.is_ascii_digit()).collect()
+    let digits: String = phone.chars().filter(|c| c.is_ascii_digit()).collect();
+    match digits.strip_prefix('1') {
+        Some(rest) if rest.len() == 10 => rest.to_string(),
+        _ => digits,
+    }
 }
 
 /// Emails must look like one (something@something, no spaces); compared ignoring case.
@@ -667,6 +672,13 @@ mod tests {
         assert_eq!(lead.doc.properties[0].id, Some(10));
         lead.put_property(&LeadProperty { city: Some("Dallas".into()), ..Default::default() }, 12);
         assert_eq!(lead.doc.properties.len(), 2);
+    }
+
+    #[test]
+    fn phone_keys() {
+        assert_eq!(phone_key("+1 (347) 903-3333"), "3479033333");
+        assert_eq!(phone_key("347.903.3333"), "3479033333");
+        assert_eq!(phone_key("+44 20 7946 0958"), "442079460958");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! openhouse rules with no HTTP and no storage in them: errors, IDs, time formats, lead
 //! validation and the lead search model. Pure and unit-tested.
 
+pub mod auth;
 pub mod error;
 pub mod id;
 pub mod lead;

@@ -1,1 +1,122 @@
+//! The openhouse HTTP server: the Lofty Open API v1.0 over an openhouse [`Store`].
+//!
+//! One merge point for routes ([`app`]); one folder per API tag, each exporting
+//! `routes() -> OpenApiRouter<AppState>`; every `/v1.0` route passes the [`gate`] (credential,
+//! rate limit); the OpenAPI document is generated from the handlers and types themselves.
 
+pub mod docs;
+pub mod error;
+pub mod extract;
+pub mod gate;
+pub mod leads;
+pub mod openapi;
+pub mod ratelimit;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use moka::sync::Cache;
+use openhouse_domain::auth::Principal;
+use openhouse_store::Store;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
+
+pub use ratelimit::RateLimits;
+
+/// Settings of a running server that handlers and layers read.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Requests per minute per credential with a valid vendor key.
+    pub rate_limit: u32,
+    /// Requests per minute per credential without one.
+    pub rate_limit_unvendored: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { rate_limit: 500, rate_limit_unvendored: 10 }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub limits: Arc<RateLimits>,
+    /// Credentials recently seen, by (kind, hash of the secret): saves two queries a request.
+    /// A revoked credential keeps working for at most the time to live.
+    pub credentials: Cache<String, Option<Principal>>,
+    /// Vendor keys recently seen, by hash.
+    pub vendor_keys: Cache<String, bool>,
+}
+
+pub const CREDENTIAL_CACHE_TTL: Duration = Duration::from_secs(30);
+
+impl AppState {
+    pub fn new(store: Store, settings: &Settings) -> Self {
+        Self {
+            store,
+            limits: Arc::new(RateLimits::new(settings.rate_limit, settings.rate_limit_unvendored)),
+            credentials: Cache::builder().max_capacity(100_000).time_to_live(CREDENTIAL_CACHE_TTL).build(),
+            vendor_keys: Cache::builder().max_capacity(10_000).time_to_live(CREDENTIAL_CACHE_TTL).build(),
+        }
+    }
+}
+
+/// Every API route with its OpenAPI description, before the gate is applied.
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::base()).merge(leads::routes())
+}
+
+/// The whole server: the API behind the gate, plus `/healthz`, `/openapi.json` and `/docs`.
+pub fn app(state: AppState) -> Router {
+    let (api, doc) = api_routes().split_for_parts();
+    let doc_json = Arc::new(serde_json::to_vec_pretty(&doc).expect("serializable OpenAPI document"));
+    let api = api.layer(axum::middleware::from_fn_with_state(state.clone(), gate::gate));
+    Router::new()
+        .merge(api)
+        .route("/healthz", get(healthz))
+        .merge(docs::routes(doc_json))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
+        .layer(CatchPanicLayer::custom(|_| {
+            error::ApiError(openhouse_domain::Error::internal("handler panicked")).into_response()
+        }))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// The OpenAPI document the server serves.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    api_routes().split_for_parts().1
+}
+
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    if state.store.ping().await {
+        (StatusCode::OK, axum::Json(serde_json::json!({"status": "ok"})))
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"status": "database unavailable"})))
+    }
+}
+
+async fn not_found() -> error::ApiError {
+    error::ApiError(openhouse_domain::Error::not_found("this path"))
+}
+
+/// Runs housekeeping until the process ends: forgets idle rate-limit keys.
+pub fn spawn_housekeeping(state: &AppState) {
+    let limits = state.limits.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            limits.forget_idle();
+        }
+    });
+}

@@ -1,1 +1,169 @@
+//! openhouse persistence. One [`Store`] over SQLite (the embedded default) or PostgreSQL (chosen
+//! by the URL); every query is written once with sea-orm / sea-query and runs on both. Any
+//! unavoidable dialect difference lives in [`dialect`].
 
+pub mod auth;
+pub mod dialect;
+pub mod entities;
+pub mod journal;
+pub mod leads;
+pub mod migration;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use openhouse_domain::Error;
+use openhouse_domain::id::IdGenerator;
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
+use sea_orm_migration::MigratorTrait;
+
+pub use sea_orm::DatabaseTransaction;
+
+/// Where the data lives.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) db: DatabaseConnection,
+    pub(crate) ids: Arc<IdGenerator>,
+}
+
+/// Logs an unexpected database error and turns it into a 500 that shows no details.
+pub(crate) fn db_err(e: DbErr) -> Error {
+    tracing::error!(error = %e, "database error");
+    Error::internal("internal error")
+}
+
+/// What `--database-url` accepts: `postgres://…`, `sqlite://…`, or a plain file path for SQLite.
+pub fn normalize_url(url: &str) -> Result<String, Error> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Err(Error::invalid("the database URL is empty"));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(url.to_string());
+    }
+    if let Some(rest) = url.strip_prefix("sqlite:") {
+        let rest = rest.trim_start_matches("//");
+        if rest.is_empty() {
+            return Err(Error::invalid("the SQLite URL names no file"));
+        }
+        return Ok(if rest.contains("mode=") {
+            format!("sqlite://{rest}")
+        } else if rest.contains('?') {
+            format!("sqlite://{rest}&mode=rwc")
+        } else {
+            format!("sqlite://{rest}?mode=rwc")
+        });
+    }
+    if url.contains("://") {
+        return Err(Error::invalid(format!(
+            "unsupported database URL '{}': use postgres://… or sqlite://… or a file path",
+            url.split("://").next().unwrap_or("")
+        )));
+    }
+    Ok(format!("sqlite://{url}?mode=rwc"))
+}
+
+impl Store {
+    /// Opens the database (creating a SQLite file when it does not exist yet). `node` is this
+    /// process's node number for ID generation.
+    pub async fn connect(url: &str, node: u16) -> Result<Self, anyhow::Error> {
+        let url = normalize_url(url).map_err(|e| anyhow::anyhow!(e.message))?;
+        let sqlite = url.starts_with("sqlite:");
+        let mut opts = ConnectOptions::new(url.clone());
+        opts.sqlx_logging(false)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(30));
+        if sqlite {
+            opts.max_connections(8).min_connections(1);
+            opts.map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+                    .create_if_missing(true)
+                    .statement_cache_capacity(256)
+            });
+        } else {
+            opts.max_connections(16).min_connections(1);
+        }
+        let db = Database::connect(opts).await.map_err(|e| {
+            anyhow::anyhow!("cannot open database {}: {}", redact(&url), e.to_string().lines().next().unwrap_or(""))
+        })?;
+        Ok(Self { db, ids: Arc::new(IdGenerator::new(node)) })
+    }
+
+    /// Brings the schema up to date. On PostgreSQL the migration holds an advisory lock, so
+    /// several servers starting at once migrate one after another.
+    pub async fn migrate(&self) -> Result<(), anyhow::Error> {
+        let txn = self.db.begin().await?;
+        if txn.get_database_backend() == DbBackend::Postgres {
+            txn.execute_unprepared("SELECT pg_advisory_xact_lock(7262447)").await?;
+        }
+        migration::Migrator::up(&txn, None).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    pub fn next_id(&self) -> i64 {
+        self.ids.next_id()
+    }
+
+    /// Begins a write transaction: IMMEDIATE on SQLite, so a read-modify-write never fails to
+    /// upgrade its lock; row locks (`lock_exclusive`) do the same on PostgreSQL.
+    pub(crate) async fn begin_write(&self) -> Result<DatabaseTransaction, Error> {
+        self.db
+            .begin_with_options(TransactionOptions {
+                isolation_level: None,
+                access_mode: Some(AccessMode::ReadWrite),
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            })
+            .await
+            .map_err(db_err)
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> bool {
+        self.db.ping().await.is_ok()
+    }
+
+    pub async fn close(self) {
+        let _ = self.db.close().await;
+    }
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}://{}:***@{}", &url[..s], user, &url[at + 1..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(normalize_url("openhouse.db").unwrap(), "sqlite://openhouse.db?mode=rwc");
+        assert_eq!(normalize_url("sqlite://x.db").unwrap(), "sqlite://x.db?mode=rwc");
+        assert_eq!(normalize_url("sqlite:x.db?mode=ro").unwrap(), "sqlite://x.db?mode=ro");
+        assert_eq!(normalize_url("postgres://u@h/db").unwrap(), "postgres://u@h/db");
+        assert!(normalize_url("mysql://h/db").is_err());
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+    }
+}

@@ -1,0 +1,75 @@
+//! The base of the OpenAPI document: info, security schemes, and the error responses every
+//! operation shares. Operations and schemas are added by the handlers' own annotations.
+
+use std::collections::BTreeMap;
+
+use openhouse_api::{ErrorBody, TooManyRequestsBody};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{RefOr, Response, ResponseBuilder};
+use utoipa::{IntoResponses, Modify, OpenApi, PartialSchema, ToSchema};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "openhouse",
+        version = "1.0",
+        description = "A self-hostable server for the Lofty Open API v1.0. Authenticate with \
+            `Authorization: Bearer <accessToken>` or `Authorization: token <apiKey>`; a \
+            `vendorKey` header or query parameter selects the higher rate limit."
+    ),
+    modifiers(&Security),
+    security(("bearer" = []), ("token" = [])),
+    tags(
+        (name = "Leads", description = "Operations about leads"),
+    )
+)]
+struct ApiDoc;
+
+pub fn base() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                "`token <apiKey>`",
+            ))),
+        );
+    }
+}
+
+fn json_response<T: ToSchema>(description: &str) -> RefOr<Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content("application/json", utoipa::openapi::ContentBuilder::new().schema(Some(T::schema())).build())
+        .build()
+        .into()
+}
+
+/// The error responses every API operation may give.
+pub struct Errors;
+
+impl IntoResponses for Errors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let mut m = BTreeMap::new();
+        m.insert("400".into(), json_response::<ErrorBody>("Invalid parameters (20012 INVALID_PARAMETER, 20042 LIMIT_NOT_VALID, 20043 PARAMETER_TOO_LONG, ...)"));
+        m.insert("401".into(), json_response::<ErrorBody>("Missing or invalid credential"));
+        m.insert("403".into(), json_response::<ErrorBody>("The credential lacks the permission (20017 PERMISSION_DENIED)"));
+        m.insert("404".into(), json_response::<ErrorBody>("Not found, or not visible to the caller (20006 LEAD_NOT_EXIST, 20007 RESOURCE_NOT_EXIST)"));
+        m.insert("413".into(), json_response::<ErrorBody>("The body is too large"));
+        m.insert("415".into(), json_response::<ErrorBody>("The body is not JSON"));
+        m.insert("429".into(), json_response::<TooManyRequestsBody>("Too Many Requests"));
+        m
+    }
+}
+
+// ToSchema's schema() needs PartialSchema in scope for some types.
+#[allow(dead_code)]
+fn _assert_partial<T: PartialSchema>() {}

@@ -1,0 +1,179 @@
+//! Teams, users and the credentials that identify them. Secrets are random 256-bit strings and
+//! only their SHA-256 is stored: a leaked database holds no usable key.
+
+use openhouse_domain::auth::{CredentialKind, Principal, Role};
+use openhouse_domain::{Error, time};
+use rand::RngCore;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set, TransactionTrait};
+use sha2::{Digest, Sha256};
+
+use crate::entities::{credential, team, user, vendor_key};
+use crate::{Store, db_err};
+
+/// What `team create` hands out, once.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewTeam {
+    pub team_id: i64,
+    pub user_id: i64,
+    pub api_key: String,
+    pub access_token: String,
+    pub vendor_key: String,
+}
+
+/// A user of a team, as other records show them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserInfo {
+    pub id: i64,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub role: Role,
+}
+
+impl UserInfo {
+    pub fn display_name(&self) -> String {
+        match &self.last_name {
+            Some(l) if !l.is_empty() => format!("{} {}", self.first_name, l),
+            _ => self.first_name.clone(),
+        }
+    }
+}
+
+pub fn hash_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+fn new_secret(prefix: &str) -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("{prefix}{}", hex::encode(bytes))
+}
+
+impl Store {
+    /// Creates a team with its admin, an API key, an access token and a vendor key.
+    pub async fn create_team(&self, name: &str, admin_email: &str) -> Result<NewTeam, Error> {
+        let name = name.trim();
+        let email = admin_email.trim();
+        if name.is_empty() {
+            return Err(Error::invalid("the team name is empty"));
+        }
+        if !email.contains('@') || email.chars().any(char::is_whitespace) {
+            return Err(Error::invalid(format!("'{email}' is not an email address")));
+        }
+        let now = time::now_ms();
+        let team_id = self.next_id();
+        let user_id = self.next_id();
+        let out = NewTeam {
+            team_id,
+            user_id,
+            api_key: new_secret("oh_key_"),
+            access_token: new_secret("oh_at_"),
+            vendor_key: new_secret("oh_vk_"),
+        };
+        let txn = self.db.begin().await.map_err(db_err)?;
+        team::ActiveModel { id: Set(team_id), name: Set(name.to_string()), create_time: Set(now) }
+            .insert(&txn)
+            .await
+            .map_err(db_err)?;
+        let first = email.split('@').next().unwrap_or("admin").to_string();
+        user::ActiveModel {
+            team_id: Set(team_id),
+            id: Set(user_id),
+            email: Set(email.to_string()),
+            email_key: Set(email.to_lowercase()),
+            first_name: Set(first),
+            last_name: Set(None),
+            role: Set(Role::Admin.as_str().to_string()),
+            create_time: Set(now),
+            update_time: Set(now),
+        }
+        .insert(&txn)
+        .await
+        .map_err(db_err)?;
+        for (secret, kind) in [(&out.api_key, CredentialKind::ApiKey), (&out.access_token, CredentialKind::AccessToken)] {
+            credential::ActiveModel {
+                token_hash: Set(hash_secret(secret)),
+                team_id: Set(team_id),
+                user_id: Set(user_id),
+                kind: Set(kind.as_str().to_string()),
+                app_id: Set(None),
+                create_time: Set(now),
+                expire_time: Set(0),
+            }
+            .insert(&txn)
+            .await
+            .map_err(db_err)?;
+        }
+        vendor_key::ActiveModel {
+            key_hash: Set(hash_secret(&out.vendor_key)),
+            team_id: Set(team_id),
+            name: Set(format!("{name} vendor key")),
+            create_time: Set(now),
+        }
+        .insert(&txn)
+        .await
+        .map_err(db_err)?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(out)
+    }
+
+    /// How many teams exist: 0 on a fresh database.
+    pub async fn team_count(&self) -> Result<u64, Error> {
+        team::Entity::find().count(&self.db).await.map_err(db_err)
+    }
+
+    /// The caller a presented secret identifies, if it is a live credential of that kind.
+    pub async fn authenticate(&self, kind: CredentialKind, secret: &str) -> Result<Option<Principal>, Error> {
+        let key = hash_secret(secret);
+        let Some(cred) = credential::Entity::find_by_id(key.clone()).one(&self.db).await.map_err(db_err)? else {
+            return Ok(None);
+        };
+        if CredentialKind::parse(&cred.kind) != Some(kind) {
+            return Ok(None);
+        }
+        if cred.expire_time > 0 && cred.expire_time <= time::now_ms() {
+            return Ok(None);
+        }
+        let Some(u) = user::Entity::find_by_id((cred.team_id, cred.user_id)).one(&self.db).await.map_err(db_err)? else {
+            return Ok(None);
+        };
+        Ok(Some(Principal {
+            team_id: cred.team_id,
+            user_id: cred.user_id,
+            role: Role::parse(&u.role).unwrap_or(Role::Agent),
+            kind,
+            app_id: cred.app_id,
+            credential_key: key,
+        }))
+    }
+
+    /// Whether a vendor key is one openhouse issued.
+    pub async fn vendor_key_valid(&self, key: &str) -> Result<bool, Error> {
+        Ok(vendor_key::Entity::find_by_id(hash_secret(key)).one(&self.db).await.map_err(db_err)?.is_some())
+    }
+
+    /// Users of a team by id (those that exist).
+    pub async fn users(&self, team_id: i64, ids: &[i64]) -> Result<Vec<UserInfo>, Error> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = user::Entity::find()
+            .filter(user::Column::TeamId.eq(team_id))
+            .filter(user::Column::Id.is_in(ids.iter().copied()))
+            .limit(ids.len() as u64)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(rows
+            .into_iter()
+            .map(|u| UserInfo {
+                id: u.id,
+                email: u.email,
+                first_name: u.first_name,
+                last_name: u.last_name,
+                role: Role::parse(&u.role).unwrap_or(Role::Agent),
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,204 @@
+//! sea-orm entities, one module per table of [`crate::migration`].
+
+macro_rules! entity {
+    ($module:ident, $table:literal, { $($field:tt)* }) => {
+        pub mod $module {
+            use sea_orm::entity::prelude::*;
+
+            #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+            #[sea_orm(table_name = $table)]
+            pub struct Model {
+                $($field)*
+            }
+
+            #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+            pub enum Relation {}
+
+            impl ActiveModelBehavior for ActiveModel {}
+        }
+    };
+}
+
+entity!(team, "teams", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i64,
+    pub name: String,
+    pub create_time: i64,
+});
+
+entity!(user, "users", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i64,
+    pub email: String,
+    pub email_key: String,
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub role: String,
+    pub create_time: i64,
+    pub update_time: i64,
+});
+
+entity!(credential, "credentials", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub token_hash: String,
+    pub team_id: i64,
+    pub user_id: i64,
+    pub kind: String,
+    pub app_id: Option<i64>,
+    pub create_time: i64,
+    pub expire_time: i64,
+});
+
+entity!(vendor_key, "vendor_keys", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub key_hash: String,
+    pub team_id: i64,
+    pub name: String,
+    pub create_time: i64,
+});
+
+entity!(lead, "leads", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i64,
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub source: Option<String>,
+    pub stage: Option<String>,
+    pub language: Option<String>,
+    pub assigned_user_id: i64,
+    pub lender_user_id: i64,
+    pub ownership_scope: String,
+    pub ownership_id: i64,
+    pub contacted: bool,
+    pub create_time: i64,
+    pub update_time: i64,
+    pub assign_time: i64,
+    pub delete_time: i64,
+    pub last_touch: i64,
+    pub last_visit: i64,
+    pub last_call: i64,
+    pub last_email: i64,
+    pub last_activity: i64,
+    pub score: i64,
+    pub score_v2: i64,
+    pub inquiry_count: i64,
+    pub activity_count: i64,
+    pub activity_search_count: i64,
+    pub activity_view_count: i64,
+    pub activity_favorite_count: i64,
+    pub communication_count: i64,
+    pub task_count: i64,
+    pub has_drip: i64,
+    pub drip_status: i64,
+    pub drip_open_rate: i64,
+    pub has_alert: i64,
+    pub alert_frequency: i64,
+    pub alert_open_rate: i64,
+    pub smart_plan_status: i64,
+    #[sea_orm(column_type = "Text")]
+    pub doc: String,
+});
+
+entity!(lead_email, "lead_emails", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub lead_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub email_key: String,
+});
+
+entity!(lead_phone, "lead_phones", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub lead_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub phone_key: String,
+});
+
+entity!(lead_segment, "lead_segments", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub lead_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub name_key: String,
+});
+
+entity!(tag, "tags", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i64,
+    pub name: String,
+    pub name_key: String,
+    pub creator_user_id: Option<i64>,
+    pub create_time: i64,
+    pub update_time: i64,
+});
+
+entity!(lead_tag, "lead_tags", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub lead_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub tag_id: i64,
+    pub create_time: i64,
+});
+
+entity!(note, "notes", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i64,
+    pub lead_id: i64,
+    #[sea_orm(column_type = "Text")]
+    pub content: String,
+    pub pinned: bool,
+    pub creator_user_id: Option<i64>,
+    pub create_time: i64,
+    pub update_time: i64,
+});
+
+entity!(lead_transaction, "lead_transactions", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i64,
+    pub lead_id: i64,
+    #[sea_orm(column_type = "Text")]
+    pub doc: String,
+    pub create_time: i64,
+    pub update_time: i64,
+});
+
+entity!(system_log, "system_logs", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i64,
+    pub lead_id: i64,
+    pub actor_user_id: Option<i64>,
+    pub action: String,
+    #[sea_orm(column_type = "Text")]
+    pub detail: String,
+    pub create_time: i64,
+});
+
+entity!(outbox_event, "outbox_events", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i64,
+    pub topic: String,
+    #[sea_orm(column_type = "Text")]
+    pub payload: String,
+    pub create_time: i64,
+    pub dispatch_time: i64,
+});

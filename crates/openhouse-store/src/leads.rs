@@ -1,0 +1,665 @@
+//! Leads: the aggregate row (indexed columns + a JSON document for the long tail) and its
+//! search indexes (emails, phones, segments, tags), always written together in one transaction
+//! with the journal entry of the change.
+//!
+//! Every read of a lead goes through [`visible`], the one place that decides what a caller may
+//! see; a lead outside it is indistinguishable from one that does not exist.
+
+use std::collections::HashSet;
+
+use openhouse_api::{Language, OwnershipScope};
+use openhouse_domain::auth::{Principal, Role};
+use openhouse_domain::lead::{Lead, LeadDoc, LeadPatch, LeadStats, LeadTag, diff, phone_key};
+use openhouse_domain::search::{LeadQuery, LeadSort, Position};
+use openhouse_domain::{Error, ErrorKind, error::codes, time};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, ModelTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select, Set, Value,
+};
+use serde_json::json;
+
+use crate::entities::{lead, lead_email, lead_phone, lead_segment, lead_tag, lead_transaction, note, tag, user};
+use crate::journal::{self, Entry};
+use crate::{Store, db_err, dialect};
+
+/// One page of a lead search.
+#[derive(Debug, Clone)]
+pub struct LeadPage {
+    pub leads: Vec<Lead>,
+    /// How many leads match in all.
+    pub total: u64,
+    /// Where this page ended, when more may follow.
+    pub last: Option<Position>,
+}
+
+/// The condition every lead read is filtered by: the caller's team, and within it what the
+/// caller's role lets them see. Admins see the whole team; others see team-wide leads, leads
+/// assigned to them (as agent or lender) and leads they own personally.
+pub fn visible(who: &Principal) -> Condition {
+    let team = Condition::all().add(lead::Column::TeamId.eq(who.team_id));
+    match who.role {
+        Role::Admin => team,
+        _ => team.add(
+            Condition::any()
+                .add(lead::Column::OwnershipScope.eq(OwnershipScope::Team.as_str()))
+                .add(lead::Column::AssignedUserId.eq(who.user_id))
+                .add(lead::Column::LenderUserId.eq(who.user_id))
+                .add(
+                    Condition::all()
+                        .add(lead::Column::OwnershipScope.eq(OwnershipScope::Personal.as_str()))
+                        .add(lead::Column::OwnershipId.eq(who.user_id)),
+                ),
+        ),
+    }
+}
+
+fn sort_column(sort: LeadSort) -> lead::Column {
+    use lead::Column as C;
+    match sort {
+        LeadSort::Default | LeadSort::CreateTime => C::CreateTime,
+        LeadSort::UpdateTime => C::UpdateTime,
+        LeadSort::LastContact => C::LastTouch,
+        LeadSort::LastCall => C::LastCall,
+        LeadSort::LastEmail => C::LastEmail,
+        LeadSort::LastActivity => C::LastActivity,
+        LeadSort::Inquries => C::InquiryCount,
+        LeadSort::DeleteTime => C::DeleteTime,
+        LeadSort::AssignTime => C::AssignTime,
+        LeadSort::Score => C::Score,
+        LeadSort::Activity => C::ActivityCount,
+        LeadSort::Communication => C::CommunicationCount,
+        LeadSort::HasDrip => C::HasDrip,
+        LeadSort::HasAlert => C::HasAlert,
+        LeadSort::Task => C::TaskCount,
+        LeadSort::Lender => C::LenderUserId,
+        LeadSort::ActivitySearch => C::ActivitySearchCount,
+        LeadSort::ActivityViews => C::ActivityViewCount,
+        LeadSort::ActivityFavorites => C::ActivityFavoriteCount,
+        LeadSort::DripStatus => C::DripStatus,
+        LeadSort::DripOpenRate => C::DripOpenRate,
+        LeadSort::AlertFrequency => C::AlertFrequency,
+        LeadSort::AlertOpenRate => C::AlertOpenRate,
+        LeadSort::ScoreV2 => C::ScoreV2,
+        LeadSort::SmartPlanStatus => C::SmartPlanStatus,
+    }
+}
+
+fn to_lead(m: lead::Model) -> Result<Lead, Error> {
+    let doc: LeadDoc = serde_json::from_str(&m.doc).map_err(|e| {
+        tracing::error!(lead = m.id, error = %e, "unreadable lead document");
+        Error::internal("internal error")
+    })?;
+    Ok(Lead {
+        team_id: m.team_id,
+        id: m.id,
+        first_name: m.first_name,
+        last_name: m.last_name,
+        source: m.source,
+        stage: m.stage,
+        language: m.language.as_deref().and_then(Language::parse),
+        assigned_user_id: (m.assigned_user_id > 0).then_some(m.assigned_user_id),
+        lender_user_id: (m.lender_user_id > 0).then_some(m.lender_user_id),
+        ownership_scope: OwnershipScope::parse(&m.ownership_scope),
+        ownership_id: (m.ownership_id > 0).then_some(m.ownership_id),
+        create_time: m.create_time,
+        update_time: m.update_time,
+        assign_time: m.assign_time,
+        delete_time: m.delete_time,
+        stats: LeadStats {
+            last_touch: m.last_touch,
+            last_visit: m.last_visit,
+            last_call: m.last_call,
+            last_email: m.last_email,
+            last_activity: m.last_activity,
+            contacted: m.contacted,
+            score: m.score,
+        },
+        doc,
+    })
+}
+
+/// The columns a lead write owns. Activity counters and statistics are left alone: other
+/// records (activities, calls, tasks) maintain them with targeted updates.
+fn owned_columns(l: &Lead, am: &mut lead::ActiveModel) {
+    am.first_name = Set(l.first_name.clone());
+    am.last_name = Set(l.last_name.clone());
+    am.source = Set(l.source.clone());
+    am.stage = Set(l.stage.clone());
+    am.language = Set(l.language.map(|x| x.as_str().to_string()));
+    am.assigned_user_id = Set(l.assigned_user_id.unwrap_or(0));
+    am.ownership_scope = Set(l.ownership_scope.unwrap_or(OwnershipScope::Personal).as_str().to_string());
+    am.ownership_id = Set(l.ownership_id.unwrap_or(0));
+    am.update_time = Set(l.update_time);
+    am.assign_time = Set(l.assign_time);
+    am.delete_time = Set(l.delete_time);
+    am.doc = Set(serde_json::to_string(&l.doc).expect("serializable"));
+}
+
+fn name_key(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+impl Store {
+    /// Checks that `user_id` is a user of the caller's team: 400 USER_NOT_EXIST otherwise.
+    async fn check_user(&self, txn: &DatabaseTransaction, team_id: i64, field: &str, user_id: i64) -> Result<(), Error> {
+        let found = user::Entity::find_by_id((team_id, user_id)).one(txn).await.map_err(db_err)?;
+        if found.is_none() {
+            return Err(Error::new(
+                ErrorKind::BadRequest,
+                codes::USER_NOT_EXIST,
+                format!("{field}: user {user_id} does not exist"),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn check_patch_users(&self, txn: &DatabaseTransaction, who: &Principal, patch: &LeadPatch) -> Result<(), Error> {
+        if let Some(a) = patch.assigned_user_id.filter(|a| *a > 0) {
+            self.check_user(txn, who.team_id, "assignedUserId", a).await?;
+        }
+        if let Some((OwnershipScope::Personal, Some(owner))) = patch.ownership {
+            self.check_user(txn, who.team_id, "ownershipId", owner).await?;
+        }
+        Ok(())
+    }
+
+    /// Finds or creates the team's tags by name; returns them in the order asked.
+    async fn resolve_tags(&self, txn: &DatabaseTransaction, who: &Principal, names: &[String], now: i64) -> Result<Vec<tag::Model>, Error> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys: Vec<String> = names.iter().map(|n| name_key(n)).collect();
+        let rows = names.iter().zip(&keys).map(|(n, k)| tag::ActiveModel {
+            team_id: Set(who.team_id),
+            id: Set(self.next_id()),
+            name: Set(n.clone()),
+            name_key: Set(k.clone()),
+            creator_user_id: Set(Some(who.user_id)),
+            create_time: Set(now),
+            update_time: Set(now),
+        });
+        tag::Entity::insert_many(rows)
+            .on_conflict(OnConflict::columns([tag::Column::TeamId, tag::Column::NameKey]).do_nothing().to_owned())
+            .exec_without_returning(txn)
+            .await
+            .map_err(db_err)?;
+        let found = tag::Entity::find()
+            .filter(tag::Column::TeamId.eq(who.team_id))
+            .filter(tag::Column::NameKey.is_in(keys.clone()))
+            .all(txn)
+            .await
+            .map_err(db_err)?;
+        Ok(keys.iter().filter_map(|k| found.iter().find(|t| &t.name_key == k).cloned()).collect())
+    }
+
+    /// Applies the tag part of a patch: replace and/or add.
+    async fn apply_tags(&self, txn: &DatabaseTransaction, who: &Principal, lead: &mut Lead, patch: &LeadPatch, now: i64) -> Result<(), Error> {
+        let mut names: Vec<String> = match &patch.tags.replace {
+            Some(r) => r.clone(),
+            None if patch.tags.add.is_empty() => return Ok(()),
+            None => lead.doc.tags.iter().map(|t| t.name.clone()).collect(),
+        };
+        for a in &patch.tags.add {
+            if !names.iter().any(|n| n.eq_ignore_ascii_case(a)) {
+                names.push(a.clone());
+            }
+        }
+        let tags = self.resolve_tags(txn, who, &names, now).await?;
+        lead.doc.tags = tags
+            .into_iter()
+            .map(|t| {
+                let kept = lead.doc.tags.iter().find(|o| o.id == t.id);
+                LeadTag {
+                    id: t.id,
+                    name: t.name,
+                    creator_user_id: kept.map_or(Some(who.user_id), |k| k.creator_user_id),
+                    create_time: kept.map_or(now, |k| k.create_time),
+                }
+            })
+            .collect();
+        Ok(())
+    }
+
+    /// Rewrites the search index rows of whatever changed between `before` and `after`.
+    async fn reindex(&self, txn: &DatabaseTransaction, before: Option<&Lead>, after: &Lead) -> Result<(), Error> {
+        let (team, id) = (after.team_id, after.id);
+        let changed = |f: fn(&Lead) -> Vec<String>| before.is_none_or(|b| f(b) != f(after));
+        let emails = |l: &Lead| l.doc.emails.iter().map(|e| e.to_lowercase()).collect::<Vec<_>>();
+        let phones = |l: &Lead| {
+            let mut v: Vec<String> = l.doc.phones.iter().map(|p| phone_key(p)).filter(|p| !p.is_empty()).collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        let segments = |l: &Lead| {
+            let mut v: Vec<String> = l.doc.segments.iter().map(|s| name_key(s)).collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        let tag_ids = |l: &Lead| l.doc.tags.iter().map(|t| t.id.to_string()).collect::<Vec<_>>();
+        if changed(emails) {
+            lead_email::Entity::delete_many()
+                .filter(lead_email::Column::TeamId.eq(team))
+                .filter(lead_email::Column::LeadId.eq(id))
+                .exec(txn)
+                .await
+                .map_err(db_err)?;
+            let keys: HashSet<String> = emails(after).into_iter().collect();
+            if !keys.is_empty() {
+                lead_email::Entity::insert_many(keys.into_iter().map(|k| lead_email::ActiveModel {
+                    team_id: Set(team),
+                    lead_id: Set(id),
+                    email_key: Set(k),
+                }))
+                .exec_without_returning(txn)
+                .await
+                .map_err(db_err)?;
+            }
+        }
+        if changed(phones) {
+            lead_phone::Entity::delete_many()
+                .filter(lead_phone::Column::TeamId.eq(team))
+                .filter(lead_phone::Column::LeadId.eq(id))
+                .exec(txn)
+                .await
+                .map_err(db_err)?;
+            let keys = phones(after);
+            if !keys.is_empty() {
+                lead_phone::Entity::insert_many(keys.into_iter().map(|k| lead_phone::ActiveModel {
+                    team_id: Set(team),
+                    lead_id: Set(id),
+                    phone_key: Set(k),
+                }))
+                .exec_without_returning(txn)
+                .await
+                .map_err(db_err)?;
+            }
+        }
+        if changed(segments) {
+            lead_segment::Entity::delete_many()
+                .filter(lead_segment::Column::TeamId.eq(team))
+                .filter(lead_segment::Column::LeadId.eq(id))
+                .exec(txn)
+                .await
+                .map_err(db_err)?;
+            let keys = segments(after);
+            if !keys.is_empty() {
+                lead_segment::Entity::insert_many(keys.into_iter().map(|k| lead_segment::ActiveModel {
+                    team_id: Set(team),
+                    lead_id: Set(id),
+                    name_key: Set(k),
+                }))
+                .exec_without_returning(txn)
+                .await
+                .map_err(db_err)?;
+            }
+        }
+        if changed(tag_ids) {
+            lead_tag::Entity::delete_many()
+                .filter(lead_tag::Column::TeamId.eq(team))
+                .filter(lead_tag::Column::LeadId.eq(id))
+                .exec(txn)
+                .await
+                .map_err(db_err)?;
+            if !after.doc.tags.is_empty() {
+                lead_tag::Entity::insert_many(after.doc.tags.iter().map(|t| lead_tag::ActiveModel {
+                    team_id: Set(team),
+                    lead_id: Set(id),
+                    tag_id: Set(t.id),
+                    create_time: Set(t.create_time),
+                }))
+                .exec_without_returning(txn)
+                .await
+                .map_err(db_err)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores what a patch carries besides the lead itself: a note and a transaction.
+    async fn store_attachments(&self, txn: &DatabaseTransaction, who: &Principal, lead_id: i64, patch: &LeadPatch, now: i64) -> Result<(), Error> {
+        if let Some((content, pinned)) = &patch.note {
+            note::ActiveModel {
+                team_id: Set(who.team_id),
+                id: Set(self.next_id()),
+                lead_id: Set(lead_id),
+                content: Set(content.clone()),
+                pinned: Set(*pinned),
+                creator_user_id: Set(Some(who.user_id)),
+                create_time: Set(now),
+                update_time: Set(now),
+            }
+            .insert(txn)
+            .await
+            .map_err(db_err)?;
+        }
+        if let Some(t) = &patch.transaction {
+            let existing = match t.transaction_id {
+                Some(tid) => lead_transaction::Entity::find_by_id((who.team_id, tid))
+                    .filter(lead_transaction::Column::LeadId.eq(lead_id))
+                    .one(txn)
+                    .await
+                    .map_err(db_err)?,
+                None => None,
+            };
+            match existing {
+                Some(row) => {
+                    let mut am: lead_transaction::ActiveModel = row.into();
+                    am.doc = Set(serde_json::to_string(t).expect("serializable"));
+                    am.update_time = Set(now);
+                    am.update(txn).await.map_err(db_err)?;
+                }
+                None => {
+                    let tid = self.next_id();
+                    let mut t = t.clone();
+                    t.transaction_id = Some(tid);
+                    lead_transaction::ActiveModel {
+                        team_id: Set(who.team_id),
+                        id: Set(tid),
+                        lead_id: Set(lead_id),
+                        doc: Set(serde_json::to_string(&t).expect("serializable")),
+                        create_time: Set(now),
+                        update_time: Set(now),
+                    }
+                    .insert(txn)
+                    .await
+                    .map_err(db_err)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates a lead; returns its id.
+    pub async fn create_lead(&self, who: &Principal, patch: &LeadPatch) -> Result<i64, Error> {
+        let now = time::now_ms();
+        let id = self.next_id();
+        let mut l = Lead { team_id: who.team_id, id, create_time: now, ..Default::default() };
+        let txn = self.begin_write().await?;
+        self.check_patch_users(&txn, who, patch).await?;
+        l.apply(patch, now, || self.next_id());
+        if l.ownership_scope.is_none() {
+            l.ownership_scope = Some(OwnershipScope::Personal);
+            l.ownership_id = Some(who.user_id);
+        }
+        self.apply_tags(&txn, who, &mut l, patch, now).await?;
+        let mut am = lead::ActiveModel {
+            team_id: Set(who.team_id),
+            id: Set(id),
+            create_time: Set(now),
+            lender_user_id: Set(0),
+            contacted: Set(false),
+            ..Default::default()
+        };
+        owned_columns(&l, &mut am);
+        for c in [
+            lead::Column::LastTouch,
+            lead::Column::LastVisit,
+            lead::Column::LastCall,
+            lead::Column::LastEmail,
+            lead::Column::LastActivity,
+            lead::Column::Score,
+            lead::Column::ScoreV2,
+            lead::Column::InquiryCount,
+            lead::Column::ActivityCount,
+            lead::Column::ActivitySearchCount,
+            lead::Column::ActivityViewCount,
+            lead::Column::ActivityFavoriteCount,
+            lead::Column::CommunicationCount,
+            lead::Column::TaskCount,
+            lead::Column::HasDrip,
+            lead::Column::DripStatus,
+            lead::Column::DripOpenRate,
+            lead::Column::HasAlert,
+            lead::Column::AlertFrequency,
+            lead::Column::AlertOpenRate,
+            lead::Column::SmartPlanStatus,
+        ] {
+            am.set(c, Value::BigInt(Some(0)));
+        }
+        am.insert(&txn).await.map_err(db_err)?;
+        self.reindex(&txn, None, &l).await?;
+        self.store_attachments(&txn, who, id, patch, now).await?;
+        let mut view = l.audit_view();
+        view.insert("tags".into(), json!(l.doc.tags.iter().map(|t| &t.name).collect::<Vec<_>>()));
+        journal::record(&txn, &self.ids, who, now, Entry { lead_id: id, action: "lead.created", detail: json!(view) }).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(id)
+    }
+
+    /// A lead the caller may see (trashed ones only `with_trash`); 404 LEAD_NOT_EXIST otherwise.
+    pub async fn get_lead(&self, who: &Principal, id: i64, with_trash: bool) -> Result<Lead, Error> {
+        let mut q = lead::Entity::find().filter(visible(who)).filter(lead::Column::Id.eq(id));
+        if !with_trash {
+            q = q.filter(lead::Column::DeleteTime.eq(0));
+        }
+        let m = q.one(&self.db).await.map_err(db_err)?.ok_or_else(Error::lead_not_found)?;
+        to_lead(m)
+    }
+
+    async fn load_for_write(&self, txn: &DatabaseTransaction, who: &Principal, id: i64) -> Result<Lead, Error> {
+        let m = lead::Entity::find()
+            .filter(visible(who))
+            .filter(lead::Column::Id.eq(id))
+            .filter(lead::Column::DeleteTime.eq(0))
+            .lock_exclusive()
+            .one(txn)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(Error::lead_not_found)?;
+        to_lead(m)
+    }
+
+    /// Edits a lead: only what the patch sets changes.
+    pub async fn edit_lead(&self, who: &Principal, id: i64, patch: &LeadPatch) -> Result<(), Error> {
+        let now = time::now_ms();
+        let txn = self.begin_write().await?;
+        let before = self.load_for_write(&txn, who, id).await?;
+        self.check_patch_users(&txn, who, patch).await?;
+        if let Some(pid) = patch.property.as_ref().and_then(|p| p.id).filter(|p| *p > 0)
+            && !before.doc.properties.iter().any(|p| p.id == Some(pid))
+        {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                codes::LEAD_PROPERTY_NOT_EXIST,
+                format!("property {pid} does not belong to this lead"),
+            ));
+        }
+        let mut after = before.clone();
+        let reassigned = after.apply(patch, now, || self.next_id());
+        self.apply_tags(&txn, who, &mut after, patch, now).await?;
+        let mut am: lead::ActiveModel = lead::ActiveModel {
+            team_id: sea_orm::ActiveValue::Unchanged(who.team_id),
+            id: sea_orm::ActiveValue::Unchanged(id),
+            ..Default::default()
+        };
+        owned_columns(&after, &mut am);
+        am.update(&txn).await.map_err(db_err)?;
+        self.reindex(&txn, Some(&before), &after).await?;
+        self.store_attachments(&txn, who, id, patch, now).await?;
+        let changes = diff(&before.audit_view(), &after.audit_view());
+        let old_tags: Vec<&str> = before.doc.tags.iter().map(|t| t.name.as_str()).collect();
+        let new_tags: Vec<&str> = after.doc.tags.iter().map(|t| t.name.as_str()).collect();
+        let added: Vec<&&str> = new_tags.iter().filter(|t| !old_tags.contains(t)).collect();
+        let removed: Vec<&&str> = old_tags.iter().filter(|t| !new_tags.contains(t)).collect();
+        journal::record(
+            &txn,
+            &self.ids,
+            who,
+            now,
+            Entry { lead_id: id, action: "lead.updated", detail: json!({"changes": changes, "tagsAdded": added, "tagsRemoved": removed}) },
+        )
+        .await?;
+        if reassigned {
+            journal::record(
+                &txn,
+                &self.ids,
+                who,
+                now,
+                Entry {
+                    lead_id: id,
+                    action: "lead.assigned",
+                    detail: json!({"from": before.assigned_user_id, "to": after.assigned_user_id}),
+                },
+            )
+            .await?;
+        }
+        txn.commit().await.map_err(db_err)?;
+        Ok(())
+    }
+
+    /// Moves a lead to the trash, keeping the reason.
+    pub async fn trash_lead(&self, who: &Principal, id: i64, reason: &str) -> Result<(), Error> {
+        let now = time::now_ms();
+        let txn = self.begin_write().await?;
+        let mut l = self.load_for_write(&txn, who, id).await?;
+        l.delete_time = now;
+        l.update_time = now;
+        l.doc.delete_reason = Some(reason.to_string());
+        let mut am = lead::ActiveModel {
+            team_id: sea_orm::ActiveValue::Unchanged(who.team_id),
+            id: sea_orm::ActiveValue::Unchanged(id),
+            ..Default::default()
+        };
+        owned_columns(&l, &mut am);
+        am.update(&txn).await.map_err(db_err)?;
+        journal::record(&txn, &self.ids, who, now, Entry { lead_id: id, action: "lead.trashed", detail: json!({"reason": reason}) }).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(())
+    }
+
+    /// Ids of the team's tags with these names (names that are no tag are left out).
+    async fn tag_ids(&self, team_id: i64, names: &[String]) -> Result<Vec<i64>, Error> {
+        let keys: Vec<String> = names.iter().map(|n| name_key(n)).collect();
+        let rows = tag::Entity::find()
+            .filter(tag::Column::TeamId.eq(team_id))
+            .filter(tag::Column::NameKey.is_in(keys))
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(rows.into_iter().map(|t| t.id).collect())
+    }
+
+    /// The filter of a search as a query, or None when it can match nothing.
+    async fn filtered(&self, who: &Principal, q: &LeadQuery) -> Result<Option<Select<lead::Entity>>, Error> {
+        let f = &q.filter;
+        let team = who.team_id;
+        let mut sel = lead::Entity::find().filter(visible(who)).filter(lead::Column::DeleteTime.eq(0));
+        let in_index = |table: &'static str, cond: Condition| {
+            Expr::col((lead::Entity, lead::Column::Id)).in_subquery(
+                Query::select()
+                    .column("lead_id")
+                    .from(table)
+                    .cond_where(Condition::all().add(Expr::col("team_id").eq(team)).add(cond))
+                    .to_owned(),
+            )
+        };
+        if !f.any_tags.is_empty() {
+            let ids = self.tag_ids(team, &f.any_tags).await?;
+            if ids.is_empty() {
+                return Ok(None);
+            }
+            sel = sel.filter(in_index("lead_tags", Condition::all().add(Expr::col("tag_id").is_in(ids))));
+        }
+        if !f.all_tags.is_empty() {
+            let ids = self.tag_ids(team, &f.all_tags).await?;
+            let wanted: HashSet<String> = f.all_tags.iter().map(|n| name_key(n)).collect();
+            if ids.len() < wanted.len() {
+                return Ok(None);
+            }
+            for id in ids {
+                sel = sel.filter(in_index("lead_tags", Condition::all().add(Expr::col("tag_id").eq(id))));
+            }
+        }
+        if !f.segments.is_empty() {
+            let keys: Vec<String> = f.segments.iter().map(|s| name_key(s)).collect();
+            sel = sel.filter(in_index("lead_segments", Condition::all().add(Expr::col("name_key").is_in(keys))));
+        }
+        if let Some(e) = f.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+            let e = e.to_lowercase();
+            let c = if f.precise { Expr::col("email_key").eq(e) } else { Expr::col("email_key").like(dialect::contains(&e)) };
+            sel = sel.filter(in_index("lead_emails", Condition::all().add(c)));
+        }
+        if let Some(p) = f.phone.as_deref() {
+            let digits = phone_key(p);
+            if digits.is_empty() {
+                return Ok(None);
+            }
+            let c = if f.precise { Expr::col("phone_key").eq(digits) } else { Expr::col("phone_key").like(dialect::contains(&digits)) };
+            sel = sel.filter(in_index("lead_phones", Condition::all().add(c)));
+        }
+        if let Some(a) = f.assigned_user_id.filter(|a| *a != -1) {
+            sel = sel.filter(lead::Column::AssignedUserId.eq(std::cmp::max(a, 0)));
+        }
+        if let Some(c) = f.contacted {
+            sel = sel.filter(lead::Column::Contacted.eq(c));
+        }
+        if !f.group_ids.is_empty() {
+            sel = sel
+                .filter(lead::Column::OwnershipScope.eq(OwnershipScope::Office.as_str()))
+                .filter(lead::Column::OwnershipId.is_in(f.group_ids.iter().copied()));
+        }
+        if !f.languages.is_empty() {
+            sel = sel.filter(lead::Column::Language.is_in(f.languages.iter().cloned()));
+        }
+        if let Some(s) = &f.source {
+            sel = sel.filter(lead::Column::Source.eq(s.clone()));
+        }
+        if !f.stages.is_empty() {
+            sel = sel.filter(lead::Column::Stage.is_in(f.stages.iter().cloned()));
+        }
+        if let Some(t) = f.created_min {
+            sel = sel.filter(lead::Column::CreateTime.gte(t));
+        }
+        if let Some(t) = f.updated_min {
+            sel = sel.filter(lead::Column::UpdateTime.gte(t));
+        }
+        Ok(Some(sel))
+    }
+
+    /// Runs a lead search: one page and the total.
+    pub async fn search_leads(&self, who: &Principal, q: &LeadQuery) -> Result<LeadPage, Error> {
+        let Some(sel) = self.filtered(who, q).await? else {
+            return Ok(LeadPage { leads: Vec::new(), total: 0, last: None });
+        };
+        let total = sel.clone().count(&self.db).await.map_err(db_err)?;
+        let col = sort_column(q.sort);
+        let order = if q.desc { sea_orm::Order::Desc } else { sea_orm::Order::Asc };
+        let mut page = sel;
+        if let Some(after) = q.after {
+            let (beyond, id_beyond) = if q.desc {
+                (Expr::col((lead::Entity, col)).lt(after.value), Expr::col((lead::Entity, lead::Column::Id)).lt(after.id))
+            } else {
+                (Expr::col((lead::Entity, col)).gt(after.value), Expr::col((lead::Entity, lead::Column::Id)).gt(after.id))
+            };
+            page = page.filter(
+                Condition::any()
+                    .add(beyond)
+                    .add(Condition::all().add(Expr::col((lead::Entity, col)).eq(after.value)).add(id_beyond)),
+            );
+        }
+        let rows = page
+            .order_by(col, order.clone())
+            .order_by(lead::Column::Id, order)
+            .offset(q.offset)
+            .limit(q.limit as u64)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        let last = rows.last().map(|m| Position { value: as_i64(&m.get(col)), id: m.id });
+        let full = rows.len() as u64 == q.limit as u64;
+        let leads = rows.into_iter().map(to_lead).collect::<Result<Vec<_>, _>>()?;
+        Ok(LeadPage { leads, total, last: if full { last } else { None } })
+    }
+}
+
+fn as_i64(v: &Value) -> i64 {
+    match v {
+        Value::BigInt(Some(x)) => *x,
+        Value::Int(Some(x)) => *x as i64,
+        Value::Bool(Some(b)) => *b as i64,
+        _ => 0,
+    }
+}

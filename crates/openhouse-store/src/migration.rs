@@ -1,0 +1,251 @@
+//! The schema, as migrations shipped in the binary. Written once with sea-query and run on
+//! SQLite and PostgreSQL alike. Every table carries `team_id` and every index starts with it:
+//! that is tenant isolation, and the distribution key for a sharded PostgreSQL.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(M0001Initial)]
+    }
+}
+
+struct M0001Initial;
+
+impl MigrationName for M0001Initial {
+    fn name(&self) -> &str {
+        "m0001_initial"
+    }
+}
+
+fn table(name: &'static str) -> TableCreateStatement {
+    Table::create().table(name).if_not_exists().take()
+}
+
+fn index(table: &'static str, name: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
+    let mut i = Index::create();
+    i.name(name).table(table).if_not_exists();
+    for c in cols {
+        i.col(*c);
+    }
+    i.take()
+}
+
+fn pk(cols: &[&'static str]) -> IndexCreateStatement {
+    let mut i = Index::create();
+    for c in cols {
+        i.col(*c);
+    }
+    i.primary().take()
+}
+
+/// A time (epoch milliseconds) or counter column that is never null: 0 means "never" / "none",
+/// so sorting is the same on every backend (no NULLS FIRST/LAST differences).
+fn ms(name: &'static str) -> ColumnDef {
+    big_integer(name).default(0).take()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0001Initial {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("teams")
+                .col(big_integer("id").primary_key())
+                .col(string("name"))
+                .col(ms("create_time"))
+                .take(),
+        )
+        .await?;
+        m.create_table(
+            table("users")
+                .col(big_integer("team_id"))
+                .col(big_integer("id"))
+                .col(string("email"))
+                .col(string("email_key"))
+                .col(string("first_name"))
+                .col(string_null("last_name"))
+                .col(string("role"))
+                .col(ms("create_time"))
+                .col(ms("update_time"))
+                .primary_key(&mut pk(&["team_id", "id"]))
+                .take(),
+        )
+        .await?;
+        m.create_index(index("users", "users_email", &["team_id", "email_key"]).unique().take()).await?;
+        // Credentials are found by the hash of the secret the caller presents, before the team
+        // is known: the one lookup that cannot start with team_id.
+        m.create_table(
+            table("credentials")
+                .col(string("token_hash").primary_key())
+                .col(big_integer("team_id"))
+                .col(big_integer("user_id"))
+                .col(string("kind"))
+                .col(big_integer_null("app_id"))
+                .col(ms("create_time"))
+                .col(ms("expire_time"))
+                .take(),
+        )
+        .await?;
+        m.create_index(index("credentials", "credentials_user", &["team_id", "user_id"])).await?;
+        m.create_table(
+            table("vendor_keys")
+                .col(string("key_hash").primary_key())
+                .col(big_integer("team_id"))
+                .col(string("name"))
+                .col(ms("create_time"))
+                .take(),
+        )
+        .await?;
+        m.create_table(
+            table("leads")
+                .col(big_integer("team_id"))
+                .col(big_integer("id"))
+                .col(string("first_name"))
+                .col(string_null("last_name"))
+                .col(string_null("source"))
+                .col(string_null("stage"))
+                .col(string_null("language"))
+                .col(ms("assigned_user_id"))
+                .col(ms("lender_user_id"))
+                .col(string("ownership_scope"))
+                .col(ms("ownership_id"))
+                .col(boolean("contacted").default(false))
+                .col(ms("create_time"))
+                .col(ms("update_time"))
+                .col(ms("assign_time"))
+                .col(ms("delete_time"))
+                .col(ms("last_touch"))
+                .col(ms("last_visit"))
+                .col(ms("last_call"))
+                .col(ms("last_email"))
+                .col(ms("last_activity"))
+                .col(ms("score"))
+                .col(ms("score_v2"))
+                .col(ms("inquiry_count"))
+                .col(ms("activity_count"))
+                .col(ms("activity_search_count"))
+                .col(ms("activity_view_count"))
+                .col(ms("activity_favorite_count"))
+                .col(ms("communication_count"))
+                .col(ms("task_count"))
+                .col(ms("has_drip"))
+                .col(ms("drip_status"))
+                .col(ms("drip_open_rate"))
+                .col(ms("has_alert"))
+                .col(ms("alert_frequency"))
+                .col(ms("alert_open_rate"))
+                .col(ms("smart_plan_status"))
+                .col(text("doc"))
+                .primary_key(&mut pk(&["team_id", "id"]))
+                .take(),
+        )
+        .await?;
+        for (name, cols) in [
+            ("leads_create", &["team_id", "delete_time", "create_time", "id"][..]),
+            ("leads_update", &["team_id", "delete_time", "update_time", "id"][..]),
+            ("leads_stage", &["team_id", "stage"][..]),
+            ("leads_source", &["team_id", "source"][..]),
+            ("leads_assigned", &["team_id", "assigned_user_id"][..]),
+        ] {
+            m.create_index(index("leads", name, cols)).await?;
+        }
+        for (t, key) in [("lead_emails", "email_key"), ("lead_phones", "phone_key"), ("lead_segments", "name_key")] {
+            m.create_table(
+                table(t)
+                    .col(big_integer("team_id"))
+                    .col(big_integer("lead_id"))
+                    .col(string(key))
+                    .primary_key(&mut pk(&["team_id", "lead_id", key]))
+                    .take(),
+            )
+            .await?;
+        }
+        m.create_index(index("lead_emails", "lead_emails_key", &["team_id", "email_key", "lead_id"])).await?;
+        m.create_index(index("lead_phones", "lead_phones_key", &["team_id", "phone_key", "lead_id"])).await?;
+        m.create_index(index("lead_segments", "lead_segments_key", &["team_id", "name_key", "lead_id"])).await?;
+        m.create_table(
+            table("tags")
+                .col(big_integer("team_id"))
+                .col(big_integer("id"))
+                .col(string("name"))
+                .col(string("name_key"))
+                .col(big_integer_null("creator_user_id"))
+                .col(ms("create_time"))
+                .col(ms("update_time"))
+                .primary_key(&mut pk(&["team_id", "id"]))
+                .take(),
+        )
+        .await?;
+        m.create_index(index("tags", "tags_name", &["team_id", "name_key"]).unique().take()).await?;
+        m.create_table(
+            table("lead_tags")
+                .col(big_integer("team_id"))
+                .col(big_integer("lead_id"))
+                .col(big_integer("tag_id"))
+                .col(ms("create_time"))
+                .primary_key(&mut pk(&["team_id", "lead_id", "tag_id"]))
+                .take(),
+        )
+        .await?;
+        m.create_index(index("lead_tags", "lead_tags_tag", &["team_id", "tag_id", "lead_id"])).await?;
+        m.create_table(
+            table("notes")
+                .col(big_integer("team_id"))
+                .col(big_integer("id"))
+                .col(big_integer("lead_id"))
+                .col(text("content"))
+                .col(boolean("pinned").default(false))
+                .col(big_integer_null("creator_user_id"))
+                .col(ms("create_time"))
+                .col(ms("update_time"))
+                .primary_key(&mut pk(&["team_id", "id"]))
+                .take(),
+        )
+        .await?;
+        m.create_index(index("notes", "notes_lead", &["team_id", "lead_id"])).await?;
+        m.create_table(
+            table("lead_transactions")
+                .col(big_integer("team_id"))
+                .col(big_integer("id"))
+                .col(big_integer("lead_id"))
+                .col(text("doc"))
+                .col(ms("create_time"))
+                .col(ms("update_time"))
+                .primary_key(&mut pk(&["team_id", "id"]))
+                .take(),
+        )
+        .await?;
+        m.create_index(index("lead_transactions", "lead_transactions_lead", &["team_id", "lead_id"])).await?;
+        m.create_table(
+            table("system_logs")
+                .col(big_integer("team_id"))
+                .col(big_integer("id"))
+                .col(ms("lead_id"))
+                .col(big_integer_null("actor_user_id"))
+                .col(string("action"))
+                .col(text("detail"))
+                .col(ms("create_time"))
+                .primary_key(&mut pk(&["team_id", "id"]))
+                .take(),
+        )
+        .await?;
+        m.create_index(index("system_logs", "system_logs_lead", &["team_id", "lead_id", "create_time"])).await?;
+        m.create_table(
+            table("outbox_events")
+                .col(big_integer("team_id"))
+                .col(big_integer("id"))
+                .col(string("topic"))
+                .col(text("payload"))
+                .col(ms("create_time"))
+                .col(ms("dispatch_time"))
+                .primary_key(&mut pk(&["team_id", "id"]))
+                .take(),
+        )
+        .await?;
+        m.create_index(index("outbox_events", "outbox_pending", &["dispatch_time", "team_id", "id"])).await?;
+        Ok(())
+    }
+}
