@@ -26,6 +26,10 @@ impl IdGenerator {
         Self { node: node as u64, last: AtomicU64::new(0) }
     }
 
+    pub fn node(&self) -> u16 {
+        self.node as u16
+    }
+
     pub fn next_id(&self) -> i64 {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
         let floor = now.saturating_sub(EPOCH_MS) << SEQ_BITS;

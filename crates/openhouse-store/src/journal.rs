@@ -62,3 +62,19 @@ pub(crate) async fn record(
     .map_err(db_err)?;
     Ok(())
 }
+
+impl crate::Store {
+    /// A lead's journal, oldest first: (action, detail).
+    pub async fn lead_journal(&self, team_id: i64, lead_id: i64) -> Result<Vec<(String, Value)>, Error> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        let rows = system_log::Entity::find()
+            .filter(system_log::Column::TeamId.eq(team_id))
+            .filter(system_log::Column::LeadId.eq(lead_id))
+            .order_by_asc(system_log::Column::CreateTime)
+            .order_by_asc(system_log::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(rows.into_iter().map(|r| (r.action, serde_json::from_str(&r.detail).unwrap_or(Value::Null))).collect())
+    }
+}

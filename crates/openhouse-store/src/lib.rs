@@ -8,8 +8,9 @@ pub mod entities;
 pub mod journal;
 pub mod leads;
 pub mod migration;
+pub mod notes;
 
-use std::sync::Arc;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use openhouse_domain::Error;
@@ -27,7 +28,19 @@ pub use sea_orm::DatabaseTransaction;
 #[derive(Clone)]
 pub struct Store {
     pub(crate) db: DatabaseConnection,
-    pub(crate) ids: Arc<IdGenerator>,
+    pub(crate) ids: &'static IdGenerator,
+}
+
+/// The process's one ID generator: every Store of a process draws from it, so two stores over
+/// the same database in one process can never hand out the same id.
+static IDS: OnceLock<IdGenerator> = OnceLock::new();
+
+fn id_generator(node: u16) -> &'static IdGenerator {
+    let g = IDS.get_or_init(|| IdGenerator::new(node));
+    if g.node() != node {
+        tracing::warn!(first = g.node(), asked = node, "this process already generates ids as another node; keeping it");
+    }
+    g
 }
 
 /// Logs an unexpected database error and turns it into a 500 that shows no details.
@@ -93,7 +106,7 @@ impl Store {
         let db = Database::connect(opts).await.map_err(|e| {
             anyhow::anyhow!("cannot open database {}: {}", redact(&url), e.to_string().lines().next().unwrap_or(""))
         })?;
-        Ok(Self { db, ids: Arc::new(IdGenerator::new(node)) })
+        Ok(Self { db, ids: id_generator(node) })
     }
 
     /// Brings the schema up to date. On PostgreSQL the migration holds an advisory lock, so

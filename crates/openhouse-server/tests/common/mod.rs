@@ -1,0 +1,169 @@
+//! The test harness: one test body, run on SQLite (a fresh file per test) and on PostgreSQL
+//! (when `OPENHOUSE_TEST_POSTGRES_URL` is set; the tests say they skipped it otherwise).
+//! PostgreSQL tests share one database: every test makes its own teams, and since every query
+//! is scoped to a team, tests cannot see each other's data — which is itself what tenant
+//! isolation promises.
+
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use openhouse_server::{AppState, Settings, app};
+use openhouse_store::Store;
+use serde_json::Value;
+use tower::ServiceExt;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub router: Router,
+    pub store: Store,
+    pub backend: Backend,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// A team's credentials, as `team create` prints them.
+#[derive(Debug, Clone)]
+pub struct Team {
+    pub team_id: i64,
+    pub user_id: i64,
+    pub api_key: String,
+    pub access_token: String,
+    pub vendor_key: String,
+}
+
+impl Team {
+    pub fn auth(&self) -> String {
+        format!("token {}", self.api_key)
+    }
+    pub fn bearer(&self) -> String {
+        format!("Bearer {}", self.access_token)
+    }
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    #[track_caller]
+    pub fn ok(&self) -> &Value {
+        assert_eq!(self.status, StatusCode::OK, "body: {}", self.body);
+        &self.body
+    }
+    #[track_caller]
+    pub fn error(&self, status: u16, code: i64) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        assert_eq!(self.body["code"], code, "body: {}", self.body);
+        assert!(self.body["message"].is_string(), "body: {}", self.body);
+    }
+}
+
+/// Settings for tests: limits high enough never to get in the way.
+pub fn roomy() -> Settings {
+    Settings { rate_limit: 1_000_000, rate_limit_unvendored: 1_000_000 }
+}
+
+impl TestApp {
+    /// A server on `backend`, or None (after saying so) when that backend is not configured.
+    pub async fn start(backend: Backend, settings: Settings) -> Option<Self> {
+        let (url, dir) = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                (dir.path().join("openhouse.db").display().to_string(), Some(dir))
+            }
+            Backend::Postgres => match std::env::var("OPENHOUSE_TEST_POSTGRES_URL") {
+                Ok(url) if !url.is_empty() => (url, None),
+                _ => {
+                    eprintln!("skipped on PostgreSQL: OPENHOUSE_TEST_POSTGRES_URL is not set");
+                    return None;
+                }
+            },
+        };
+        let store = Store::connect(&url, 1).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        let router = app(AppState::new(store.clone(), &settings));
+        Some(Self { router, store, backend, _dir: dir })
+    }
+
+    pub async fn team(&self) -> Team {
+        let n = self.store.next_id();
+        let t = self.store.create_team(&format!("Team {n}"), &format!("admin{n}@example.com")).await.expect("team");
+        Team { team_id: t.team_id, user_id: t.user_id, api_key: t.api_key, access_token: t.access_token, vendor_key: t.vendor_key }
+    }
+
+    pub async fn raw(&self, req: Request<Body>) -> Reply {
+        let resp = self.router.clone().oneshot(req).await.expect("infallible");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into())) };
+        Reply { status, headers, body }
+    }
+
+    pub async fn call(&self, method: Method, uri: &str, auth: &str, body: Option<Value>) -> Reply {
+        let mut b = Request::builder().method(method).uri(uri);
+        if !auth.is_empty() {
+            b = b.header("Authorization", auth);
+        }
+        let req = match body {
+            Some(v) => b.header("Content-Type", "application/json").body(Body::from(v.to_string())).unwrap(),
+            None => b.body(Body::empty()).unwrap(),
+        };
+        self.raw(req).await
+    }
+
+    pub async fn get(&self, uri: &str, auth: &str) -> Reply {
+        self.call(Method::GET, uri, auth, None).await
+    }
+    pub async fn post(&self, uri: &str, auth: &str, body: Value) -> Reply {
+        self.call(Method::POST, uri, auth, Some(body)).await
+    }
+    pub async fn put(&self, uri: &str, auth: &str, body: Value) -> Reply {
+        self.call(Method::PUT, uri, auth, Some(body)).await
+    }
+    pub async fn delete(&self, uri: &str, auth: &str) -> Reply {
+        self.call(Method::DELETE, uri, auth, None).await
+    }
+
+    /// Creates a lead and returns its id.
+    pub async fn lead(&self, team: &Team, body: Value) -> i64 {
+        let r = self.post("/v1.0/leads", &team.auth(), body).await;
+        r.ok()["leadId"].as_i64().expect("leadId")
+    }
+}
+
+/// Runs one async test body on SQLite and on PostgreSQL:
+/// `both!(name, |app| async move { ... });` defines `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! both {
+    ($name:ident, $settings:expr, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some(app) = $crate::common::TestApp::start($crate::common::Backend::Sqlite, $settings).await {
+                    ($body)(app).await;
+                }
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::common::TestApp::start($crate::common::Backend::Postgres, $settings).await {
+                    ($body)(app).await;
+                }
+            }
+        }
+    };
+    ($name:ident, $body:expr) => {
+        $crate::both!($name, $crate::common::roomy(), $body);
+    };
+}

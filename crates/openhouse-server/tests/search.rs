@@ -1,0 +1,213 @@
+//! The lead search through the HTTP API: every filter, every sort order, offset paging, and
+//! scrolling while leads are being added.
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::*;
+use serde_json::{Value, json};
+
+fn ids(r: &Value) -> Vec<i64> {
+    r["leads"].as_array().unwrap().iter().map(|l| l["leadId"].as_i64().unwrap()).collect()
+}
+
+async fn search(app: &TestApp, t: &Team, q: &str) -> Value {
+    let r = app.get(&format!("/v1.0/leads{q}"), &t.auth()).await;
+    r.ok().clone()
+}
+
+async fn found(app: &TestApp, t: &Team, q: &str) -> HashSet<i64> {
+    let r = search(app, t, q).await;
+    assert_eq!(r["_metadata"]["total"].as_u64().unwrap() as usize, r["leads"].as_array().unwrap().len(), "{q}: total");
+    ids(&r).into_iter().collect()
+}
+
+fn set(xs: &[i64]) -> HashSet<i64> {
+    xs.iter().copied().collect()
+}
+
+both!(every_filter, |app: TestApp| async move {
+    let t = app.team().await;
+    let a = app
+        .lead(&t, json!({"firstName": "A", "tags": ["hot", "zillow"], "stage": "New", "source": "Zillow", "language": "en",
+            "emails": ["alice@example.com"], "phones": ["+1 347-903-3333"], "segments": ["VIP"], "assignedUserId": t.user_id}))
+        .await;
+    let b = app
+        .lead(&t, json!({"firstName": "B", "tags": ["hot"], "stage": "Active", "source": "Open House", "language": "es",
+            "emails": ["bob@work.example.org"], "phones": ["4155551234"], "groups": ["Buyers"]}))
+        .await;
+    let c = app.lead(&t, json!({"firstName": "C", "tags": ["cold"], "stage": "New", "segments": ["Buyers"], "ownershipScope": "OFFICE", "ownershipId": 42})).await;
+    assert_eq!(found(&app, &t, "").await, set(&[a, b, c]));
+    assert_eq!(found(&app, &t, "?anyTags=hot").await, set(&[a, b]));
+    assert_eq!(found(&app, &t, "?anyTags=zillow&anyTags=cold").await, set(&[a, c]));
+    assert_eq!(found(&app, &t, "?anyTags=zillow,cold").await, set(&[a, c]));
+    assert_eq!(found(&app, &t, "?anyTags=HOT").await, set(&[a, b]), "tags match ignoring case");
+    assert_eq!(found(&app, &t, "?anyTags=nope").await, set(&[]));
+    assert_eq!(found(&app, &t, "?allTags=hot&allTags=zillow").await, set(&[a]));
+    assert_eq!(found(&app, &t, "?allTags=hot&allTags=nope").await, set(&[]));
+    assert_eq!(found(&app, &t, "?stage=New").await, set(&[a, c]));
+    assert_eq!(found(&app, &t, "?stage=New&stage=Active").await, set(&[a, b, c]));
+    assert_eq!(found(&app, &t, "?source=Zillow").await, set(&[a]));
+    assert_eq!(found(&app, &t, "?languages=es").await, set(&[b]));
+    assert_eq!(found(&app, &t, "?languages=es&languages=en").await, set(&[a, b]));
+    assert_eq!(found(&app, &t, "?segments=Buyers").await, set(&[b, c]));
+    assert_eq!(found(&app, &t, "?groups=VIP").await, set(&[a]));
+    assert_eq!(found(&app, &t, &format!("?assignedUserId={}", t.user_id)).await, set(&[a]));
+    assert_eq!(found(&app, &t, "?assignedUserId=0").await, set(&[b, c]));
+    assert_eq!(found(&app, &t, "?assignedUserId=-1").await, set(&[a, b, c]));
+    assert_eq!(found(&app, &t, "?contacted=false").await, set(&[a, b, c]));
+    assert_eq!(found(&app, &t, "?contacted=true").await, set(&[]));
+    assert_eq!(found(&app, &t, "?groupIds=42").await, set(&[c]));
+    assert_eq!(found(&app, &t, "?groupIds=43&querySubGroup=false").await, set(&[]));
+    // email and phone: exact with preciseSearchFlag, else contains
+    assert_eq!(found(&app, &t, "?email=ALICE@example.com&preciseSearchFlag=true").await, set(&[a]));
+    assert_eq!(found(&app, &t, "?email=alice@&preciseSearchFlag=true").await, set(&[]));
+    assert_eq!(found(&app, &t, "?email=example").await, set(&[a, b]));
+    assert_eq!(found(&app, &t, "?email=%25").await, set(&[]), "LIKE wildcards are literal");
+    assert_eq!(found(&app, &t, "?phone=3479033333&preciseSearchFlag=true").await, set(&[a]));
+    assert_eq!(found(&app, &t, "?phone=(415)%20555-1234&preciseSearchFlag=true").await, set(&[b]));
+    assert_eq!(found(&app, &t, "?phone=555").await, set(&[b]));
+    assert_eq!(found(&app, &t, "?phone=903&preciseSearchFlag=true").await, set(&[]));
+    // filters combine with AND
+    assert_eq!(found(&app, &t, "?anyTags=hot&stage=New").await, set(&[a]));
+    assert_eq!(found(&app, &t, "?anyTags=hot&stage=New&source=Open%20House").await, set(&[]));
+});
+
+both!(every_sort_order, |app: TestApp| async move {
+    let t = app.team().await;
+    let mut made = Vec::new();
+    for i in 0..4 {
+        made.push(app.lead(&t, json!({"firstName": format!("L{i}"), "assignedUserId": if i % 2 == 0 { Some(t.user_id) } else { None }})).await);
+    }
+    // newest first by default; desc=false reverses
+    let r = search(&app, &t, "").await;
+    assert_eq!(ids(&r), made.iter().rev().copied().collect::<Vec<_>>());
+    let r = search(&app, &t, "?sort=CreateTime&desc=false").await;
+    assert_eq!(ids(&r), made);
+    let r = search(&app, &t, "?sort=AssignTime").await;
+    let got = ids(&r);
+    assert_eq!(&got[..2], &[made[2], made[0]], "assigned leads first, latest assignment first");
+    for s in [
+        "Default", "LastContact", "LastCall", "LastEmail", "LastActivity", "CreateTime", "Inquries", "DeleteTime",
+        "AssignTime", "Score", "Activity", "Communication", "HasDrip", "HasAlert", "Task", "Lender", "ActivitySearch",
+        "ActivityViews", "ActivityFavorites", "DripStatus", "DripOpenRate", "AlertFrequency", "AlertOpenRate",
+        "SCOREV2", "SmartPlanStatus",
+    ] {
+        for desc in ["true", "false"] {
+            let r = search(&app, &t, &format!("?sort={s}&desc={desc}&limit=3")).await;
+            assert_eq!(r["_metadata"]["total"], 4, "{s}");
+            let page1 = ids(&r);
+            assert_eq!(page1.len(), 3, "{s}");
+            // ties are broken by id in the same direction, so paging is stable
+            let r2 = search(&app, &t, &format!("?sort={s}&desc={desc}&limit=3&offset=3")).await;
+            let mut all: Vec<i64> = page1.into_iter().chain(ids(&r2)).collect();
+            all.sort();
+            let mut want = made.clone();
+            want.sort();
+            assert_eq!(all, want, "{s} desc={desc}");
+        }
+    }
+});
+
+both!(offset_paging, |app: TestApp| async move {
+    let t = app.team().await;
+    let mut made = Vec::new();
+    for i in 0..7 {
+        made.push(app.lead(&t, json!({"firstName": format!("P{i}")})).await);
+    }
+    made.reverse();
+    let r = search(&app, &t, "?limit=3").await;
+    assert_eq!(r["_metadata"], json!({"collection": "leads", "limit": 3, "offset": 0, "total": 7, "scrollId": r["_metadata"]["scrollId"]}));
+    assert_eq!(ids(&r), made[0..3]);
+    let r = search(&app, &t, "?limit=3&offset=3").await;
+    assert_eq!(ids(&r), made[3..6]);
+    assert_eq!(r["_metadata"]["offset"], 3);
+    let r = search(&app, &t, "?limit=3&offset=6").await;
+    assert_eq!(ids(&r), made[6..7]);
+    let r = search(&app, &t, "?offset=-1").await;
+    assert_eq!(r["_metadata"]["limit"], 25);
+    assert_eq!(ids(&r).len(), 7);
+    let r = search(&app, &t, "?offset=100").await;
+    assert_eq!(ids(&r).len(), 0);
+    assert_eq!(r["_metadata"]["total"], 7);
+});
+
+both!(scroll_walks_everything_once_while_leads_are_added, |app: TestApp| async move {
+    let t = app.team().await;
+    let mut before = HashSet::new();
+    for i in 0..60 {
+        before.insert(app.lead(&t, json!({"firstName": format!("S{i}"), "tags": ["scroll"]})).await);
+    }
+    for (q, desc) in [("?anyTags=scroll&limit=7", true), ("?anyTags=scroll&limit=7&desc=false", false)] {
+        let mut seen: Vec<i64> = Vec::new();
+        let mut added = HashSet::new();
+        let mut r = search(&app, &t, q).await;
+        let mut pages = 0;
+        loop {
+            seen.extend(ids(&r));
+            pages += 1;
+            // other clients keep adding matching leads while we scroll
+            let (x, y) = tokio::join!(
+                app.lead(&t, json!({"firstName": "new", "tags": ["scroll"]})),
+                app.lead(&t, json!({"firstName": "new", "tags": ["scroll"]}))
+            );
+            added.insert(x);
+            added.insert(y);
+            let Some(sid) = r["_metadata"]["scrollId"].as_str().map(String::from) else { break };
+            assert_eq!(r["_metadata"]["offset"].as_u64().unwrap() as usize, seen.len() - ids(&r).len());
+            r = search(&app, &t, &format!("?scrollId={sid}")).await;
+            assert!(pages < 100, "scroll does not end");
+        }
+        let unique: HashSet<i64> = seen.iter().copied().collect();
+        assert_eq!(unique.len(), seen.len(), "a lead was served twice");
+        assert!(before.is_subset(&unique), "a lead that existed before the scroll was skipped");
+        assert!(unique.iter().all(|id| before.contains(id) || added.contains(id) || !desc));
+        before.extend(added);
+    }
+});
+
+both!(scroll_keeps_filters_and_sort, |app: TestApp| async move {
+    let t = app.team().await;
+    for i in 0..5 {
+        app.lead(&t, json!({"firstName": format!("K{i}"), "stage": if i < 3 { "Keep" } else { "Other" }})).await;
+    }
+    let r = search(&app, &t, "?stage=Keep&limit=2&desc=false").await;
+    let first = ids(&r);
+    let sid = r["_metadata"]["scrollId"].as_str().unwrap().to_string();
+    let r2 = search(&app, &t, &format!("?scrollId={sid}")).await;
+    let second = ids(&r2);
+    assert_eq!(second.len(), 1);
+    assert!(second[0] > first[1], "ascending order kept");
+    assert!(r2["_metadata"]["scrollId"].is_null(), "no scrollId after the last page");
+    assert_eq!(r2["_metadata"]["total"], 3);
+    // a scrollId of one team shows nothing of another's
+    let other = app.team().await;
+    let r3 = app.get(&format!("/v1.0/leads?scrollId={sid}"), &other.auth()).await;
+    assert_eq!(ids(r3.ok()).len(), 0);
+});
+
+both!(create_time_and_update_time_searches, |app: TestApp| async move {
+    let t = app.team().await;
+    let a = app.lead(&t, json!({"firstName": "Old", "tags": ["t"]})).await;
+    let b = app.lead(&t, json!({"firstName": "New", "tags": ["t"]})).await;
+    let r = app.get("/v1.0/leads/createTime", &t.auth()).await;
+    assert_eq!(ids(r.ok()), [a, b], "oldest first");
+    let r = app.get("/v1.0/leads/createTime?leadCreateTime=1900-01-01%2000:00:00&anyTags=t&limit=1", &t.auth()).await;
+    assert_eq!(ids(r.ok()), [a]);
+    let sid = r.body["_metadata"]["scrollId"].as_str().unwrap().to_string();
+    let r = app.get(&format!("/v1.0/leads/createTime?scrollId={sid}"), &t.auth()).await;
+    assert_eq!(ids(r.ok()), [b]);
+    // a minimum in the future (read in UTC-7) finds nothing
+    let r = app.get("/v1.0/leads/createTime?leadCreateTime=2999-01-01%2000:00:00", &t.auth()).await;
+    assert_eq!(r.ok()["_metadata"]["total"], 0);
+    // editing a lead moves it to the end of the update-time order
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    app.put(&format!("/v1.0/leads/{a}"), &t.auth(), json!({"lastName": "Edited"})).await.ok();
+    let r = app.get("/v1.0/leads/updateTime", &t.auth()).await;
+    assert_eq!(ids(r.ok()), [b, a]);
+    let lead_a = app.get(&format!("/v1.0/leads/{a}"), &t.auth()).await.body;
+    let since = lead_a["lastUpdateTime"].as_str().unwrap().to_string();
+    let r = app.get(&format!("/v1.0/leads/updateTime?leadUpdateTime={since}"), &t.auth()).await;
+    assert_eq!(ids(r.ok()), [a]);
+});
