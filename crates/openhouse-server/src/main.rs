@@ -117,6 +117,7 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
     init_logs(s.log_format == "json");
     let addr: SocketAddr = s.listen.parse().map_err(|_| anyhow::anyhow!("--listen '{}' is not an address like 127.0.0.1:8080", s.listen))?;
     let store = open(&s.db).await?;
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     if store.team_count().await? == 0 {
         let t = store.create_team("Demo Team", "admin@example.com").await?;
         println!("openhouse: first start, created the team 'Demo Team' (id {}) with admin admin@example.com", t.team_id);
@@ -126,7 +127,6 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
         println!("These are shown only once. Try:");
         println!("  curl -H 'Authorization: token {}' http://{}/v1.0/leads", t.api_key, addr);
     }
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let settings = Settings { rate_limit: s.rate_limit, rate_limit_unvendored: s.rate_limit_unvendored };
     let state = AppState::new(store.clone(), &settings);
     spawn_housekeeping(&state);

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The openhouse test suite, as README.md gives it and CI runs it:
+#   1. makes sure PostgreSQL is up and creates a fresh test database;
+#   2. runs every unit, store and HTTP test, on SQLite and again on PostgreSQL;
+#   3. starts the built server and runs schemathesis against its /openapi.json, every operation,
+#      failing on any 5xx or any response that violates the document;
+#   4. checks the served document against the Lofty contract for the operations implemented.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+pg_host=${PGHOST:-127.0.0.1}
+pg_port=${PGPORT:-5432}
+if ! pg_isready -h "$pg_host" -p "$pg_port" -q 2>/dev/null; then
+  echo "== starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  for _ in $(seq 1 30); do pg_isready -h "$pg_host" -p "$pg_port" -q && break; sleep 1; done
+fi
+pg_isready -h "$pg_host" -p "$pg_port" -q || { echo "PostgreSQL is not reachable at $pg_host:$pg_port"; exit 1; }
+test_db=openhouse_test_$$
+psql -h "$pg_host" -p "$pg_port" -U postgres -qtAc "DROP DATABASE IF EXISTS $test_db" >/dev/null
+psql -h "$pg_host" -p "$pg_port" -U postgres -qtAc "CREATE DATABASE $test_db" >/dev/null
+export OPENHOUSE_TEST_POSTGRES_URL="postgres://postgres@$pg_host:$pg_port/$test_db"
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  psql -h "$pg_host" -p "$pg_port" -U postgres -qtAc "DROP DATABASE IF EXISTS $test_db WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "${work:-/nonexistent}"
+}
+trap cleanup EXIT
+
+echo "== cargo test (SQLite and PostgreSQL)"
+cargo test --workspace --locked
+
+echo "== schemathesis against the running server"
+venv="$root/target/schemathesis-venv"
+if [ ! -x "$venv/bin/schemathesis" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==4.32.5"
+fi
+work=$(mktemp -d)
+bin="$root/target/debug/openhouse"
+"$bin" team create --name "Schemathesis" --admin-email st@example.com --json --database-url "$work/st.db" > "$work/team.json"
+key=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["apiKey"])' "$work/team.json")
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$bin" serve --listen "127.0.0.1:$port" --database-url "$work/st.db" \
+  --rate-limit 100000000 --rate-limit-unvendored 100000000 > "$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+"$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" \
+  --header "Authorization: token $key" \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
+  --phases examples,coverage,fuzzing,stateful \
+  --max-examples 60 --workers 2 --seed 1 --suppress-health-check all \
+  --no-color
+
+echo "== the served document against the Lofty contract"
+shared="$root/../shared/tools/spec-coverage"
+if [ -x "$shared" ]; then
+  curl -sf "http://127.0.0.1:$port/openapi.json" > "$work/served.json"
+  "$shared" "$work/served.json" --sections 5.5.3,5.5.4,5.5.6,5.5.8,5.5.9,5.5.10,5.5.11
+else
+  echo "(../shared/tools/spec-coverage not found: skipped)"
+fi
+echo "== all tests passed"
