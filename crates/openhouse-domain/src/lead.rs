@@ -379,32 +379,32 @@ fn clean_stage(stage: &Option<String>) -> Result<Option<String>, Error> {
 }
 
 impl LeadPatch {
-    /// The patch that creates a lead from `POST /v1.0/leads`.
+    /// The patch that creates a lead from `POST /v1.0/leads`: the edit of an empty lead, with
+    /// the first name required and what only creation takes (a note, the hidden vendor).
     pub fn from_create(r: &LeadRequest, hide_vendor_id: Option<i64>) -> Result<Self, Error> {
-        Ok(Self {
-            first_name: Some(clean_first_name(&r.first_name)?),
-            last_name: r.last_name.as_deref().map(|s| truncate(s, NAME_MAX)),
-            emails: r.emails.as_ref().map(|e| clean_emails("emails", e)).transpose()?,
-            phones: r.phones.as_ref().map(|p| clean_phones("phones", p)).transpose()?,
-            segments: clean_segments(&r.segments, &r.groups)?,
-            tags: TagChange {
-                replace: r.tags.as_ref().map(|t| clean_names("tags", t, TAG_MAX)).transpose()?,
-                add: r.tags_add.as_ref().map(|t| clean_names("tagsAdd", t, TAG_MAX)).transpose()?.unwrap_or_default(),
-            },
-            source: opt_bounded("source", &r.source, TEXT_MAX)?,
-            stage: clean_stage(&r.stage)?,
-            language: r.language,
+        let edit = EditLeadRequest {
             assigned_user_id: r.assigned_user_id,
-            ownership: ownership(r.ownership_scope, r.ownership_id)?,
-            custom_attributes: r.custom_attribute_list.as_deref().map(clean_custom_attributes).transpose()?,
-            inquiry: r.inquiry.as_ref().map(clean_inquiry).transpose()?,
-            property: r.property.as_ref().map(clean_property).transpose()?,
-            hidden: None,
-            hide_vendor_id,
-            profile: clean_profile(&r.profile)?,
-            note: clean_note(&r.content, r.is_pin)?,
-            transaction: r.lead_transaction.as_ref().map(clean_transaction).transpose()?,
-        })
+            custom_attribute_list: r.custom_attribute_list.clone(),
+            emails: r.emails.clone(),
+            first_name: Some(r.first_name.clone()),
+            groups: r.groups.clone(),
+            inquiry: r.inquiry.clone(),
+            is_hidden: None,
+            language: r.language,
+            last_name: r.last_name.clone(),
+            lead_transaction: r.lead_transaction.clone(),
+            ownership_id: r.ownership_id,
+            ownership_scope: r.ownership_scope,
+            phones: r.phones.clone(),
+            property: r.property.clone(),
+            segments: r.segments.clone(),
+            source: r.source.clone(),
+            stage: r.stage.clone(),
+            tags: r.tags.clone(),
+            tags_add: r.tags_add.clone(),
+            profile: r.profile.clone(),
+        };
+        Ok(Self { hide_vendor_id, note: clean_note(&r.content, r.is_pin)?, ..Self::from_edit(&edit)? })
     }
 
     /// The patch of `PUT /v1.0/leads/{leadId}`.

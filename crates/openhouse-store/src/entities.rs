@@ -103,33 +103,6 @@ entity!(lead, "leads", {
     pub doc: String,
 });
 
-entity!(lead_email, "lead_emails", {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub team_id: i64,
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub lead_id: i64,
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub email_key: String,
-});
-
-entity!(lead_phone, "lead_phones", {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub team_id: i64,
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub lead_id: i64,
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub phone_key: String,
-});
-
-entity!(lead_segment, "lead_segments", {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub team_id: i64,
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub lead_id: i64,
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub name_key: String,
-});
-
 entity!(tag, "tags", {
     #[sea_orm(primary_key, auto_increment = false)]
     pub team_id: i64,
@@ -140,16 +113,6 @@ entity!(tag, "tags", {
     pub creator_user_id: Option<i64>,
     pub create_time: i64,
     pub update_time: i64,
-});
-
-entity!(lead_tag, "lead_tags", {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub team_id: i64,
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub lead_id: i64,
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub tag_id: i64,
-    pub create_time: i64,
 });
 
 entity!(note, "notes", {

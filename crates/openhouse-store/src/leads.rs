@@ -14,12 +14,12 @@ use openhouse_domain::search::{LeadQuery, LeadSort, Position};
 use openhouse_domain::{Error, ErrorKind, error::codes, time};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, ModelTrait, PaginatorTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, ModelTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Select, Set, Value,
 };
 use serde_json::json;
 
-use crate::entities::{lead, lead_email, lead_phone, lead_segment, lead_tag, lead_transaction, note, tag, user};
+use crate::entities::{lead, lead_transaction, note, tag, user};
 use crate::journal::{self, Entry};
 use crate::{Store, db_err, dialect};
 
@@ -239,81 +239,19 @@ impl Store {
             v
         };
         let tag_ids = |l: &Lead| l.doc.tags.iter().map(|t| t.id.to_string()).collect::<Vec<_>>();
+        let text = |keys: Vec<String>| keys.into_iter().collect::<HashSet<_>>().into_iter().map(|k| vec![Value::from(k)]).collect();
         if changed(emails) {
-            lead_email::Entity::delete_many()
-                .filter(lead_email::Column::TeamId.eq(team))
-                .filter(lead_email::Column::LeadId.eq(id))
-                .exec(txn)
-                .await
-                .map_err(db_err)?;
-            let keys: HashSet<String> = emails(after).into_iter().collect();
-            if !keys.is_empty() {
-                lead_email::Entity::insert_many(keys.into_iter().map(|k| lead_email::ActiveModel {
-                    team_id: Set(team),
-                    lead_id: Set(id),
-                    email_key: Set(k),
-                }))
-                .exec_without_returning(txn)
-                .await
-                .map_err(db_err)?;
-            }
+            replace_index(txn, "lead_emails", &["email_key"], team, id, text(emails(after))).await?;
         }
         if changed(phones) {
-            lead_phone::Entity::delete_many()
-                .filter(lead_phone::Column::TeamId.eq(team))
-                .filter(lead_phone::Column::LeadId.eq(id))
-                .exec(txn)
-                .await
-                .map_err(db_err)?;
-            let keys = phones(after);
-            if !keys.is_empty() {
-                lead_phone::Entity::insert_many(keys.into_iter().map(|k| lead_phone::ActiveModel {
-                    team_id: Set(team),
-                    lead_id: Set(id),
-                    phone_key: Set(k),
-                }))
-                .exec_without_returning(txn)
-                .await
-                .map_err(db_err)?;
-            }
+            replace_index(txn, "lead_phones", &["phone_key"], team, id, text(phones(after))).await?;
         }
         if changed(segments) {
-            lead_segment::Entity::delete_many()
-                .filter(lead_segment::Column::TeamId.eq(team))
-                .filter(lead_segment::Column::LeadId.eq(id))
-                .exec(txn)
-                .await
-                .map_err(db_err)?;
-            let keys = segments(after);
-            if !keys.is_empty() {
-                lead_segment::Entity::insert_many(keys.into_iter().map(|k| lead_segment::ActiveModel {
-                    team_id: Set(team),
-                    lead_id: Set(id),
-                    name_key: Set(k),
-                }))
-                .exec_without_returning(txn)
-                .await
-                .map_err(db_err)?;
-            }
+            replace_index(txn, "lead_segments", &["name_key"], team, id, text(segments(after))).await?;
         }
         if changed(tag_ids) {
-            lead_tag::Entity::delete_many()
-                .filter(lead_tag::Column::TeamId.eq(team))
-                .filter(lead_tag::Column::LeadId.eq(id))
-                .exec(txn)
-                .await
-                .map_err(db_err)?;
-            if !after.doc.tags.is_empty() {
-                lead_tag::Entity::insert_many(after.doc.tags.iter().map(|t| lead_tag::ActiveModel {
-                    team_id: Set(team),
-                    lead_id: Set(id),
-                    tag_id: Set(t.id),
-                    create_time: Set(t.create_time),
-                }))
-                .exec_without_returning(txn)
-                .await
-                .map_err(db_err)?;
-            }
+            let rows = after.doc.tags.iter().map(|t| vec![Value::from(t.id), Value::from(t.create_time)]).collect();
+            replace_index(txn, "lead_tags", &["tag_id", "create_time"], team, id, rows).await?;
         }
         Ok(())
     }
@@ -653,6 +591,34 @@ impl Store {
         let leads = rows.into_iter().map(to_lead).collect::<Result<Vec<_>, _>>()?;
         Ok(LeadPage { leads, total, last: if full { last } else { None } })
     }
+}
+
+/// Replaces a lead's rows in one of its index tables: (team_id, lead_id, `cols`...).
+async fn replace_index(
+    txn: &DatabaseTransaction,
+    table: &'static str,
+    cols: &[&'static str],
+    team: i64,
+    lead_id: i64,
+    rows: Vec<Vec<Value>>,
+) -> Result<(), Error> {
+    let delete = Query::delete()
+        .from_table(table)
+        .and_where(Expr::col("team_id").eq(team))
+        .and_where(Expr::col("lead_id").eq(lead_id))
+        .to_owned();
+    txn.execute(&delete).await.map_err(db_err)?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut insert = Query::insert();
+    insert.into_table(table).columns(["team_id", "lead_id"].into_iter().chain(cols.iter().copied()));
+    for row in rows {
+        let values: Vec<Expr> = [Value::from(team), Value::from(lead_id)].into_iter().chain(row).map(Expr::val).collect();
+        insert.values_panic(values);
+    }
+    txn.execute(&insert).await.map_err(db_err)?;
+    Ok(())
 }
 
 fn as_i64(v: &Value) -> i64 {
