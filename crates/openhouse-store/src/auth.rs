@@ -1,6 +1,8 @@
 //! Teams, users and the credentials that identify them. Secrets are random 256-bit strings and
 //! only their SHA-256 is stored: a leaked database holds no usable key.
 
+use std::sync::Arc;
+
 use openhouse_domain::auth::{CredentialKind, Principal, Role};
 use openhouse_domain::{Error, time};
 use rand::RngCore;
@@ -118,6 +120,62 @@ impl Store {
         Ok(out)
     }
 
+    /// Adds a user to a team.
+    pub async fn create_user(&self, team_id: i64, email: &str, first_name: &str, last_name: Option<&str>, role: Role) -> Result<i64, Error> {
+        let email = email.trim();
+        if !email.contains('@') || email.chars().any(char::is_whitespace) {
+            return Err(Error::invalid(format!("'{email}' is not an email address")));
+        }
+        let key = email.to_lowercase();
+        let taken = user::Entity::find()
+            .filter(user::Column::TeamId.eq(team_id))
+            .filter(user::Column::EmailKey.eq(key.clone()))
+            .one(&self.db)
+            .await
+            .map_err(db_err)?;
+        if taken.is_some() {
+            return Err(Error::invalid(format!("a user with the email {email} already exists")));
+        }
+        let now = time::now_ms();
+        let id = self.next_id();
+        user::ActiveModel {
+            team_id: Set(team_id),
+            id: Set(id),
+            email: Set(email.to_string()),
+            email_key: Set(key),
+            first_name: Set(first_name.trim().to_string()),
+            last_name: Set(last_name.map(|s| s.trim().to_string())),
+            role: Set(role.as_str().to_string()),
+            create_time: Set(now),
+            update_time: Set(now),
+        }
+        .insert(&self.db)
+        .await
+        .map_err(db_err)?;
+        Ok(id)
+    }
+
+    /// A credential of a kind for a user (an API key or a non-expiring access token).
+    pub async fn issue_credential(&self, team_id: i64, user_id: i64, kind: CredentialKind) -> Result<String, Error> {
+        let secret = new_secret(match kind {
+            CredentialKind::ApiKey => "oh_key_",
+            CredentialKind::AccessToken => "oh_at_",
+        });
+        credential::ActiveModel {
+            token_hash: Set(hash_secret(&secret)),
+            team_id: Set(team_id),
+            user_id: Set(user_id),
+            kind: Set(kind.as_str().to_string()),
+            app_id: Set(None),
+            create_time: Set(time::now_ms()),
+            expire_time: Set(0),
+        }
+        .insert(&self.db)
+        .await
+        .map_err(db_err)?;
+        Ok(secret)
+    }
+
     /// How many teams exist: 0 on a fresh database.
     pub async fn team_count(&self) -> Result<u64, Error> {
         team::Entity::find().count(&self.db).await.map_err(db_err)
@@ -153,27 +211,37 @@ impl Store {
         Ok(vendor_key::Entity::find_by_id(hash_secret(key)).one(&self.db).await.map_err(db_err)?.is_some())
     }
 
-    /// Users of a team by id (those that exist).
-    pub async fn users(&self, team_id: i64, ids: &[i64]) -> Result<Vec<UserInfo>, Error> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
+    /// Users of a team by id (those that exist), from the cache where it has them.
+    pub async fn users(&self, team_id: i64, ids: &[i64]) -> Result<Vec<Arc<UserInfo>>, Error> {
+        let mut found = Vec::with_capacity(ids.len());
+        let mut missing = Vec::new();
+        for id in ids {
+            match self.cache.user(team_id, *id) {
+                Some(u) => found.push(u),
+                None => missing.push(*id),
+            }
+        }
+        if missing.is_empty() {
+            return Ok(found);
         }
         let rows = user::Entity::find()
             .filter(user::Column::TeamId.eq(team_id))
-            .filter(user::Column::Id.is_in(ids.iter().copied()))
-            .limit(ids.len() as u64)
+            .filter(user::Column::Id.is_in(missing.iter().copied()))
+            .limit(missing.len() as u64)
             .all(&self.db)
             .await
             .map_err(db_err)?;
-        Ok(rows
-            .into_iter()
-            .map(|u| UserInfo {
+        for u in rows {
+            let info = Arc::new(UserInfo {
                 id: u.id,
                 email: u.email,
                 first_name: u.first_name,
                 last_name: u.last_name,
                 role: Role::parse(&u.role).unwrap_or(Role::Agent),
-            })
-            .collect())
+            });
+            self.cache.keep_user(team_id, info.clone());
+            found.push(info);
+        }
+        Ok(found)
     }
 }

@@ -1,69 +1,111 @@
-//! The one place every write records what it did: a system-log entry for the lead's history and
-//! an outbox event for webhooks, in the same transaction as the change itself, so neither can be
-//! lost or recorded for a change that was rolled back.
+//! The one path every write takes: a [`Write`] is a transaction that records what it did — a
+//! system-log entry for the lead's history and an outbox event for webhooks — in the same
+//! transaction as the change itself, so neither can be lost or recorded for a change that was
+//! rolled back. On commit it tells the lead cache which leads changed.
+
+use std::ops::Deref;
 
 use openhouse_domain::Error;
 use openhouse_domain::auth::Principal;
-use openhouse_domain::id::IdGenerator;
-use sea_orm::{ActiveModelTrait, DatabaseTransaction, Set};
+use sea_orm::{
+    AccessMode, ActiveModelTrait, DatabaseTransaction, Set, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 use serde_json::Value;
 
-use crate::db_err;
 use crate::entities::{outbox_event, system_log};
+use crate::{Store, db_err};
 
 /// One recorded change.
 pub struct Entry<'a> {
     /// The lead it concerns (0 for changes outside any lead).
     pub lead_id: i64,
-    /// `lead.created`, `lead.updated`, `lead.trashed`, `lead.tag_added`, ...
+    /// `lead.created`, `lead.updated`, `lead.trashed`, `lead.assigned`, ...
     pub action: &'a str,
     /// What changed, as shown in the system log and sent in the event.
     pub detail: Value,
 }
 
-pub(crate) async fn record(
-    txn: &DatabaseTransaction,
-    ids: &IdGenerator,
-    who: &Principal,
-    now: i64,
-    entry: Entry<'_>,
-) -> Result<(), Error> {
-    let detail = entry.detail.to_string();
-    system_log::ActiveModel {
-        team_id: Set(who.team_id),
-        id: Set(ids.next_id()),
-        lead_id: Set(entry.lead_id),
-        actor_user_id: Set(Some(who.user_id)),
-        action: Set(entry.action.to_string()),
-        detail: Set(detail.clone()),
-        create_time: Set(now),
-    }
-    .insert(txn)
-    .await
-    .map_err(db_err)?;
-    let payload = serde_json::json!({
-        "event": entry.action,
-        "teamId": who.team_id,
-        "leadId": entry.lead_id,
-        "actorUserId": who.user_id,
-        "time": now,
-        "detail": entry.detail,
-    });
-    outbox_event::ActiveModel {
-        team_id: Set(who.team_id),
-        id: Set(ids.next_id()),
-        topic: Set(entry.action.to_string()),
-        payload: Set(payload.to_string()),
-        create_time: Set(now),
-        dispatch_time: Set(0),
-    }
-    .insert(txn)
-    .await
-    .map_err(db_err)?;
-    Ok(())
+/// A write transaction: IMMEDIATE on SQLite, so a read-modify-write never fails to upgrade its
+/// lock; row locks (`lock_exclusive`) do the same on PostgreSQL.
+pub(crate) struct Write<'s> {
+    txn: DatabaseTransaction,
+    store: &'s Store,
+    touched: Vec<(i64, i64)>,
 }
 
-impl crate::Store {
+impl Deref for Write<'_> {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
+
+impl Store {
+    pub(crate) async fn write(&self) -> Result<Write<'_>, Error> {
+        let txn = self
+            .db
+            .begin_with_options(TransactionOptions {
+                isolation_level: None,
+                access_mode: Some(AccessMode::ReadWrite),
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            })
+            .await
+            .map_err(db_err)?;
+        Ok(Write { txn, store: self, touched: Vec::new() })
+    }
+}
+
+impl Write<'_> {
+    /// Records one change of the caller's team.
+    pub(crate) async fn record(&mut self, who: &Principal, now: i64, entry: Entry<'_>) -> Result<(), Error> {
+        let ids = self.store.ids;
+        let detail = entry.detail.to_string();
+        system_log::ActiveModel {
+            team_id: Set(who.team_id),
+            id: Set(ids.next_id()),
+            lead_id: Set(entry.lead_id),
+            actor_user_id: Set(Some(who.user_id)),
+            action: Set(entry.action.to_string()),
+            detail: Set(detail),
+            create_time: Set(now),
+        }
+        .insert(&self.txn)
+        .await
+        .map_err(db_err)?;
+        let payload = serde_json::json!({
+            "event": entry.action,
+            "teamId": who.team_id,
+            "leadId": entry.lead_id,
+            "actorUserId": who.user_id,
+            "time": now,
+            "detail": entry.detail,
+        });
+        outbox_event::ActiveModel {
+            team_id: Set(who.team_id),
+            id: Set(ids.next_id()),
+            topic: Set(entry.action.to_string()),
+            payload: Set(payload.to_string()),
+            create_time: Set(now),
+            dispatch_time: Set(0),
+        }
+        .insert(&self.txn)
+        .await
+        .map_err(db_err)?;
+        if entry.lead_id > 0 {
+            self.touched.push((who.team_id, entry.lead_id));
+        }
+        Ok(())
+    }
+
+    /// Commits, then forgets the cached copies of the leads this write changed.
+    pub(crate) async fn commit(self) -> Result<(), Error> {
+        self.txn.commit().await.map_err(db_err)?;
+        self.store.cache.changed(&self.touched);
+        Ok(())
+    }
+}
+
+impl Store {
     /// A lead's journal, oldest first: (action, detail).
     pub async fn lead_journal(&self, team_id: i64, lead_id: i64) -> Result<Vec<(String, Value)>, Error> {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};

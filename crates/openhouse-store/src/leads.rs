@@ -6,6 +6,7 @@
 //! see; a lead outside it is indistinguishable from one that does not exist.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use openhouse_api::{Language, OwnershipScope};
 use openhouse_domain::auth::{Principal, Role};
@@ -20,7 +21,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::entities::{lead, lead_transaction, note, tag, user};
-use crate::journal::{self, Entry};
+use crate::journal::Entry;
 use crate::{Store, db_err, dialect};
 
 /// One page of a lead search.
@@ -51,6 +52,23 @@ pub fn visible(who: &Principal) -> Condition {
                         .add(lead::Column::OwnershipId.eq(who.user_id)),
                 ),
         ),
+    }
+}
+
+/// [`visible`] for one lead in memory. The two must agree; a test checks them against each
+/// other for every role and scope.
+pub fn visible_to(who: &Principal, l: &Lead) -> bool {
+    if l.team_id != who.team_id {
+        return false;
+    }
+    match who.role {
+        Role::Admin => true,
+        _ => {
+            l.ownership_scope == Some(OwnershipScope::Team)
+                || l.assigned_user_id == Some(who.user_id)
+                || l.lender_user_id == Some(who.user_id)
+                || (l.ownership_scope == Some(OwnershipScope::Personal) && l.ownership_id == Some(who.user_id))
+        }
     }
 }
 
@@ -315,14 +333,14 @@ impl Store {
         let now = time::now_ms();
         let id = self.next_id();
         let mut l = Lead { team_id: who.team_id, id, create_time: now, ..Default::default() };
-        let txn = self.begin_write().await?;
-        self.check_patch_users(&txn, who, patch).await?;
+        let mut w = self.write().await?;
+        self.check_patch_users(&w, who, patch).await?;
         l.apply(patch, now, || self.next_id());
         if l.ownership_scope.is_none() {
             l.ownership_scope = Some(OwnershipScope::Personal);
             l.ownership_id = Some(who.user_id);
         }
-        self.apply_tags(&txn, who, &mut l, patch, now).await?;
+        self.apply_tags(&w, who, &mut l, patch, now).await?;
         let mut am = lead::ActiveModel {
             team_id: Set(who.team_id),
             id: Set(id),
@@ -357,24 +375,32 @@ impl Store {
         ] {
             am.set(c, Value::BigInt(Some(0)));
         }
-        am.insert(&txn).await.map_err(db_err)?;
-        self.reindex(&txn, None, &l).await?;
-        self.store_attachments(&txn, who, id, patch, now).await?;
+        am.insert(&*w).await.map_err(db_err)?;
+        self.reindex(&w, None, &l).await?;
+        self.store_attachments(&w, who, id, patch, now).await?;
         let mut view = l.audit_view();
         view.insert("tags".into(), json!(l.doc.tags.iter().map(|t| &t.name).collect::<Vec<_>>()));
-        journal::record(&txn, &self.ids, who, now, Entry { lead_id: id, action: "lead.created", detail: json!(view) }).await?;
-        txn.commit().await.map_err(db_err)?;
+        w.record(who, now, Entry { lead_id: id, action: "lead.created", detail: json!(view) }).await?;
+        w.commit().await?;
         Ok(id)
     }
 
     /// A lead the caller may see (trashed ones only `with_trash`); 404 LEAD_NOT_EXIST otherwise.
-    pub async fn get_lead(&self, who: &Principal, id: i64, with_trash: bool) -> Result<Lead, Error> {
-        let mut q = lead::Entity::find().filter(visible(who)).filter(lead::Column::Id.eq(id));
-        if !with_trash {
-            q = q.filter(lead::Column::DeleteTime.eq(0));
+    pub async fn get_lead(&self, who: &Principal, id: i64, with_trash: bool) -> Result<Arc<Lead>, Error> {
+        let lead = match self.cache.lead(who.team_id, id) {
+            Some(l) => l,
+            None => {
+                let epoch = self.cache.epoch();
+                let m = lead::Entity::find_by_id((who.team_id, id)).one(&self.db).await.map_err(db_err)?;
+                let l = Arc::new(to_lead(m.ok_or_else(Error::lead_not_found)?)?);
+                self.cache.keep_lead(l.clone(), epoch);
+                l
+            }
+        };
+        if !visible_to(who, &lead) || (lead.delete_time > 0 && !with_trash) {
+            return Err(Error::lead_not_found());
         }
-        let m = q.one(&self.db).await.map_err(db_err)?.ok_or_else(Error::lead_not_found)?;
-        to_lead(m)
+        Ok(lead)
     }
 
     async fn load_for_write(&self, txn: &DatabaseTransaction, who: &Principal, id: i64) -> Result<Lead, Error> {
@@ -393,9 +419,9 @@ impl Store {
     /// Edits a lead: only what the patch sets changes.
     pub async fn edit_lead(&self, who: &Principal, id: i64, patch: &LeadPatch) -> Result<(), Error> {
         let now = time::now_ms();
-        let txn = self.begin_write().await?;
-        let before = self.load_for_write(&txn, who, id).await?;
-        self.check_patch_users(&txn, who, patch).await?;
+        let mut w = self.write().await?;
+        let before = self.load_for_write(&w, who, id).await?;
+        self.check_patch_users(&w, who, patch).await?;
         if let Some(pid) = patch.property.as_ref().and_then(|p| p.id).filter(|p| *p > 0)
             && !before.doc.properties.iter().any(|p| p.id == Some(pid))
         {
@@ -407,33 +433,29 @@ impl Store {
         }
         let mut after = before.clone();
         let reassigned = after.apply(patch, now, || self.next_id());
-        self.apply_tags(&txn, who, &mut after, patch, now).await?;
+        self.apply_tags(&w, who, &mut after, patch, now).await?;
         let mut am: lead::ActiveModel = lead::ActiveModel {
             team_id: sea_orm::ActiveValue::Unchanged(who.team_id),
             id: sea_orm::ActiveValue::Unchanged(id),
             ..Default::default()
         };
         owned_columns(&after, &mut am);
-        am.update(&txn).await.map_err(db_err)?;
-        self.reindex(&txn, Some(&before), &after).await?;
-        self.store_attachments(&txn, who, id, patch, now).await?;
+        am.update(&*w).await.map_err(db_err)?;
+        self.reindex(&w, Some(&before), &after).await?;
+        self.store_attachments(&w, who, id, patch, now).await?;
         let changes = diff(&before.audit_view(), &after.audit_view());
         let old_tags: Vec<&str> = before.doc.tags.iter().map(|t| t.name.as_str()).collect();
         let new_tags: Vec<&str> = after.doc.tags.iter().map(|t| t.name.as_str()).collect();
         let added: Vec<&&str> = new_tags.iter().filter(|t| !old_tags.contains(t)).collect();
         let removed: Vec<&&str> = old_tags.iter().filter(|t| !new_tags.contains(t)).collect();
-        journal::record(
-            &txn,
-            &self.ids,
+        w.record(
             who,
             now,
             Entry { lead_id: id, action: "lead.updated", detail: json!({"changes": changes, "tagsAdded": added, "tagsRemoved": removed}) },
         )
         .await?;
         if reassigned {
-            journal::record(
-                &txn,
-                &self.ids,
+            w.record(
                 who,
                 now,
                 Entry {
@@ -444,15 +466,15 @@ impl Store {
             )
             .await?;
         }
-        txn.commit().await.map_err(db_err)?;
+        w.commit().await?;
         Ok(())
     }
 
     /// Moves a lead to the trash, keeping the reason.
     pub async fn trash_lead(&self, who: &Principal, id: i64, reason: &str) -> Result<(), Error> {
         let now = time::now_ms();
-        let txn = self.begin_write().await?;
-        let mut l = self.load_for_write(&txn, who, id).await?;
+        let mut w = self.write().await?;
+        let mut l = self.load_for_write(&w, who, id).await?;
         l.delete_time = now;
         l.update_time = now;
         l.doc.delete_reason = Some(reason.to_string());
@@ -462,9 +484,9 @@ impl Store {
             ..Default::default()
         };
         owned_columns(&l, &mut am);
-        am.update(&txn).await.map_err(db_err)?;
-        journal::record(&txn, &self.ids, who, now, Entry { lead_id: id, action: "lead.trashed", detail: json!({"reason": reason}) }).await?;
-        txn.commit().await.map_err(db_err)?;
+        am.update(&*w).await.map_err(db_err)?;
+        w.record(who, now, Entry { lead_id: id, action: "lead.trashed", detail: json!({"reason": reason}) }).await?;
+        w.commit().await?;
         Ok(())
     }
 

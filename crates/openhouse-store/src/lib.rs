@@ -3,6 +3,7 @@
 //! unavoidable dialect difference lives in [`dialect`].
 
 pub mod auth;
+mod cache;
 pub mod dialect;
 pub mod entities;
 pub mod journal;
@@ -10,16 +11,13 @@ pub mod leads;
 pub mod migration;
 pub mod notes;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use openhouse_domain::Error;
 use openhouse_domain::id::IdGenerator;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{
-    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
-};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
 use sea_orm_migration::MigratorTrait;
 
 pub use sea_orm::DatabaseTransaction;
@@ -29,6 +27,7 @@ pub use sea_orm::DatabaseTransaction;
 pub struct Store {
     pub(crate) db: DatabaseConnection,
     pub(crate) ids: &'static IdGenerator,
+    pub(crate) cache: Arc<cache::Caches>,
 }
 
 /// The process's one ID generator: every Store of a process draws from it, so two stores over
@@ -106,7 +105,7 @@ impl Store {
         let db = Database::connect(opts).await.map_err(|e| {
             anyhow::anyhow!("cannot open database {}: {}", redact(&url), e.to_string().lines().next().unwrap_or(""))
         })?;
-        Ok(Self { db, ids: id_generator(node) })
+        Ok(Self { db, ids: id_generator(node), cache: Arc::new(cache::Caches::new(sqlite)) })
     }
 
     /// Brings the schema up to date. On PostgreSQL the migration holds an advisory lock, so
@@ -127,19 +126,6 @@ impl Store {
 
     pub fn next_id(&self) -> i64 {
         self.ids.next_id()
-    }
-
-    /// Begins a write transaction: IMMEDIATE on SQLite, so a read-modify-write never fails to
-    /// upgrade its lock; row locks (`lock_exclusive`) do the same on PostgreSQL.
-    pub(crate) async fn begin_write(&self) -> Result<DatabaseTransaction, Error> {
-        self.db
-            .begin_with_options(TransactionOptions {
-                isolation_level: None,
-                access_mode: Some(AccessMode::ReadWrite),
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            })
-            .await
-            .map_err(db_err)
     }
 
     /// Whether the database answers.

@@ -6,6 +6,7 @@ mod edit;
 mod get;
 mod search;
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 
 use openhouse_api::{LeadProperty, LeadResponse, UserLeadTagVo};
@@ -26,17 +27,17 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// Shows leads as the API does, looking up the names of their assignees in one query.
-pub(crate) async fn respond(state: &AppState, who: &Principal, leads: Vec<Lead>) -> Result<Vec<LeadResponse>, Error> {
-    let mut ids: Vec<i64> = leads.iter().filter_map(|l| l.assigned_user_id).collect();
+pub(crate) async fn respond<L: Borrow<Lead>>(state: &AppState, who: &Principal, leads: &[L]) -> Result<Vec<LeadResponse>, Error> {
+    let mut ids: Vec<i64> = leads.iter().filter_map(|l| l.borrow().assigned_user_id).collect();
     ids.sort_unstable();
     ids.dedup();
     let names: HashMap<i64, String> =
         state.store.users(who.team_id, &ids).await?.into_iter().map(|u| (u.id, u.display_name())).collect();
-    Ok(leads.into_iter().map(|l| to_response(l, &names)).collect())
+    Ok(leads.iter().map(|l| to_response(l.borrow(), &names)).collect())
 }
 
-fn to_response(l: Lead, names: &HashMap<i64, String>) -> LeadResponse {
-    let d = l.doc;
+fn to_response(l: &Lead, names: &HashMap<i64, String>) -> LeadResponse {
+    let d = l.doc.clone();
     LeadResponse {
         assign_completion_status: l.assigned_user_id.is_some(),
         assign_time: time::format_opt_ms(l.assign_time),
@@ -47,11 +48,11 @@ fn to_response(l: Lead, names: &HashMap<i64, String>) -> LeadResponse {
         custom_role_list: Vec::new(),
         emails: d.emails,
         facebook: None,
-        first_name: l.first_name,
+        first_name: l.first_name.clone(),
         groups: d.segments.clone(),
         hidden_flag: d.hidden,
         language: l.language,
-        last_name: l.last_name,
+        last_name: l.last_name.clone(),
         last_touch: time::format_opt_ms(l.stats.last_touch),
         last_update_time: time::format_ms(l.update_time),
         last_visit: time::format_opt_ms(l.stats.last_visit),
@@ -70,8 +71,8 @@ fn to_response(l: Lead, names: &HashMap<i64, String>) -> LeadResponse {
         pond_name: None,
         score: l.stats.score.clamp(i32::MIN as i64, i32::MAX as i64) as i32,
         segments: d.segments,
-        source: l.source,
-        stage: l.stage,
+        source: l.source.clone(),
+        stage: l.stage.clone(),
         stage_id: None,
         tags: d
             .tags

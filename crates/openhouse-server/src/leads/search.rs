@@ -128,7 +128,7 @@ async fn run(state: &AppState, who: &Principal, q: LeadQuery) -> ApiResult<Json<
     let offset = if q.after.is_some() { q.served } else { q.offset };
     let served = offset + page.leads.len() as u64;
     let scroll_id = page.last.filter(|_| served < page.total).map(|last| q.scroll_id(last, served));
-    let leads = super::respond(state, who, page.leads).await?;
+    let leads = super::respond(state, who, &page.leads).await?;
     Ok(Json(LeadListResponse {
         metadata: MetaData {
             collection: "leads".into(),

@@ -1,0 +1,73 @@
+//! Hot leads and user names kept in memory, so reading a lead by id costs no query.
+//!
+//! The lead cache is on only where this process is the database's one writer: SQLite. On
+//! PostgreSQL several processes may write, and a process-local cache could serve another
+//! process's stale copy, so there every read goes to the database.
+//!
+//! Coherence: every write commits through [`crate::journal::Write`], which then bumps the epoch
+//! and drops the leads it touched. A reader that filled the cache from the database re-checks the
+//! epoch after inserting and drops its own entry if any write committed meanwhile; so a copy read
+//! before a write can never outlive it. A time to live bounds any other surprise.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use moka::sync::Cache;
+use openhouse_domain::lead::Lead;
+
+use crate::auth::UserInfo;
+
+pub(crate) struct Caches {
+    leads: Option<Cache<(i64, i64), Arc<Lead>>>,
+    users: Cache<(i64, i64), Arc<UserInfo>>,
+    epoch: AtomicU64,
+}
+
+impl Caches {
+    pub(crate) fn new(cache_leads: bool) -> Self {
+        Self {
+            leads: cache_leads
+                .then(|| Cache::builder().max_capacity(100_000).time_to_live(Duration::from_secs(300)).build()),
+            users: Cache::builder().max_capacity(100_000).time_to_live(Duration::from_secs(60)).build(),
+            epoch: AtomicU64::new(0),
+        }
+    }
+
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn lead(&self, team_id: i64, id: i64) -> Option<Arc<Lead>> {
+        self.leads.as_ref()?.get(&(team_id, id))
+    }
+
+    /// Keeps a lead read from the database at `epoch`, unless a write committed since.
+    pub(crate) fn keep_lead(&self, lead: Arc<Lead>, epoch: u64) {
+        if let Some(c) = &self.leads {
+            let key = (lead.team_id, lead.id);
+            c.insert(key, lead);
+            if self.epoch() != epoch {
+                c.invalidate(&key);
+            }
+        }
+    }
+
+    /// Called after a write committed: forgets the leads it changed.
+    pub(crate) fn changed(&self, leads: &[(i64, i64)]) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        if let Some(c) = &self.leads {
+            for key in leads {
+                c.invalidate(key);
+            }
+        }
+    }
+
+    pub(crate) fn user(&self, team_id: i64, id: i64) -> Option<Arc<UserInfo>> {
+        self.users.get(&(team_id, id))
+    }
+
+    pub(crate) fn keep_user(&self, team_id: i64, user: Arc<UserInfo>) {
+        self.users.insert((team_id, user.id), user);
+    }
+}
