@@ -99,7 +99,7 @@ impl Language {
 #[serde(rename_all = "camelCase")]
 pub struct LeadProfile {
     /// The birthday of the lead (pattern: MMM d, yyyy)
-    #[schema(example = "Jun 5, 2001")]
+    #[schema(example = "Jun 5, 2001", pattern = r"^\s*[A-Za-z]{3} \d{1,2}, \d{4}\s*$")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub birthday: Option<String>,
     /// Buy a house, Yes or No.
@@ -484,7 +484,7 @@ pub struct LeadRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub emails: Option<Vec<String>>,
     /// The first/given name of the lead; only the first 30 characters are kept.
-    #[schema(example = "Bob")]
+    #[schema(example = "Bob", min_length = 1, pattern = r"\S")]
     pub first_name: String,
     /// The groups the lead is in (deprecated alias of segments); 30 characters each.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -523,6 +523,7 @@ pub struct LeadRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// The pipeline stage, at most 20 characters.
+    #[schema(max_length = 20)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stage: Option<String>,
     /// Tags; 64 characters each.
