@@ -68,7 +68,7 @@ mod tests {
     fn min_time_is_utc_minus_7() {
         let ms = parse_min_time("t", "2020-01-01 00:00:00").unwrap();
         assert_eq!(format_ms(ms), "2020-01-01T07:00:00Z");
-        assert_eq!(parse_min_time("t", "1900-01-01 00:00:00").unwrap() < 0, true);
+        assert!(parse_min_time("t", "1900-01-01 00:00:00").unwrap() < 0);
         assert_eq!(parse_min_time("t", "1234").unwrap(), 1234);
         assert!(parse_min_time("t", "yesterday").is_err());
     }

@@ -259,17 +259,17 @@ impl Store {
         let tag_ids = |l: &Lead| l.doc.tags.iter().map(|t| t.id.to_string()).collect::<Vec<_>>();
         let text = |keys: Vec<String>| keys.into_iter().collect::<HashSet<_>>().into_iter().map(|k| vec![Value::from(k)]).collect();
         if changed(emails) {
-            replace_index(txn, "lead_emails", &["email_key"], team, id, text(emails(after))).await?;
+            replace_index(txn, "lead_emails", &["email_key"], team, id, text(emails(after)), before.is_none()).await?;
         }
         if changed(phones) {
-            replace_index(txn, "lead_phones", &["phone_key"], team, id, text(phones(after))).await?;
+            replace_index(txn, "lead_phones", &["phone_key"], team, id, text(phones(after)), before.is_none()).await?;
         }
         if changed(segments) {
-            replace_index(txn, "lead_segments", &["name_key"], team, id, text(segments(after))).await?;
+            replace_index(txn, "lead_segments", &["name_key"], team, id, text(segments(after)), before.is_none()).await?;
         }
         if changed(tag_ids) {
             let rows = after.doc.tags.iter().map(|t| vec![Value::from(t.id), Value::from(t.create_time)]).collect();
-            replace_index(txn, "lead_tags", &["tag_id", "create_time"], team, id, rows).await?;
+            replace_index(txn, "lead_tags", &["tag_id", "create_time"], team, id, rows, before.is_none()).await?;
         }
         Ok(())
     }
@@ -615,7 +615,8 @@ impl Store {
     }
 }
 
-/// Replaces a lead's rows in one of its index tables: (team_id, lead_id, `cols`...).
+/// Replaces a lead's rows in one of its index tables: (team_id, lead_id, `cols`...). A new
+/// lead has none to delete.
 async fn replace_index(
     txn: &DatabaseTransaction,
     table: &'static str,
@@ -623,13 +624,16 @@ async fn replace_index(
     team: i64,
     lead_id: i64,
     rows: Vec<Vec<Value>>,
+    new_lead: bool,
 ) -> Result<(), Error> {
-    let delete = Query::delete()
-        .from_table(table)
-        .and_where(Expr::col("team_id").eq(team))
-        .and_where(Expr::col("lead_id").eq(lead_id))
-        .to_owned();
-    txn.execute(&delete).await.map_err(db_err)?;
+    if !new_lead {
+        let delete = Query::delete()
+            .from_table(table)
+            .and_where(Expr::col("team_id").eq(team))
+            .and_where(Expr::col("lead_id").eq(lead_id))
+            .to_owned();
+        txn.execute(&delete).await.map_err(db_err)?;
+    }
     if rows.is_empty() {
         return Ok(());
     }
