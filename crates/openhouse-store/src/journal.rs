@@ -11,6 +11,7 @@ use sea_orm::{
     AccessMode, ActiveModelTrait, DatabaseTransaction, Set, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use serde_json::Value;
+use tokio::sync::OwnedMutexGuard;
 
 use crate::entities::{outbox_event, system_log};
 use crate::{Store, db_err};
@@ -27,10 +28,15 @@ pub struct Entry<'a> {
 
 /// A write transaction: IMMEDIATE on SQLite, so a read-modify-write never fails to upgrade its
 /// lock; row locks (`lock_exclusive`) do the same on PostgreSQL.
+///
+/// On SQLite, writers also queue for the process's write lock before they begin: SQLite admits
+/// one writer at a time anyway, and a writer that finds the database locked sleeps in steps of
+/// milliseconds, while one waiting on the lock is woken the moment it is free.
 pub(crate) struct Write<'s> {
     txn: DatabaseTransaction,
     store: &'s Store,
     touched: Vec<(i64, i64)>,
+    _turn: Option<OwnedMutexGuard<()>>,
 }
 
 impl Deref for Write<'_> {
@@ -42,6 +48,10 @@ impl Deref for Write<'_> {
 
 impl Store {
     pub(crate) async fn write(&self) -> Result<Write<'_>, Error> {
+        let turn = match &self.write_lock {
+            Some(lock) => Some(lock.clone().lock_owned().await),
+            None => None,
+        };
         let txn = self
             .db
             .begin_with_options(TransactionOptions {
@@ -51,7 +61,7 @@ impl Store {
             })
             .await
             .map_err(db_err)?;
-        Ok(Write { txn, store: self, touched: Vec::new() })
+        Ok(Write { txn, store: self, touched: Vec::new(), _turn: turn })
     }
 }
 

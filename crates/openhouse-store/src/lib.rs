@@ -28,6 +28,8 @@ pub struct Store {
     pub(crate) db: DatabaseConnection,
     pub(crate) ids: &'static IdGenerator,
     pub(crate) cache: Arc<cache::Caches>,
+    /// SQLite only: the queue writers wait in (see [`journal::Write`]).
+    pub(crate) write_lock: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 /// The process's one ID generator: every Store of a process draws from it, so two stores over
@@ -105,7 +107,12 @@ impl Store {
         let db = Database::connect(opts).await.map_err(|e| {
             anyhow::anyhow!("cannot open database {}: {}", redact(&url), e.to_string().lines().next().unwrap_or(""))
         })?;
-        Ok(Self { db, ids: id_generator(node), cache: Arc::new(cache::Caches::new(sqlite)) })
+        Ok(Self {
+            db,
+            ids: id_generator(node),
+            cache: Arc::new(cache::Caches::new(sqlite)),
+            write_lock: sqlite.then(|| Arc::new(tokio::sync::Mutex::new(()))),
+        })
     }
 
     /// Brings the schema up to date. On PostgreSQL the migration holds an advisory lock, so
