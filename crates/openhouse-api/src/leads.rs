@@ -249,7 +249,6 @@ pub struct LeadInquiry {
     pub bedrooms_max: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bedrooms_min: Option<i32>,
-    #[schema(format = DateTime)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -270,7 +269,6 @@ pub struct LeadInquiry {
     /// Vacant Land, Commercial.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub property_type: Option<Vec<String>>,
-    #[schema(format = DateTime)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<String>,
 }

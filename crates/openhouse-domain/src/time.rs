@@ -1,5 +1,6 @@
-//! Times: stored as UTC epoch milliseconds, shown as RFC 3339 UTC strings. This module is the
-//! only place that formats or parses them.
+//! Times: stored as UTC epoch milliseconds, shown as `yyyy-MM-dd HH:mm:ss` in UTC — the format
+//! Lofty documents for the string times of its v1 API. This module is the only place that
+//! formats or parses them.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
@@ -9,11 +10,10 @@ pub fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
 }
 
-/// `2024-05-01T12:00:00Z` (milliseconds shown only when present).
+/// `2024-05-01 12:00:00`, in UTC.
 pub fn format_ms(ms: i64) -> String {
     match Utc.timestamp_millis_opt(ms).single() {
-        Some(t) if ms % 1000 == 0 => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        Some(t) => t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
         None => String::new(),
     }
 }
@@ -59,15 +59,15 @@ mod tests {
 
     #[test]
     fn formats_utc() {
-        assert_eq!(format_ms(0), "1970-01-01T00:00:00Z");
-        assert_eq!(format_ms(1_508_580_010_123), "2017-10-21T10:00:10.123Z");
+        assert_eq!(format_ms(0), "1970-01-01 00:00:00");
+        assert_eq!(format_ms(1_508_580_010_123), "2017-10-21 10:00:10");
         assert_eq!(format_opt_ms(0), None);
     }
 
     #[test]
     fn min_time_is_utc_minus_7() {
         let ms = parse_min_time("t", "2020-01-01 00:00:00").unwrap();
-        assert_eq!(format_ms(ms), "2020-01-01T07:00:00Z");
+        assert_eq!(format_ms(ms), "2020-01-01 07:00:00");
         assert!(parse_min_time("t", "1900-01-01 00:00:00").unwrap() < 0);
         assert_eq!(parse_min_time("t", "1234").unwrap(), 1234);
         assert!(parse_min_time("t", "yesterday").is_err());

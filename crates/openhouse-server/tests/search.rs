@@ -201,13 +201,18 @@ both!(create_time_and_update_time_searches, |app: TestApp| async move {
     // a minimum in the future (read in UTC-7) finds nothing
     let r = app.get("/v1.0/leads/createTime?leadCreateTime=2999-01-01%2000:00:00", &t.auth()).await;
     assert_eq!(r.ok()["_metadata"]["total"], 0);
-    // editing a lead moves it to the end of the update-time order
-    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    // editing a lead moves it to the end of the update-time order (shown times have whole
+    // seconds: wait for the next one)
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     app.put(&format!("/v1.0/leads/{a}"), &t.auth(), json!({"lastName": "Edited"})).await.ok();
     let r = app.get("/v1.0/leads/updateTime", &t.auth()).await;
     assert_eq!(ids(r.ok()), [b, a]);
     let lead_a = app.get(&format!("/v1.0/leads/{a}"), &t.auth()).await.body;
-    let since = lead_a["lastUpdateTime"].as_str().unwrap().to_string();
+    // shown times are UTC; the parameter reads a plain time in UTC-7, or an explicit offset
+    let since = lead_a["lastUpdateTime"].as_str().unwrap().replace(' ', "T") + "Z";
     let r = app.get(&format!("/v1.0/leads/updateTime?leadUpdateTime={since}"), &t.auth()).await;
     assert_eq!(ids(r.ok()), [a]);
+    let local = lead_a["lastUpdateTime"].as_str().unwrap().replace(' ', "%20");
+    let r = app.get(&format!("/v1.0/leads/updateTime?leadUpdateTime={local}"), &t.auth()).await;
+    assert_eq!(ids(r.ok()), Vec::<i64>::new(), "read in UTC-7, a UTC time is seven hours later");
 });
