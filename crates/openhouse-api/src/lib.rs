@@ -5,6 +5,8 @@
 
 pub mod common;
 pub mod leads;
+pub mod notes;
 
 pub use common::*;
 pub use leads::*;
+pub use notes::*;

@@ -7,5 +7,6 @@ pub mod id;
 pub mod lead;
 pub mod search;
 pub mod time;
+pub mod timeline;
 
 pub use error::{Error, ErrorKind, Result};

@@ -9,8 +9,10 @@ pub mod error;
 pub mod extract;
 pub mod gate;
 pub mod leads;
+pub mod notes;
 pub mod openapi;
 pub mod ratelimit;
+pub mod system_logs;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,7 +73,10 @@ impl AppState {
 
 /// Every API route with its OpenAPI description, before the gate is applied.
 pub fn api_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(openapi::base()).merge(leads::routes())
+    OpenApiRouter::with_openapi(openapi::base())
+        .merge(leads::routes())
+        .merge(notes::routes())
+        .merge(system_logs::routes())
 }
 
 /// The whole server: the API behind the gate, plus `/healthz`, `/openapi.json` and `/docs`.

@@ -21,6 +21,8 @@ use utoipa::{IntoResponses, Modify, OpenApi, PartialSchema, ToSchema};
     security(("bearer" = []), ("token" = [])),
     tags(
         (name = "Leads", description = "Operations about leads"),
+        (name = "Notes", description = "Operations about lead notes"),
+        (name = "System Logs", description = "A lead's history of changes"),
     )
 )]
 struct ApiDoc;

@@ -94,13 +94,12 @@ both!(create_then_read_returns_every_field, |app: TestApp| async move {
     let created = l["createTime"].as_str().unwrap();
     assert_eq!(created.len(), "2026-01-01 00:00:00".len(), "{created}");
     // the note given as content is stored with the lead
-    let notes = openhouse_store_notes(&app, t.team_id, id).await;
-    assert_eq!(notes, vec![("Met at the open house".to_string(), true)]);
+    let notes = app.get(&format!("/v1.0/notes?leadId={id}"), &t.auth()).await;
+    let notes = notes.ok().as_array().unwrap();
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0]["content"], "Met at the open house");
+    assert_eq!(notes[0]["isPin"], true);
 });
-
-async fn openhouse_store_notes(app: &TestApp, team_id: i64, lead_id: i64) -> Vec<(String, bool)> {
-    app.store.lead_notes(team_id, lead_id).await.unwrap()
-}
 
 both!(bearer_token_and_api_key_both_work, |app: TestApp| async move {
     let t = app.team().await;

@@ -125,6 +125,7 @@ entity!(note, "notes", {
     pub content: String,
     pub pinned: bool,
     pub creator_user_id: Option<i64>,
+    pub last_editor_user_id: Option<i64>,
     pub create_time: i64,
     pub update_time: i64,
 });

@@ -284,6 +284,7 @@ impl Store {
                 content: Set(content.clone()),
                 pinned: Set(*pinned),
                 creator_user_id: Set(Some(who.user_id)),
+                last_editor_user_id: Set(Some(who.user_id)),
                 create_time: Set(now),
                 update_time: Set(now),
             }
@@ -403,7 +404,8 @@ impl Store {
         Ok(lead)
     }
 
-    async fn load_for_write(&self, txn: &DatabaseTransaction, who: &Principal, id: i64) -> Result<Lead, Error> {
+    /// A lead the caller may see and change, locked for the rest of the transaction.
+    pub(crate) async fn load_for_write(&self, txn: &DatabaseTransaction, who: &Principal, id: i64) -> Result<Lead, Error> {
         let m = lead::Entity::find()
             .filter(visible(who))
             .filter(lead::Column::Id.eq(id))

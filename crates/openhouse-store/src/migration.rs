@@ -9,7 +9,7 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Initial)]
+        vec![Box::new(M0001Initial), Box::new(M0002NoteEditor)]
     }
 }
 
@@ -247,5 +247,20 @@ impl MigrationTrait for M0001Initial {
         .await?;
         m.create_index(index("outbox_events", "outbox_pending", &["dispatch_time", "team_id", "id"])).await?;
         Ok(())
+    }
+}
+
+struct M0002NoteEditor;
+
+impl MigrationName for M0002NoteEditor {
+    fn name(&self) -> &str {
+        "m0002_note_editor"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0002NoteEditor {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(Table::alter().table("notes").add_column(big_integer_null("last_editor_user_id")).take()).await
     }
 }

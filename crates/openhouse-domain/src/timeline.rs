@@ -1,0 +1,68 @@
+//! What the journal's actions are called on a lead's timeline: the system log's
+//! `timelineType` code and name, and the sentence a system note shows.
+
+use serde_json::Value;
+
+/// (timelineType, timelineTypeDesc) of a journal action.
+pub fn timeline_type(action: &str) -> (i32, &'static str) {
+    match action {
+        "lead.created" => (1, "LeadCreated"),
+        "lead.updated" => (2, "LeadUpdated"),
+        "lead.assigned" => (3, "LeadAssigned"),
+        "lead.trashed" => (4, "LeadTrashed"),
+        "note.created" => (16, "NoteAdded"),
+        "note.updated" => (17, "NoteEdited"),
+        "note.deleted" => (18, "NoteDeleted"),
+        _ => (0, "Other"),
+    }
+}
+
+fn show(v: &Value) -> String {
+    match v {
+        Value::Null => "(empty)".into(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A one-line description of a journal entry, for system notes.
+pub fn describe(action: &str, detail: &Value) -> String {
+    match action {
+        "lead.created" => "Lead created".into(),
+        "lead.updated" => {
+            let mut parts: Vec<String> = detail["changes"]
+                .as_array()
+                .map(|cs| cs.iter().map(|c| format!("{}: {} → {}", show(&c["field"]), show(&c["from"]), show(&c["to"]))).collect())
+                .unwrap_or_default();
+            for (key, verb) in [("tagsAdded", "tags added"), ("tagsRemoved", "tags removed")] {
+                if let Some(tags) = detail[key].as_array().filter(|t| !t.is_empty()) {
+                    parts.push(format!("{verb}: {}", tags.iter().map(show).collect::<Vec<_>>().join(", ")));
+                }
+            }
+            if parts.is_empty() { "Lead updated".into() } else { format!("Lead updated: {}", parts.join("; ")) }
+        }
+        "lead.assigned" => match detail["to"].as_i64() {
+            Some(to) => format!("Lead assigned to user {to}"),
+            None => "Lead unassigned".into(),
+        },
+        "lead.trashed" => format!("Lead moved to the trash: {}", show(&detail["reason"])),
+        "note.created" => "Note added".into(),
+        "note.updated" => "Note edited".into(),
+        "note.deleted" => "Note deleted".into(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn descriptions() {
+        let d = json!({"changes": [{"field": "stage", "from": "New", "to": "Active"}], "tagsAdded": ["hot"], "tagsRemoved": []});
+        assert_eq!(describe("lead.updated", &d), "Lead updated: stage: New → Active; tags added: hot");
+        assert_eq!(describe("lead.trashed", &json!({"reason": "dup"})), "Lead moved to the trash: dup");
+        assert_eq!(timeline_type("note.updated"), (17, "NoteEdited"));
+    }
+}
