@@ -6,7 +6,9 @@
 pub mod common;
 pub mod leads;
 pub mod notes;
+pub mod tasks;
 
 pub use common::*;
 pub use leads::*;
 pub use notes::*;
+pub use tasks::*;

@@ -13,6 +13,10 @@ pub fn timeline_type(action: &str) -> (i32, &'static str) {
         "note.created" => (16, "NoteAdded"),
         "note.updated" => (17, "NoteEdited"),
         "note.deleted" => (18, "NoteDeleted"),
+        "task.created" => (20, "TaskAdded"),
+        "task.updated" => (21, "TaskEdited"),
+        "task.finished" => (22, "TaskFinished"),
+        "task.deleted" => (23, "TaskDeleted"),
         _ => (0, "Other"),
     }
 }
@@ -49,6 +53,10 @@ pub fn describe(action: &str, detail: &Value) -> String {
         "note.created" => "Note added".into(),
         "note.updated" => "Note edited".into(),
         "note.deleted" => "Note deleted".into(),
+        "task.created" => format!("Task added: {}", show(&detail["content"])),
+        "task.updated" => format!("Task edited: {}", show(&detail["after"]["content"])),
+        "task.finished" => format!("Task finished: {}", show(&detail["after"]["content"])),
+        "task.deleted" => format!("Task deleted: {}", show(&detail["content"])),
         other => other.to_string(),
     }
 }

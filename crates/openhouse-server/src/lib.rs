@@ -13,6 +13,7 @@ pub mod notes;
 pub mod openapi;
 pub mod ratelimit;
 pub mod system_logs;
+pub mod tasks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -77,6 +78,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(leads::routes())
         .merge(notes::routes())
         .merge(system_logs::routes())
+        .merge(tasks::routes())
 }
 
 /// The whole server: the API behind the gate, plus `/healthz`, `/openapi.json` and `/docs`.

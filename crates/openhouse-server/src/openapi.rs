@@ -23,6 +23,7 @@ use utoipa::{IntoResponses, Modify, OpenApi, PartialSchema, ToSchema};
         (name = "Leads", description = "Operations about leads"),
         (name = "Notes", description = "Operations about lead notes"),
         (name = "System Logs", description = "A lead's history of changes"),
+        (name = "Tasks", description = "Operations about tasks"),
     )
 )]
 struct ApiDoc;

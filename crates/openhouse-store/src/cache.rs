@@ -27,9 +27,10 @@ pub(crate) struct Caches {
 impl Caches {
     pub(crate) fn new(cache_leads: bool) -> Self {
         Self {
+            // ~2 KB a lead: at most some 40 MB, within the server's memory target
             leads: cache_leads
-                .then(|| Cache::builder().max_capacity(100_000).time_to_live(Duration::from_secs(300)).build()),
-            users: Cache::builder().max_capacity(100_000).time_to_live(Duration::from_secs(60)).build(),
+                .then(|| Cache::builder().max_capacity(20_000).time_to_live(Duration::from_secs(300)).build()),
+            users: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(60)).build(),
             epoch: AtomicU64::new(0),
         }
     }

@@ -166,3 +166,22 @@ entity!(outbox_event, "outbox_events", {
     pub create_time: i64,
     pub dispatch_time: i64,
 });
+
+entity!(task, "tasks", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i64,
+    pub lead_id: i64,
+    pub task_type: String,
+    #[sea_orm(column_type = "Text")]
+    pub content: String,
+    pub assigned_role: String,
+    pub assigned_user_id: Option<i64>,
+    pub creator_user_id: Option<i64>,
+    pub deadline: i64,
+    pub finished: bool,
+    pub finish_time: i64,
+    pub create_time: i64,
+    pub update_time: i64,
+});

@@ -10,6 +10,7 @@ pub mod journal;
 pub mod leads;
 pub mod migration;
 pub mod notes;
+pub mod tasks;
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;

@@ -9,7 +9,7 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Initial), Box::new(M0002NoteEditor)]
+        vec![Box::new(M0001Initial), Box::new(M0002NoteEditor), Box::new(M0003Tasks)]
     }
 }
 
@@ -262,5 +262,39 @@ impl MigrationName for M0002NoteEditor {
 impl MigrationTrait for M0002NoteEditor {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.alter_table(Table::alter().table("notes").add_column(big_integer_null("last_editor_user_id")).take()).await
+    }
+}
+
+struct M0003Tasks;
+
+impl MigrationName for M0003Tasks {
+    fn name(&self) -> &str {
+        "m0003_tasks"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0003Tasks {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("tasks")
+                .col(big_integer("team_id"))
+                .col(big_integer("id"))
+                .col(big_integer("lead_id"))
+                .col(string("task_type"))
+                .col(text("content"))
+                .col(string("assigned_role"))
+                .col(big_integer_null("assigned_user_id"))
+                .col(big_integer_null("creator_user_id"))
+                .col(ms("deadline"))
+                .col(boolean("finished").default(false))
+                .col(ms("finish_time"))
+                .col(ms("create_time"))
+                .col(ms("update_time"))
+                .primary_key(&mut pk(&["team_id", "id"]))
+                .take(),
+        )
+        .await?;
+        m.create_index(index("tasks", "tasks_lead", &["team_id", "lead_id", "deadline"])).await
     }
 }
