@@ -182,32 +182,40 @@ impl Store {
         Ok(())
     }
 
-    /// Finds or creates the team's tags by name; returns them in the order asked.
+    /// Finds or creates the team's tags by name; returns them in the order asked. Existing tags
+    /// are only read: inserting them again, even with ON CONFLICT DO NOTHING, would make
+    /// concurrent writers that share a tag wait for each other on PostgreSQL.
     async fn resolve_tags(&self, txn: &DatabaseTransaction, who: &Principal, names: &[String], now: i64) -> Result<Vec<tag::Model>, Error> {
         if names.is_empty() {
             return Ok(Vec::new());
         }
         let keys: Vec<String> = names.iter().map(|n| name_key(n)).collect();
-        let rows = names.iter().zip(&keys).map(|(n, k)| tag::ActiveModel {
-            team_id: Set(who.team_id),
-            id: Set(self.next_id()),
-            name: Set(n.clone()),
-            name_key: Set(k.clone()),
-            creator_user_id: Set(Some(who.user_id)),
-            create_time: Set(now),
-            update_time: Set(now),
-        });
-        tag::Entity::insert_many(rows)
-            .on_conflict(OnConflict::columns([tag::Column::TeamId, tag::Column::NameKey]).do_nothing().to_owned())
-            .exec_without_returning(txn)
-            .await
-            .map_err(db_err)?;
-        let found = tag::Entity::find()
-            .filter(tag::Column::TeamId.eq(who.team_id))
-            .filter(tag::Column::NameKey.is_in(keys.clone()))
-            .all(txn)
-            .await
-            .map_err(db_err)?;
+        let find = || {
+            tag::Entity::find()
+                .filter(tag::Column::TeamId.eq(who.team_id))
+                .filter(tag::Column::NameKey.is_in(keys.clone()))
+                .all(txn)
+        };
+        let mut found = find().await.map_err(db_err)?;
+        let missing: Vec<(&String, &String)> =
+            names.iter().zip(&keys).filter(|(_, k)| !found.iter().any(|t| &t.name_key == *k)).collect();
+        if !missing.is_empty() {
+            let rows = missing.into_iter().map(|(n, k)| tag::ActiveModel {
+                team_id: Set(who.team_id),
+                id: Set(self.next_id()),
+                name: Set(n.clone()),
+                name_key: Set(k.clone()),
+                creator_user_id: Set(Some(who.user_id)),
+                create_time: Set(now),
+                update_time: Set(now),
+            });
+            tag::Entity::insert_many(rows)
+                .on_conflict(OnConflict::columns([tag::Column::TeamId, tag::Column::NameKey]).do_nothing().to_owned())
+                .exec_without_returning(txn)
+                .await
+                .map_err(db_err)?;
+            found = find().await.map_err(db_err)?;
+        }
         Ok(keys.iter().filter_map(|k| found.iter().find(|t| &t.name_key == k).cloned()).collect())
     }
 
