@@ -363,3 +363,24 @@ both!(writes_are_journaled, |app: TestApp| async move {
     app.put(&format!("/v1.0/leads/{id}"), &t.auth(), json!({"firstName": "C"})).await.error(404, 20006);
     assert_eq!(app.store.lead_journal(t.team_id, id).await.unwrap().len(), 4);
 });
+
+both!(concurrent_creates_share_new_tags, |app: TestApp| async move {
+    let t = app.team().await;
+    let app = std::sync::Arc::new(app);
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        let app = app.clone();
+        let t = t.clone();
+        tasks.push(tokio::spawn(async move {
+            app.lead(&t, json!({"firstName": format!("C{i}"), "tags": ["brand new", "Also New"]})).await
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let r = app.get("/v1.0/leads?allTags=brand%20new,also%20new&limit=100", &t.auth()).await;
+    let leads = r.ok()["leads"].as_array().unwrap().clone();
+    assert_eq!(leads.len(), 12);
+    let ids: std::collections::HashSet<i64> = leads.iter().map(|l| l["tags"][0]["tagId"].as_i64().unwrap()).collect();
+    assert_eq!(ids.len(), 1, "one tag, shared by every lead");
+});
