@@ -5,10 +5,12 @@
 
 pub mod common;
 pub mod leads;
+pub mod logs;
 pub mod notes;
 pub mod tasks;
 
 pub use common::*;
 pub use leads::*;
+pub use logs::*;
 pub use notes::*;
 pub use tasks::*;

@@ -17,6 +17,8 @@ pub fn timeline_type(action: &str) -> (i32, &'static str) {
         "task.updated" => (21, "TaskEdited"),
         "task.finished" => (22, "TaskFinished"),
         "task.deleted" => (23, "TaskDeleted"),
+        "communication.recorded" => (30, "CommunicationRecorded"),
+        "communication.deleted" => (31, "CommunicationDeleted"),
         _ => (0, "Other"),
     }
 }
@@ -57,6 +59,13 @@ pub fn describe(action: &str, detail: &Value) -> String {
         "task.updated" => format!("Task edited: {}", show(&detail["after"]["content"])),
         "task.finished" => format!("Task finished: {}", show(&detail["after"]["content"])),
         "task.deleted" => format!("Task deleted: {}", show(&detail["content"])),
+        "communication.recorded" => format!(
+            "{} {} {}",
+            if detail["manual"] == true { "Logged" } else { "Recorded" },
+            show(&detail["direction"]),
+            show(&detail["channel"])
+        ),
+        "communication.deleted" => format!("Deleted a {} log", show(&detail["channel"])),
         other => other.to_string(),
     }
 }

@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod gate;
 pub mod leads;
+pub mod log_types;
 pub mod notes;
 pub mod openapi;
 pub mod ratelimit;
@@ -79,6 +80,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(notes::routes())
         .merge(system_logs::routes())
         .merge(tasks::routes())
+        .merge(log_types::routes())
 }
 
 /// The whole server: the API behind the gate, plus `/healthz`, `/openapi.json` and `/docs`.

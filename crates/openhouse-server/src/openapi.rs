@@ -24,6 +24,7 @@ use utoipa::{IntoResponses, Modify, OpenApi, PartialSchema, ToSchema};
         (name = "Notes", description = "Operations about lead notes"),
         (name = "System Logs", description = "A lead's history of changes"),
         (name = "Tasks", description = "Operations about tasks"),
+        (name = "LogType", description = "Operations about lead log call, log email, log text"),
     )
 )]
 struct ApiDoc;

@@ -185,3 +185,24 @@ entity!(task, "tasks", {
     pub create_time: i64,
     pub update_time: i64,
 });
+
+entity!(communication, "communications", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i64,
+    pub lead_id: i64,
+    pub channel: String,
+    pub manual: bool,
+    pub direction: String,
+    #[sea_orm(column_type = "Text")]
+    pub content: String,
+    pub outcome: Option<String>,
+    pub lead_phone: Option<String>,
+    pub email_subject: Option<String>,
+    pub from_email: Option<String>,
+    pub to_email: Option<String>,
+    pub pinned: bool,
+    pub agent_user_id: Option<i64>,
+    pub create_time: i64,
+});

@@ -9,7 +9,7 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Initial), Box::new(M0002NoteEditor), Box::new(M0003Tasks)]
+        vec![Box::new(M0001Initial), Box::new(M0002NoteEditor), Box::new(M0003Tasks), Box::new(M0004Communications)]
     }
 }
 
@@ -296,5 +296,42 @@ impl MigrationTrait for M0003Tasks {
         )
         .await?;
         m.create_index(index("tasks", "tasks_lead", &["team_id", "lead_id", "deadline"])).await
+    }
+}
+
+struct M0004Communications;
+
+impl MigrationName for M0004Communications {
+    fn name(&self) -> &str {
+        "m0004_communications"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0004Communications {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("communications")
+                .col(big_integer("team_id"))
+                .col(big_integer("id"))
+                .col(big_integer("lead_id"))
+                .col(string("channel"))
+                .col(boolean("manual").default(false))
+                .col(string("direction"))
+                .col(text("content"))
+                .col(string_null("outcome"))
+                .col(string_null("lead_phone"))
+                .col(string_null("email_subject"))
+                .col(string_null("from_email"))
+                .col(string_null("to_email"))
+                .col(boolean("pinned").default(false))
+                .col(big_integer_null("agent_user_id"))
+                .col(ms("create_time"))
+                .primary_key(&mut pk(&["team_id", "id"]))
+                .take(),
+        )
+        .await?;
+        m.create_index(index("communications", "communications_lead", &["team_id", "lead_id", "channel", "id"])).await?;
+        m.create_index(index("communications", "communications_time", &["team_id", "channel", "create_time", "id"])).await
     }
 }

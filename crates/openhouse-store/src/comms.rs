@@ -1,0 +1,225 @@
+//! Communications with a lead: calls, emails and texts, whether logged by hand (`/v1.0/logType`)
+//! or recorded otherwise. Each one touches the lead: last touch, contacted, the LastCall /
+//! LastEmail / LastContact and Communication sort orders.
+
+use openhouse_api::{CallingOutcome, Direction};
+use openhouse_domain::auth::Principal;
+use openhouse_domain::{Error, time};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde_json::json;
+
+use crate::entities::{communication, lead};
+use crate::journal::Entry;
+use crate::{Store, db_err};
+
+pub const CONTENT_MAX: usize = 5000;
+pub const PHONE_MAX: usize = 20;
+
+/// The channels.
+pub const CALL: &str = "call";
+pub const EMAIL: &str = "email";
+pub const TEXT: &str = "text";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Communication {
+    pub id: i64,
+    pub lead_id: i64,
+    pub channel: String,
+    pub manual: bool,
+    pub direction: Direction,
+    pub content: String,
+    pub outcome: Option<CallingOutcome>,
+    pub lead_phone: Option<String>,
+    pub email_subject: Option<String>,
+    pub from_email: Option<String>,
+    pub to_email: Option<String>,
+    pub pinned: bool,
+    pub agent_user_id: Option<i64>,
+    pub create_time: i64,
+}
+
+/// A communication to record.
+#[derive(Debug, Clone)]
+pub struct NewCommunication {
+    pub lead_id: i64,
+    pub channel: &'static str,
+    pub manual: bool,
+    pub direction: Direction,
+    pub content: String,
+    pub outcome: Option<CallingOutcome>,
+    pub lead_phone: Option<String>,
+    pub email_subject: Option<String>,
+    pub from_email: Option<String>,
+    pub to_email: Option<String>,
+    pub pinned: bool,
+}
+
+/// Which page of a lead's communications: by offset, or after an id (`current_id` > 0).
+#[derive(Debug, Clone, Copy)]
+pub struct CommPage {
+    pub offset: u64,
+    pub limit: u64,
+    pub after_id: Option<i64>,
+}
+
+impl From<communication::Model> for Communication {
+    fn from(m: communication::Model) -> Self {
+        Self {
+            id: m.id,
+            lead_id: m.lead_id,
+            channel: m.channel,
+            manual: m.manual,
+            direction: Direction::parse(&m.direction).unwrap_or_default(),
+            content: m.content,
+            outcome: m.outcome.as_deref().and_then(CallingOutcome::parse),
+            lead_phone: m.lead_phone,
+            email_subject: m.email_subject,
+            from_email: m.from_email,
+            to_email: m.to_email,
+            pinned: m.pinned,
+            agent_user_id: m.agent_user_id,
+            create_time: m.create_time,
+        }
+    }
+}
+
+fn short(field: &str, v: &Option<String>, max: usize) -> Result<Option<String>, Error> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) if s.chars().count() > max => Err(Error::too_long(field, max)),
+        Some(s) => Ok(Some(s.to_string())),
+        None => Ok(None),
+    }
+}
+
+impl NewCommunication {
+    /// Checks and cleans: content required (cut to 5000 characters), a call needs the number
+    /// called (at most 20 characters); email fields only for emails, the outcome only for calls.
+    fn clean(mut self) -> Result<Self, Error> {
+        let content: String = self.content.trim().chars().take(CONTENT_MAX).collect();
+        if content.trim().is_empty() {
+            return Err(Error::invalid("content is required"));
+        }
+        self.content = content;
+        self.lead_phone = short("leadPhoneNumber", &self.lead_phone, PHONE_MAX)?;
+        if self.channel == CALL && self.lead_phone.is_none() {
+            return Err(Error::invalid("leadPhoneNumber is required to log a call"));
+        }
+        if self.channel != CALL {
+            self.outcome = None;
+        }
+        if self.channel == EMAIL {
+            self.email_subject = short("emailSubject", &self.email_subject, 1000)?;
+            self.from_email = short("fromEmail", &self.from_email, 254)?;
+            self.to_email = short("toEmail", &self.to_email, 254)?;
+        } else {
+            self.email_subject = None;
+            self.from_email = None;
+            self.to_email = None;
+        }
+        Ok(self)
+    }
+}
+
+impl Store {
+    /// Records a communication with a lead the caller may see, and touches the lead.
+    pub async fn record_communication(&self, who: &Principal, new: NewCommunication) -> Result<Communication, Error> {
+        let c = new.clean()?;
+        let now = time::now_ms();
+        let mut w = self.write().await?;
+        self.load_for_write(&w, who, c.lead_id).await?;
+        let m = communication::ActiveModel {
+            team_id: Set(who.team_id),
+            id: Set(self.next_id()),
+            lead_id: Set(c.lead_id),
+            channel: Set(c.channel.to_string()),
+            manual: Set(c.manual),
+            direction: Set(c.direction.as_str().to_string()),
+            content: Set(c.content),
+            outcome: Set(c.outcome.map(|o| o.as_str().to_string())),
+            lead_phone: Set(c.lead_phone),
+            email_subject: Set(c.email_subject),
+            from_email: Set(c.from_email),
+            to_email: Set(c.to_email),
+            pinned: Set(c.pinned),
+            agent_user_id: Set(Some(who.user_id)),
+            create_time: Set(now),
+        }
+        .insert(&*w)
+        .await
+        .map_err(db_err)?;
+        let mut touch = lead::Entity::update_many()
+            .col_expr(lead::Column::LastTouch, Expr::value(now))
+            .col_expr(lead::Column::Contacted, Expr::value(true))
+            .col_expr(lead::Column::CommunicationCount, Expr::col(lead::Column::CommunicationCount).add(1));
+        match c.channel {
+            CALL => touch = touch.col_expr(lead::Column::LastCall, Expr::value(now)),
+            EMAIL => touch = touch.col_expr(lead::Column::LastEmail, Expr::value(now)),
+            _ => {}
+        }
+        touch
+            .filter(lead::Column::TeamId.eq(who.team_id))
+            .filter(lead::Column::Id.eq(c.lead_id))
+            .exec(&*w)
+            .await
+            .map_err(db_err)?;
+        let detail = json!({"communicationId": m.id, "channel": m.channel, "manual": m.manual, "direction": m.direction,
+                            "outcome": m.outcome, "content": m.content.chars().take(200).collect::<String>()});
+        w.record(who, now, Entry { lead_id: c.lead_id, action: "communication.recorded", detail }).await?;
+        w.commit().await?;
+        Ok(m.into())
+    }
+
+    async fn find_communication(&self, who: &Principal, id: i64, manual_only: bool) -> Result<communication::Model, Error> {
+        let m = communication::Entity::find_by_id((who.team_id, id))
+            .one(&self.db)
+            .await
+            .map_err(db_err)?
+            .filter(|m| m.manual || !manual_only)
+            .ok_or_else(|| Error::not_found("log"))?;
+        self.get_lead(who, m.lead_id, false).await.map_err(|_| Error::not_found("log"))?;
+        Ok(m)
+    }
+
+    /// One communication the caller may see (only manual logs when `manual_only`).
+    pub async fn communication(&self, who: &Principal, id: i64, manual_only: bool) -> Result<Communication, Error> {
+        Ok(self.find_communication(who, id, manual_only).await?.into())
+    }
+
+    /// A lead's communications on one channel, oldest first: a page by offset, or the ones after
+    /// an id.
+    pub async fn lead_communications(&self, who: &Principal, lead_id: i64, channel: &str, manual_only: bool, page: CommPage) -> Result<Vec<Communication>, Error> {
+        self.get_lead(who, lead_id, false).await?;
+        let mut q = communication::Entity::find()
+            .filter(communication::Column::TeamId.eq(who.team_id))
+            .filter(communication::Column::LeadId.eq(lead_id))
+            .filter(communication::Column::Channel.eq(channel));
+        if manual_only {
+            q = q.filter(communication::Column::Manual.eq(true));
+        }
+        // ids grow with time: id order is the order things happened in, and "after an id" is a
+        // stable cursor (nothing skipped or repeated while entries are added)
+        let q = match page.after_id {
+            Some(after) => q.filter(communication::Column::Id.gt(after)),
+            None => q.offset(page.offset),
+        };
+        let q = q.order_by_asc(communication::Column::Id);
+        let rows = q.limit(page.limit).all(&self.db).await.map_err(db_err)?;
+        Ok(rows.into_iter().map(Communication::from).collect())
+    }
+
+    /// Deletes a communication (only a manual log when `manual_only`).
+    pub async fn delete_communication(&self, who: &Principal, id: i64, manual_only: bool) -> Result<(), Error> {
+        let current = self.find_communication(who, id, manual_only).await?;
+        let now = time::now_ms();
+        let mut w = self.write().await?;
+        self.load_for_write(&w, who, current.lead_id).await?;
+        let gone = communication::Entity::delete_by_id((who.team_id, id)).exec(&*w).await.map_err(db_err)?;
+        if gone.rows_affected == 0 {
+            return Err(Error::not_found("log"));
+        }
+        let detail = json!({"communicationId": id, "channel": current.channel, "manual": current.manual});
+        w.record(who, now, Entry { lead_id: current.lead_id, action: "communication.deleted", detail }).await?;
+        w.commit().await
+    }
+}
