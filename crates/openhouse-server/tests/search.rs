@@ -216,3 +216,17 @@ both!(create_time_and_update_time_searches, |app: TestApp| async move {
     let r = app.get(&format!("/v1.0/leads/updateTime?leadUpdateTime={local}"), &t.auth()).await;
     assert_eq!(ids(r.ok()), Vec::<i64>::new(), "read in UTC-7, a UTC time is seven hours later");
 });
+
+both!(totals_follow_every_write, |app: TestApp| async move {
+    let t = app.team().await;
+    let total = |r: &Value| r["_metadata"]["total"].as_i64().unwrap();
+    assert_eq!(total(&search(&app, &t, "?stage=Fresh").await), 0);
+    let a = app.lead(&t, json!({"firstName": "A", "stage": "Fresh"})).await;
+    assert_eq!(total(&search(&app, &t, "?stage=Fresh").await), 1);
+    let b = app.lead(&t, json!({"firstName": "B"})).await;
+    app.put(&format!("/v1.0/leads/{b}"), &t.auth(), json!({"stage": "Fresh"})).await.ok();
+    assert_eq!(total(&search(&app, &t, "?stage=Fresh").await), 2);
+    app.delete(&format!("/v1.0/leads/{a}?reason=x"), &t.auth()).await.ok();
+    assert_eq!(total(&search(&app, &t, "?stage=Fresh").await), 1);
+    assert_eq!(total(&search(&app, &t, "").await), 1);
+});

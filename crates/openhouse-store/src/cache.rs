@@ -20,6 +20,9 @@ use crate::auth::UserInfo;
 
 pub(crate) struct Caches {
     leads: Option<Cache<(i64, i64), Arc<Lead>>>,
+    /// Totals of lead searches, by team and filter: counting a large team's matches is the
+    /// expensive half of a search page, and scrolling asks for the same total page after page.
+    counts: Option<Cache<(i64, String), u64>>,
     users: Cache<(i64, i64), Arc<UserInfo>>,
     epoch: AtomicU64,
 }
@@ -30,6 +33,13 @@ impl Caches {
             // ~2 KB a lead: at most some 40 MB, within the server's memory target
             leads: cache_leads
                 .then(|| Cache::builder().max_capacity(20_000).time_to_live(Duration::from_secs(300)).build()),
+            counts: cache_leads.then(|| {
+                Cache::builder()
+                    .max_capacity(10_000)
+                    .time_to_live(Duration::from_secs(300))
+                    .support_invalidation_closures()
+                    .build()
+            }),
             users: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(60)).build(),
             epoch: AtomicU64::new(0),
         }
@@ -54,12 +64,37 @@ impl Caches {
         }
     }
 
-    /// Called after a write committed: forgets the leads it changed.
+    /// Called after a write committed: forgets the leads it changed and the search totals of
+    /// their teams.
     pub(crate) fn changed(&self, leads: &[(i64, i64)]) {
         self.epoch.fetch_add(1, Ordering::AcqRel);
         if let Some(c) = &self.leads {
             for key in leads {
                 c.invalidate(key);
+            }
+        }
+        if let Some(c) = &self.counts {
+            let mut teams: Vec<i64> = leads.iter().map(|(t, _)| *t).collect();
+            teams.sort_unstable();
+            teams.dedup();
+            for team in teams {
+                // the closure only fails when invalidation closures are not enabled: they are
+                let _ = c.invalidate_entries_if(move |k, _| k.0 == team);
+            }
+        }
+    }
+
+    pub(crate) fn count(&self, team_id: i64, key: &str) -> Option<u64> {
+        self.counts.as_ref()?.get(&(team_id, key.to_string()))
+    }
+
+    /// Keeps a search total counted at `epoch`, unless a write committed since.
+    pub(crate) fn keep_count(&self, team_id: i64, key: String, total: u64, epoch: u64) {
+        if let Some(c) = &self.counts {
+            let k = (team_id, key);
+            c.insert(k.clone(), total);
+            if self.epoch() != epoch {
+                c.invalidate(&k);
             }
         }
     }

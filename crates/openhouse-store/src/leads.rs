@@ -594,7 +594,17 @@ impl Store {
         let Some(sel) = self.filtered(who, q).await? else {
             return Ok(LeadPage { leads: Vec::new(), total: 0, last: None });
         };
-        let total = sel.clone().count(&self.db).await.map_err(db_err)?;
+        // the total depends on the caller's view and the filter only; visibility is part of the key
+        let key = format!("{:?}:{}:{}", who.role, who.user_id, serde_json::to_string(&q.filter).expect("serializable"));
+        let total = match self.cache.count(who.team_id, &key) {
+            Some(n) => n,
+            None => {
+                let epoch = self.cache.epoch();
+                let n = sel.clone().count(&self.db).await.map_err(db_err)?;
+                self.cache.keep_count(who.team_id, key, n, epoch);
+                n
+            }
+        };
         let col = sort_column(q.sort);
         let order = if q.desc { sea_orm::Order::Desc } else { sea_orm::Order::Asc };
         let mut page = sel;

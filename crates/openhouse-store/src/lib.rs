@@ -102,6 +102,8 @@ impl Store {
                     .busy_timeout(Duration::from_secs(10))
                     .create_if_missing(true)
                     .statement_cache_capacity(256)
+                    // 8 MB of page cache per connection (SQLite's default is 2 MB)
+                    .pragma("cache_size", "-8192")
             });
         } else {
             opts.max_connections(16).min_connections(1);

@@ -9,7 +9,7 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Initial), Box::new(M0002NoteEditor), Box::new(M0003Tasks), Box::new(M0004Communications)]
+        vec![Box::new(M0001Initial), Box::new(M0002NoteEditor), Box::new(M0003Tasks), Box::new(M0004Communications), Box::new(M0005CoveringLeadIndexes)]
     }
 }
 
@@ -333,5 +333,34 @@ impl MigrationTrait for M0004Communications {
         .await?;
         m.create_index(index("communications", "communications_lead", &["team_id", "lead_id", "channel", "id"])).await?;
         m.create_index(index("communications", "communications_time", &["team_id", "channel", "create_time", "id"])).await
+    }
+}
+
+/// The lead search counts its matches through these indexes alone: each carries the lead id
+/// (which the tag, segment, email and phone filters test) and the trash marker, so counting
+/// never reads the lead rows.
+struct M0005CoveringLeadIndexes;
+
+impl MigrationName for M0005CoveringLeadIndexes {
+    fn name(&self) -> &str {
+        "m0005_covering_lead_indexes"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0005CoveringLeadIndexes {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for name in ["leads_stage", "leads_source", "leads_assigned"] {
+            m.drop_index(Index::drop().name(name).table("leads").if_exists().to_owned()).await?;
+        }
+        for (name, cols) in [
+            ("leads_stage_live", &["team_id", "delete_time", "stage", "id"][..]),
+            ("leads_source_live", &["team_id", "delete_time", "source", "id"][..]),
+            ("leads_assigned_live", &["team_id", "delete_time", "assigned_user_id", "id"][..]),
+            ("leads_live", &["team_id", "delete_time", "id"][..]),
+        ] {
+            m.create_index(index("leads", name, cols)).await?;
+        }
+        Ok(())
     }
 }
