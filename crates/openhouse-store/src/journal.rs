@@ -8,7 +8,7 @@ use std::ops::Deref;
 use openhouse_domain::Error;
 use openhouse_domain::auth::Principal;
 use sea_orm::{
-    AccessMode, ActiveModelTrait, DatabaseTransaction, Set, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    AccessMode, DatabaseTransaction, EntityTrait, Set, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use serde_json::Value;
 use tokio::sync::OwnedMutexGuard;
@@ -70,7 +70,7 @@ impl Write<'_> {
     pub(crate) async fn record(&mut self, who: &Principal, now: i64, entry: Entry<'_>) -> Result<(), Error> {
         let ids = self.store.ids;
         let detail = entry.detail.to_string();
-        system_log::ActiveModel {
+        system_log::Entity::insert(system_log::ActiveModel {
             team_id: Set(who.team_id),
             id: Set(ids.next_id()),
             lead_id: Set(entry.lead_id),
@@ -78,8 +78,8 @@ impl Write<'_> {
             action: Set(entry.action.to_string()),
             detail: Set(detail),
             create_time: Set(now),
-        }
-        .insert(&self.txn)
+        })
+        .exec_without_returning(&self.txn)
         .await
         .map_err(db_err)?;
         let payload = serde_json::json!({
@@ -90,15 +90,15 @@ impl Write<'_> {
             "time": now,
             "detail": entry.detail,
         });
-        outbox_event::ActiveModel {
+        outbox_event::Entity::insert(outbox_event::ActiveModel {
             team_id: Set(who.team_id),
             id: Set(ids.next_id()),
             topic: Set(entry.action.to_string()),
             payload: Set(payload.to_string()),
             create_time: Set(now),
             dispatch_time: Set(0),
-        }
-        .insert(&self.txn)
+        })
+        .exec_without_returning(&self.txn)
         .await
         .map_err(db_err)?;
         if entry.lead_id > 0 {

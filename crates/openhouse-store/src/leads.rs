@@ -384,7 +384,7 @@ impl Store {
         ] {
             am.set(c, Value::BigInt(Some(0)));
         }
-        am.insert(&*w).await.map_err(db_err)?;
+        lead::Entity::insert(am).exec_without_returning(&*w).await.map_err(db_err)?;
         self.reindex(&w, None, &l).await?;
         self.store_attachments(&w, who, id, patch, now).await?;
         let mut view = l.audit_view();
