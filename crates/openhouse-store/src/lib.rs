@@ -94,7 +94,9 @@ impl Store {
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(30));
         if sqlite {
-            opts.max_connections(8).min_connections(1);
+            // SQLite reads scale with cores, not connections; each connection holds its own page
+            // cache, so a small pool keeps memory down
+            opts.max_connections(4).min_connections(1);
             opts.map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
@@ -102,7 +104,7 @@ impl Store {
                     .busy_timeout(Duration::from_secs(10))
                     .create_if_missing(true)
                     .statement_cache_capacity(256)
-                    // 8 MB of page cache per connection (SQLite's default is 2 MB)
+                    // 8 MB of page cache per connection (SQLite's default is 2 MB): 32 MB in all
                     .pragma("cache_size", "-8192")
             });
         } else {
