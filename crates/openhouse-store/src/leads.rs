@@ -400,7 +400,9 @@ impl Store {
             Some(l) => l,
             None => {
                 let epoch = self.cache.epoch();
-                let m = lead::Entity::find_by_id((who.team_id, id)).one(&self.db).await.map_err(db_err)?;
+                // `.all()`, not `.one()`: a bound LIMIT makes SQLite prepare the statement
+                // again on every run; a primary key finds one row anyway
+                let m = lead::Entity::find_by_id((who.team_id, id)).all(&self.db).await.map_err(db_err)?.pop();
                 let l = Arc::new(to_lead(m.ok_or_else(Error::lead_not_found)?)?);
                 self.cache.keep_lead(l.clone(), epoch);
                 l

@@ -1,0 +1,204 @@
+//! `openhouse-bench`: helpers for the openhouse load benchmark (see bench/README.md).
+//!
+//! - `ceiling`: a minimal axum server answering every request with a fixed lead-sized JSON body,
+//!   the most requests per second this machine can serve over HTTP.
+//! - `seed`: fills a fresh openhouse database with leads through the store's public API and
+//!   writes the files the load scripts read.
+
+mod data;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use anyhow::{Context, anyhow, bail};
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::header::CONTENT_TYPE;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use openhouse_domain::auth::CredentialKind;
+use openhouse_domain::lead::LeadPatch;
+use openhouse_store::Store;
+
+#[derive(Parser)]
+#[command(name = "openhouse-bench", about = "Load-test helpers for openhouse")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve a fixed ~1.5 KB JSON body on every path: the HTTP ceiling of this machine.
+    Ceiling {
+        #[arg(long, default_value = "127.0.0.1:18081")]
+        listen: String,
+    },
+    /// Seed a fresh database with leads and write the load scripts' input files.
+    Seed(Seed),
+}
+
+#[derive(clap::Args)]
+struct Seed {
+    /// A SQLite file path or sqlite://…, or postgres://…; it must hold no team yet.
+    #[arg(long)]
+    database_url: String,
+    /// How many leads to create.
+    #[arg(long, default_value_t = 1_000_000)]
+    leads: u64,
+    /// How many creates run at once.
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    /// Folder for credentials.json, ids.txt, searches.txt and bodies.jsonl.
+    #[arg(long)]
+    out: PathBuf,
+    /// How many of the created lead ids to write to ids.txt (evenly spread). More than the
+    /// server's lead cache holds, so reads by id reach the database too.
+    #[arg(long, default_value_t = 100_000)]
+    sample: u64,
+    /// Seed of the random data: the same seed gives the same leads.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Node number for ids; differs from the server's (0) so their ids can never collide.
+    #[arg(long, default_value_t = 1)]
+    node_id: u16,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Ceiling { listen } => ceiling(&listen).await,
+        Command::Seed(s) => seed(s).await,
+    }
+}
+
+/// A lead as `GET /v1.0/leads/{id}` shows it, padded to about 1.5 KB.
+fn ceiling_body() -> Vec<u8> {
+    let mut lead = serde_json::json!({
+        "assignCompletionStatus": false, "createTime": "2026-01-05T10:20:30Z", "customAttributes": [],
+        "customRoleList": [], "emails": ["mary.garcia123@gmail.com", "mary.garcia123.alt@outlook.com"],
+        "firstName": "Mary", "groups": [], "hiddenFlag": false, "lastName": "Garcia",
+        "lastUpdateTime": "2026-01-05T10:20:30Z", "leadId": 651095960136641_i64, "leadPropertyList": [],
+        "leadUserId": 651095960136641_i64, "ownershipId": 651095960136000_i64, "ownershipScope": "PERSONAL",
+        "phoneStatuses": [2], "phones": ["(512) 555-0142"], "score": 0, "segments": [], "source": "Zillow",
+        "stage": "Appointment Set", "teamId": 651095960135000_i64, "city": "Austin", "state": "TX", "zipCode": "78701",
+        "tags": [
+            {"createTime": "2026-01-05T10:20:30Z", "creatorUserId": 651095960136000_i64, "leadId": 651095960136641_i64,
+             "tagId": 651095960136650_i64, "tagName": "first-time-buyer", "updateTime": "2026-01-05T10:20:30Z", "visibleType": 0},
+            {"createTime": "2026-01-05T10:20:30Z", "creatorUserId": 651095960136000_i64, "leadId": 651095960136641_i64,
+             "tagId": 651095960136651_i64, "tagName": "pre-approved", "updateTime": "2026-01-05T10:20:30Z", "visibleType": 0}
+        ]
+    });
+    let size = serde_json::to_vec(&lead).expect("json").len();
+    lead["referredBy"] = serde_json::Value::String("x".repeat(1536usize.saturating_sub(size + 16)));
+    serde_json::to_vec(&lead).expect("json")
+}
+
+async fn ceiling(listen: &str) -> anyhow::Result<()> {
+    let body = Bytes::from(ceiling_body());
+    eprintln!("openhouse-bench ceiling: {} byte body on http://{listen}", body.len());
+    let app = Router::new().fallback(move || {
+        let body = body.clone();
+        async move { ([(CONTENT_TYPE, "application/json")], body) }
+    });
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal");
+            tokio::select! { _ = term.recv() => {}, _ = tokio::signal::ctrl_c() => {} }
+        })
+        .await?;
+    Ok(())
+}
+
+fn write_lines(path: &Path, lines: impl Iterator<Item = String>) -> anyhow::Result<()> {
+    let mut f = std::io::BufWriter::new(
+        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
+    );
+    for l in lines {
+        writeln!(f, "{l}")?;
+    }
+    f.flush()?;
+    Ok(())
+}
+
+async fn seed(s: Seed) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&s.out)?;
+    let store = Store::connect(&s.database_url, s.node_id).await?;
+    store.migrate().await?;
+    if store.team_count().await.map_err(|e| anyhow!(e.message))? > 0 {
+        bail!("{} already holds a team: seed a fresh database", s.database_url);
+    }
+    let team = store.create_team("Bench Team", "bench@example.com").await.map_err(|e| anyhow!(e.message))?;
+    std::fs::write(s.out.join("credentials.json"), serde_json::to_string_pretty(&team)?)?;
+    let who = store
+        .authenticate(CredentialKind::ApiKey, &team.api_key)
+        .await
+        .map_err(|e| anyhow!(e.message))?
+        .context("the new API key does not authenticate")?;
+
+    let bar = ProgressBar::new(s.leads).with_style(
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{wide_bar}] {human_pos}/{human_len} leads, {per_sec}, eta {eta}",
+        )?
+        .progress_chars("=> "),
+    );
+    let plain = !std::io::stderr().is_terminal();
+    let step = (s.leads / s.sample.max(1)).max(1);
+    let next = Arc::new(AtomicU64::new(0));
+    let sampled = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let started = Instant::now();
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..s.concurrency.max(1) {
+        let (store, who, next, sampled, bar) = (store.clone(), who.clone(), next.clone(), sampled.clone(), bar.clone());
+        let (n, seed) = (s.leads, s.seed);
+        workers.spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    return Ok::<_, anyhow::Error>(());
+                }
+                let patch = LeadPatch::from_create(&data::lead(seed, i), None).map_err(|e| anyhow!(e.message))?;
+                let id = store.create_lead(&who, &patch).await.map_err(|e| anyhow!("lead {i}: {}", e.message))?;
+                if i % step == 0 {
+                    sampled.lock().unwrap().push((i, id));
+                }
+                bar.inc(1);
+                let done = i + 1;
+                if plain && done % (n / 10).max(1) == 0 {
+                    eprintln!("seeded {done}/{n} leads in {:.0} s", started.elapsed().as_secs_f64());
+                }
+            }
+        });
+    }
+    while let Some(r) = workers.join_next().await {
+        if let Err(e) = r? {
+            workers.abort_all();
+            return Err(e);
+        }
+    }
+    bar.finish();
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "seeded {} leads in {secs:.1} s ({:.0} leads/s, concurrency {})",
+        s.leads,
+        s.leads as f64 / secs,
+        s.concurrency
+    );
+
+    let mut ids = std::mem::take(&mut *sampled.lock().unwrap());
+    ids.sort_unstable();
+    write_lines(&s.out.join("ids.txt"), ids.into_iter().map(|(_, id)| id.to_string()))?;
+    write_lines(&s.out.join("searches.txt"), (0..1000).map(|i| data::search(s.seed, i)))?;
+    let bodies = (0..1000).map(|i| serde_json::to_string(&data::lead(s.seed ^ 0xB0D1, i)).expect("json"));
+    write_lines(&s.out.join("bodies.jsonl"), bodies)?;
+    std::fs::write(
+        s.out.join("seed.json"),
+        serde_json::to_string(&serde_json::json!({"leads": s.leads, "seconds": secs}))?,
+    )?;
+    store.close().await;
+    Ok(())
+}
