@@ -551,6 +551,14 @@ impl Lead {
         }
     }
 
+    /// First and last name, as the API shows a lead's name.
+    pub fn full_name(&self) -> String {
+        match &self.last_name {
+            Some(l) if !l.is_empty() => format!("{} {}", self.first_name, l),
+            _ => self.first_name.clone(),
+        }
+    }
+
     /// A flat view of what a caller can see of the lead, for field-by-field change logs.
     pub fn audit_view(&self) -> Map<String, Value> {
         let mut m = match serde_json::to_value(&self.doc) {

@@ -171,13 +171,10 @@ impl Store {
     }
 
     async fn find_communication(&self, who: &Principal, id: i64, manual_only: bool) -> Result<communication::Model, Error> {
-        let m = communication::Entity::find_by_id((who.team_id, id))
-            .one(&self.db)
-            .await
-            .map_err(db_err)?
-            .filter(|m| m.manual || !manual_only)
-            .ok_or_else(|| Error::not_found("log"))?;
-        self.get_lead(who, m.lead_id, false).await.map_err(|_| Error::not_found("log"))?;
+        let m = self.on_visible_lead::<communication::Entity>(who, id, "log", |c| c.lead_id).await?;
+        if manual_only && !m.manual {
+            return Err(Error::not_found("log"));
+        }
         Ok(m)
     }
 

@@ -105,14 +105,7 @@ impl Store {
     }
 
     async fn find_note(&self, who: &Principal, note_id: i64) -> Result<note::Model, Error> {
-        let n = note::Entity::find_by_id((who.team_id, note_id))
-            .one(&self.db)
-            .await
-            .map_err(db_err)?
-            .ok_or_else(|| Error::not_found("note"))?;
-        // a note of a lead the caller cannot see (or of a trashed lead) is not there for them
-        self.get_lead(who, n.lead_id, false).await.map_err(|_| Error::not_found("note"))?;
-        Ok(n)
+        self.on_visible_lead::<note::Entity>(who, note_id, "note", |n| n.lead_id).await
     }
 
     /// A note the caller may see.

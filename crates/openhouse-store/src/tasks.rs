@@ -147,13 +147,7 @@ impl Store {
     }
 
     async fn find_task(&self, who: &Principal, task_id: i64) -> Result<task::Model, Error> {
-        let t = task::Entity::find_by_id((who.team_id, task_id))
-            .one(&self.db)
-            .await
-            .map_err(db_err)?
-            .ok_or_else(|| Error::not_found("task"))?;
-        self.get_lead(who, t.lead_id, false).await.map_err(|_| Error::not_found("task"))?;
-        Ok(t)
+        self.on_visible_lead::<task::Entity>(who, task_id, "task", |t| t.lead_id).await
     }
 
     /// A task the caller may see.

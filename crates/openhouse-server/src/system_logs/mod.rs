@@ -70,10 +70,7 @@ pub async fn system_logs(State(state): State<AppState>, Caller(who): Caller, Api
         ids.dedup();
         state.store.users(who.team_id, &ids).await?.into_iter().map(|u| (u.id, u)).collect()
     };
-    let lead_name = match &lead.last_name {
-        Some(l) => format!("{} {}", lead.first_name, l),
-        None => lead.first_name.clone(),
-    };
+    let lead_name = lead.full_name();
     Ok(Json(
         entries
             .into_iter()

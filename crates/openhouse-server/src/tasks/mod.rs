@@ -32,10 +32,6 @@ pub(crate) fn change(req: &TaskRequest) -> TaskChange {
 
 pub(crate) fn task_response(t: &Task, lead: &Lead, names: &HashMap<i64, String>) -> TaskResponse {
     let now = time::now_ms();
-    let lead_name = match &lead.last_name {
-        Some(l) => format!("{} {}", lead.first_name, l),
-        None => lead.first_name.clone(),
-    };
     TaskResponse {
         assigned_role: t.assigned_role,
         assigned_user: t.assigned_user_id.and_then(|u| names.get(&u).cloned()),
@@ -54,7 +50,7 @@ pub(crate) fn task_response(t: &Task, lead: &Lead, names: &HashMap<i64, String>)
         lead_first_name: lead.first_name.clone(),
         lead_id: lead.id,
         lead_last_name: lead.last_name.clone(),
-        lead_name,
+        lead_name: lead.full_name(),
         lead_phone: lead.doc.phones.first().cloned(),
         lead_user_id: lead.id,
         overdue_flag: t.overdue(now),
