@@ -153,17 +153,7 @@ entity!(system_log, "system_logs", {
     #[sea_orm(column_type = "Text")]
     pub detail: String,
     pub create_time: i64,
-});
-
-entity!(outbox_event, "outbox_events", {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub team_id: i64,
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: i64,
-    pub topic: String,
-    #[sea_orm(column_type = "Text")]
-    pub payload: String,
-    pub create_time: i64,
+    /// When webhook delivery took the entry (0: not yet).
     pub dispatch_time: i64,
 });
 

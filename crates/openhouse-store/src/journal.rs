@@ -1,7 +1,8 @@
-//! The one path every write takes: a [`Write`] is a transaction that records what it did — a
-//! system-log entry for the lead's history and an outbox event for webhooks — in the same
-//! transaction as the change itself, so neither can be lost or recorded for a change that was
-//! rolled back. On commit it tells the lead cache which leads changed.
+//! The one path every write takes: a [`Write`] is a transaction that records what it did in the
+//! journal (`system_logs`) in the same transaction as the change itself, so no change goes
+//! unrecorded and nothing is recorded for a change that was rolled back. The journal is both
+//! the lead's system log and the outbox of webhook events (`dispatch_time` 0: not delivered
+//! yet). On commit it tells the caches which leads changed.
 
 use std::ops::Deref;
 
@@ -13,7 +14,7 @@ use sea_orm::{
 use serde_json::Value;
 use tokio::sync::OwnedMutexGuard;
 
-use crate::entities::{outbox_event, system_log};
+use crate::entities::system_log;
 use crate::{Store, db_err};
 
 /// One recorded change.
@@ -22,7 +23,7 @@ pub struct Entry<'a> {
     pub lead_id: i64,
     /// `lead.created`, `lead.updated`, `lead.trashed`, `lead.assigned`, ...
     pub action: &'a str,
-    /// What changed, as shown in the system log and sent in the event.
+    /// What changed, as shown in the system log and sent in the webhook event.
     pub detail: Value,
 }
 
@@ -77,24 +78,6 @@ impl Write<'_> {
             actor_user_id: Set(Some(who.user_id)),
             action: Set(entry.action.to_string()),
             detail: Set(detail),
-            create_time: Set(now),
-        })
-        .exec_without_returning(&self.txn)
-        .await
-        .map_err(db_err)?;
-        let payload = serde_json::json!({
-            "event": entry.action,
-            "teamId": who.team_id,
-            "leadId": entry.lead_id,
-            "actorUserId": who.user_id,
-            "time": now,
-            "detail": entry.detail,
-        });
-        outbox_event::Entity::insert(outbox_event::ActiveModel {
-            team_id: Set(who.team_id),
-            id: Set(ids.next_id()),
-            topic: Set(entry.action.to_string()),
-            payload: Set(payload.to_string()),
             create_time: Set(now),
             dispatch_time: Set(0),
         })

@@ -9,7 +9,7 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Initial), Box::new(M0002NoteEditor), Box::new(M0003Tasks), Box::new(M0004Communications), Box::new(M0005CoveringLeadIndexes)]
+        vec![Box::new(M0001Initial), Box::new(M0002NoteEditor), Box::new(M0003Tasks), Box::new(M0004Communications), Box::new(M0005CoveringLeadIndexes), Box::new(M0006OneJournal)]
     }
 }
 
@@ -362,5 +362,23 @@ impl MigrationTrait for M0005CoveringLeadIndexes {
             m.create_index(index("leads", name, cols)).await?;
         }
         Ok(())
+    }
+}
+
+/// The system log is the outbox too: one row per change, which webhook delivery marks as
+/// dispatched, instead of the same change written to two tables.
+struct M0006OneJournal;
+
+impl MigrationName for M0006OneJournal {
+    fn name(&self) -> &str {
+        "m0006_one_journal"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0006OneJournal {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(Table::alter().table("system_logs").add_column(ms("dispatch_time")).take()).await?;
+        m.drop_table(Table::drop().table("outbox_events").if_exists().take()).await
     }
 }
