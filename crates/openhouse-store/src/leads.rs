@@ -629,16 +629,11 @@ impl Store {
         let order = if q.desc { sea_orm::Order::Desc } else { sea_orm::Order::Asc };
         let mut page = sel;
         if let Some(after) = q.after {
-            let (beyond, id_beyond) = if q.desc {
-                (Expr::col((lead::Entity, col)).lt(after.value), Expr::col((lead::Entity, lead::Column::Id)).lt(after.id))
-            } else {
-                (Expr::col((lead::Entity, col)).gt(after.value), Expr::col((lead::Entity, lead::Column::Id)).gt(after.id))
-            };
-            page = page.filter(
-                Condition::any()
-                    .add(beyond)
-                    .add(Condition::all().add(Expr::col((lead::Entity, col)).eq(after.value)).add(id_beyond)),
-            );
+            // a row-value comparison, (sort, id) < (value, id), which SQLite and PostgreSQL both
+            // answer with one index range instead of filtering an OR
+            let key = Expr::tuple([Expr::col((lead::Entity, col)), Expr::col((lead::Entity, lead::Column::Id))]);
+            let last = Expr::tuple([Expr::val(after.value), Expr::val(after.id)]);
+            page = page.filter(if q.desc { key.lt(last) } else { key.gt(last) });
         }
         let rows = page
             .order_by(col, order.clone())
