@@ -30,9 +30,9 @@ pub(crate) struct Caches {
 impl Caches {
     pub(crate) fn new(cache_leads: bool) -> Self {
         Self {
-            // ~2 KB a lead: at most some 40 MB, within the server's memory target
+            // ~2 KB a lead: some 20 MB, within the server's memory target (bench/RESULTS.md)
             leads: cache_leads
-                .then(|| Cache::builder().max_capacity(20_000).time_to_live(Duration::from_secs(300)).build()),
+                .then(|| Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(300)).build()),
             counts: cache_leads.then(|| {
                 Cache::builder()
                     .max_capacity(10_000)
