@@ -73,6 +73,18 @@ impl AppState {
     }
 }
 
+/// Display names of a team's users by id, for the creators, editors and assignees shown.
+pub(crate) async fn user_names(
+    state: &AppState,
+    who: &Principal,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<std::collections::HashMap<i64, String>, openhouse_domain::Error> {
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(state.store.users(who.team_id, &ids).await?.into_iter().map(|u| (u.id, u.display_name())).collect())
+}
+
 /// Every API route with its OpenAPI description, before the gate is applied.
 pub fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::base())

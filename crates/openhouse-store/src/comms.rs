@@ -171,7 +171,7 @@ impl Store {
     }
 
     async fn find_communication(&self, who: &Principal, id: i64, manual_only: bool) -> Result<communication::Model, Error> {
-        let m = self.on_visible_lead::<communication::Entity>(who, id, "log", |c| c.lead_id).await?;
+        let (m, _) = self.on_visible_lead::<communication::Entity>(who, id, "log", |c| c.lead_id).await?;
         if manual_only && !m.manual {
             return Err(Error::not_found("log"));
         }

@@ -417,7 +417,7 @@ impl Store {
     /// A record that hangs on a lead (a note, a task, a log), by its id in the caller's team. It
     /// is as visible as its lead: one of a lead the caller cannot see, or of a trashed lead, is
     /// not there for them (404 RESOURCE_NOT_EXIST, like one that does not exist).
-    pub(crate) async fn on_visible_lead<E>(&self, who: &Principal, id: i64, what: &str, lead_of: impl Fn(&E::Model) -> i64) -> Result<E::Model, Error>
+    pub(crate) async fn on_visible_lead<E>(&self, who: &Principal, id: i64, what: &str, lead_of: impl Fn(&E::Model) -> i64) -> Result<(E::Model, Arc<Lead>), Error>
     where
         E: EntityTrait,
         <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<(i64, i64)>,
@@ -428,8 +428,8 @@ impl Store {
             .map_err(db_err)?
             .pop()
             .ok_or_else(|| Error::not_found(what))?;
-        self.get_lead(who, lead_of(&m), false).await.map_err(|_| Error::not_found(what))?;
-        Ok(m)
+        let lead = self.get_lead(who, lead_of(&m), false).await.map_err(|_| Error::not_found(what))?;
+        Ok((m, lead))
     }
 
     /// A lead the caller may see and change, locked for the rest of the transaction.

@@ -1,7 +1,10 @@
 //! Notes on leads, and the lead's system log read back as system notes and log entries. A note
 //! is as visible as its lead: a note of a lead the caller cannot see does not exist for them.
 
+use std::sync::Arc;
+
 use openhouse_domain::auth::Principal;
+use openhouse_domain::lead::Lead;
 use openhouse_domain::{Error, time};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::{Value, json};
@@ -105,7 +108,7 @@ impl Store {
     }
 
     async fn find_note(&self, who: &Principal, note_id: i64) -> Result<note::Model, Error> {
-        self.on_visible_lead::<note::Entity>(who, note_id, "note", |n| n.lead_id).await
+        Ok(self.on_visible_lead::<note::Entity>(who, note_id, "note", |n| n.lead_id).await?.0)
     }
 
     /// A note the caller may see.
@@ -177,10 +180,11 @@ impl Store {
         w.commit().await
     }
 
-    /// A lead's system log, newest first, within [start, end] (epoch ms) when given.
-    pub async fn system_log(&self, who: &Principal, lead_id: i64, start: Option<i64>, end: Option<i64>, page: u64, size: u64) -> Result<Vec<LogEntry>, Error> {
-        self.get_lead(who, lead_id, true).await?;
-        self.log_entries(who.team_id, lead_id, start, end, page, size).await
+    /// A lead (trashed ones too) and its system log, newest first, within [start, end] (epoch
+    /// ms) when given.
+    pub async fn system_log(&self, who: &Principal, lead_id: i64, start: Option<i64>, end: Option<i64>, page: u64, size: u64) -> Result<(Arc<Lead>, Vec<LogEntry>), Error> {
+        let lead = self.get_lead(who, lead_id, true).await?;
+        Ok((lead, self.log_entries(who.team_id, lead_id, start, end, page, size).await?))
     }
 
     async fn log_entries(&self, team_id: i64, lead_id: i64, start: Option<i64>, end: Option<i64>, page: u64, size: u64) -> Result<Vec<LogEntry>, Error> {

@@ -2,7 +2,10 @@
 //! sort order of the lead search) follows every change.
 
 use openhouse_api::{AssignedRole, TaskType};
+use std::sync::Arc;
+
 use openhouse_domain::auth::Principal;
+use openhouse_domain::lead::Lead;
 use openhouse_domain::{Error, time};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
@@ -147,17 +150,18 @@ impl Store {
     }
 
     async fn find_task(&self, who: &Principal, task_id: i64) -> Result<task::Model, Error> {
-        self.on_visible_lead::<task::Entity>(who, task_id, "task", |t| t.lead_id).await
+        Ok(self.on_visible_lead::<task::Entity>(who, task_id, "task", |t| t.lead_id).await?.0)
     }
 
-    /// A task the caller may see.
-    pub async fn task(&self, who: &Principal, task_id: i64) -> Result<Task, Error> {
-        Ok(self.find_task(who, task_id).await?.into())
+    /// A task the caller may see, with its lead.
+    pub async fn task(&self, who: &Principal, task_id: i64) -> Result<(Task, Arc<Lead>), Error> {
+        let (t, lead) = self.on_visible_lead::<task::Entity>(who, task_id, "task", |t| t.lead_id).await?;
+        Ok((t.into(), lead))
     }
 
-    /// A lead's tasks: open ones first, by deadline.
-    pub async fn lead_tasks(&self, who: &Principal, lead_id: i64) -> Result<Vec<Task>, Error> {
-        self.get_lead(who, lead_id, false).await?;
+    /// A lead and its tasks: open ones first, by deadline.
+    pub async fn lead_tasks(&self, who: &Principal, lead_id: i64) -> Result<(Arc<Lead>, Vec<Task>), Error> {
+        let lead = self.get_lead(who, lead_id, false).await?;
         let rows = task::Entity::find()
             .filter(task::Column::TeamId.eq(who.team_id))
             .filter(task::Column::LeadId.eq(lead_id))
@@ -167,7 +171,7 @@ impl Store {
             .all(&self.db)
             .await
             .map_err(db_err)?;
-        Ok(rows.into_iter().map(Task::from).collect())
+        Ok((lead, rows.into_iter().map(Task::from).collect()))
     }
 
     /// Changes a task. Finishing it (finish = true) records the finish time and changes nothing

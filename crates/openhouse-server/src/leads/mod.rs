@@ -28,11 +28,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// Shows leads as the API does, looking up the names of their assignees in one query.
 pub(crate) async fn respond<L: Borrow<Lead>>(state: &AppState, who: &Principal, leads: &[L]) -> Result<Vec<LeadResponse>, Error> {
-    let mut ids: Vec<i64> = leads.iter().filter_map(|l| l.borrow().assigned_user_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let names: HashMap<i64, String> =
-        state.store.users(who.team_id, &ids).await?.into_iter().map(|u| (u.id, u.display_name())).collect();
+    let ids: Vec<i64> = leads.iter().filter_map(|l| l.borrow().assigned_user_id).collect();
+    let names = crate::user_names(state, who, ids).await?;
     Ok(leads.iter().map(|l| to_response(l.borrow(), &names)).collect())
 }
 

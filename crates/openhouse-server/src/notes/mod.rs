@@ -6,8 +6,7 @@ mod write;
 use std::collections::HashMap;
 
 use openhouse_api::NoteResponse;
-use openhouse_domain::auth::Principal;
-use openhouse_domain::{Error, time, timeline};
+use openhouse_domain::{time, timeline};
 use openhouse_store::notes::{LogEntry, Note};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -18,14 +17,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(write::create_note, read::list_notes))
         .routes(routes!(read::get_note, write::edit_note, write::delete_note))
-}
-
-/// User names by id, for the creators and editors shown.
-pub(crate) async fn names(state: &AppState, who: &Principal, ids: impl Iterator<Item = i64>) -> Result<HashMap<i64, String>, Error> {
-    let mut ids: Vec<i64> = ids.collect();
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(state.store.users(who.team_id, &ids).await?.into_iter().map(|u| (u.id, u.display_name())).collect())
 }
 
 pub(crate) fn note_response(n: &Note, names: &HashMap<i64, String>) -> NoteResponse {

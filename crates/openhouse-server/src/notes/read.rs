@@ -43,7 +43,7 @@ pub async fn list_notes(
         .chain(system.iter().map(|e| e.actor_user_id))
         .flatten()
         .collect::<Vec<i64>>();
-    let names = super::names(&state, &who, people.into_iter()).await?;
+    let names = crate::user_names(&state, &who, people).await?;
     let mut out: Vec<NoteResponse> = notes.iter().map(|n| super::note_response(n, &names)).collect();
     out.extend(system.iter().map(|e| super::system_note(e, &names)));
     Ok(Json(out))
@@ -59,6 +59,6 @@ pub async fn list_notes(
 )]
 pub async fn get_note(State(state): State<AppState>, Caller(who): Caller, ApiPath(note_id): ApiPath<i64>) -> ApiResult<Json<NoteResponse>> {
     let n = state.store.note(&who, note_id).await?;
-    let names = super::names(&state, &who, [n.creator_user_id, n.last_editor_user_id].into_iter().flatten()).await?;
+    let names = crate::user_names(&state, &who, [n.creator_user_id, n.last_editor_user_id].into_iter().flatten()).await?;
     Ok(Json(super::note_response(&n, &names)))
 }

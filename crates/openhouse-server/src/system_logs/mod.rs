@@ -62,8 +62,7 @@ pub async fn system_logs(State(state): State<AppState>, Caller(who): Caller, Api
         Some(s) if (1..=1000).contains(&s) => s as u64,
         Some(_) => return Err(Error::limit_not_valid(1, 1000).into()),
     };
-    let entries = state.store.system_log(&who, p.lead_id, bound(p.start_time), bound(p.end_time), page, size).await?;
-    let lead = state.store.get_lead(&who, p.lead_id, true).await?;
+    let (lead, entries) = state.store.system_log(&who, p.lead_id, bound(p.start_time), bound(p.end_time), page, size).await?;
     let names: std::collections::HashMap<i64, std::sync::Arc<openhouse_store::auth::UserInfo>> = {
         let mut ids: Vec<i64> = entries.iter().filter_map(|e| e.actor_user_id).collect();
         ids.sort_unstable();

@@ -7,7 +7,6 @@ use utoipa::IntoParams;
 use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::{ApiPath, ApiQuery, Caller};
-use crate::notes::names;
 use crate::openapi::Errors;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -29,10 +28,9 @@ pub struct ListTasksParams {
     responses((status = 200, description = "The lead's tasks", body = Vec<TaskResponse>), Errors)
 )]
 pub async fn list_tasks(State(state): State<AppState>, Caller(who): Caller, ApiQuery(p): ApiQuery<ListTasksParams>) -> ApiResult<Json<Vec<TaskResponse>>> {
-    let tasks = state.store.lead_tasks(&who, p.lead_id).await?;
-    let lead = state.store.get_lead(&who, p.lead_id, false).await?;
+    let (lead, tasks) = state.store.lead_tasks(&who, p.lead_id).await?;
     let people: Vec<i64> = tasks.iter().filter_map(|t| t.assigned_user_id).collect();
-    let names = names(&state, &who, people.into_iter()).await?;
+    let names = crate::user_names(&state, &who, people).await?;
     Ok(Json(tasks.iter().map(|t| super::task_response(t, &lead, &names)).collect()))
 }
 
@@ -45,8 +43,7 @@ pub async fn list_tasks(State(state): State<AppState>, Caller(who): Caller, ApiQ
     responses((status = 200, description = "The task", body = TaskResponse), Errors)
 )]
 pub async fn get_task(State(state): State<AppState>, Caller(who): Caller, ApiPath(task_id): ApiPath<i64>) -> ApiResult<Json<TaskResponse>> {
-    let t = state.store.task(&who, task_id).await?;
-    let lead = state.store.get_lead(&who, t.lead_id, false).await?;
-    let names = names(&state, &who, t.assigned_user_id.into_iter()).await?;
+    let (t, lead) = state.store.task(&who, task_id).await?;
+    let names = crate::user_names(&state, &who, t.assigned_user_id).await?;
     Ok(Json(super::task_response(&t, &lead, &names)))
 }
