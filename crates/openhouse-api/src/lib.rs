@@ -4,12 +4,14 @@
 //! (`shared/seed/lofty-open-api-v1.txt`). No I/O: an API client can depend on this crate.
 
 pub mod common;
+pub mod comms;
 pub mod leads;
 pub mod logs;
 pub mod notes;
 pub mod tasks;
 
 pub use common::*;
+pub use comms::*;
 pub use leads::*;
 pub use logs::*;
 pub use notes::*;

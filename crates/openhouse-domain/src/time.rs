@@ -36,7 +36,10 @@ pub fn parse_min_time(param: &str, value: &str) -> Result<i64, Error> {
     }
     let utc_minus_7 = FixedOffset::west_opt(7 * 3600).expect("valid offset");
     let naive = NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M:%S")
-        .or_else(|_| NaiveDate::parse_from_str(v, "%Y-%m-%d").map(|d| d.and_hms_opt(0, 0, 0).expect("midnight")))
+        .or_else(|_| {
+            NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight"))
+        })
         .map_err(|_| Error::invalid(format!("{param} must look like 1900-01-01 00:00:00")))?;
     utc_minus_7
         .from_local_datetime(&naive)

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 #[test]
 fn committed_openapi_json_is_current() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../openapi.json");
-    let generated = serde_json::to_string_pretty(&openhouse_server::openapi_document()).unwrap() + "\n";
+    let generated =
+        serde_json::to_string_pretty(&openhouse_server::openapi_document()).unwrap() + "\n";
     if std::env::var("OPENHOUSE_BLESS").is_ok_and(|v| v == "1") {
         std::fs::write(&path, &generated).unwrap();
         return;
@@ -26,7 +27,10 @@ fn every_operation_declares_errors_and_security() {
         for (method, op) in item.as_object().unwrap() {
             let responses = op["responses"].as_object().unwrap();
             for code in ["200", "400", "401", "429"] {
-                assert!(responses.contains_key(code), "{method} {path} does not document {code}");
+                assert!(
+                    responses.contains_key(code),
+                    "{method} {path} does not document {code}"
+                );
             }
         }
     }

@@ -3,14 +3,18 @@
 //! LastEmail / LastContact and Communication sort orders.
 
 use openhouse_api::{CallingOutcome, Direction};
-use openhouse_domain::auth::Principal;
-use openhouse_domain::{Error, time};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use openhouse_domain::auth::{Principal, Role};
+use openhouse_domain::{Error, search, time};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 use serde_json::json;
 
 use crate::entities::{communication, lead};
 use crate::journal::Entry;
+use crate::leads::visible;
 use crate::{Store, db_err};
 
 pub const CONTENT_MAX: usize = 5000;
@@ -55,12 +59,50 @@ pub struct NewCommunication {
     pub pinned: bool,
 }
 
+/// The longest window `agent_communications` searches in one request: 24 hours.
+pub const WINDOW_MAX_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// A search of the communications of an agent (or of the whole team) in a time window.
+#[derive(Debug, Clone, Copy)]
+pub struct AgentWindow {
+    /// One channel, or all of them.
+    pub channel: Option<&'static str>,
+    /// Epoch ms, both inclusive; at most [`WINDOW_MAX_MS`] apart.
+    pub start: i64,
+    pub end: i64,
+    /// The whole team's communications (admins only) instead of the caller's own.
+    pub team_view: bool,
+    pub offset: u64,
+    pub limit: u64,
+}
+
 /// Which page of a lead's communications: by offset, or after an id (`current_id` > 0).
 #[derive(Debug, Clone, Copy)]
 pub struct CommPage {
     pub offset: u64,
     pub limit: u64,
     pub after_id: Option<i64>,
+}
+
+impl CommPage {
+    /// The page a request asks for: `limit` 1 to 1000 (default 10), `offset` (default 0), and
+    /// `current_id` above 0 to continue after that id instead.
+    pub fn check(
+        limit: Option<i64>,
+        offset: Option<i64>,
+        current_id: Option<i64>,
+    ) -> Result<Self, Error> {
+        let limit = search::check_limit(limit, 10, 1000)? as u64;
+        let offset = search::check_offset(offset)?;
+        if current_id.is_some_and(|c| c < 0) {
+            return Err(Error::invalid("currentId must be 0 or more"));
+        }
+        Ok(Self {
+            offset,
+            limit,
+            after_id: current_id.filter(|c| *c > 0),
+        })
+    }
 }
 
 impl From<communication::Model> for Communication {
@@ -123,7 +165,11 @@ impl NewCommunication {
 
 impl Store {
     /// Records a communication with a lead the caller may see, and touches the lead.
-    pub async fn record_communication(&self, who: &Principal, new: NewCommunication) -> Result<Communication, Error> {
+    pub async fn record_communication(
+        &self,
+        who: &Principal,
+        new: NewCommunication,
+    ) -> Result<Communication, Error> {
         let c = new.clean()?;
         let now = time::now_ms();
         let mut w = self.write().await?;
@@ -151,7 +197,10 @@ impl Store {
         let mut touch = lead::Entity::update_many()
             .col_expr(lead::Column::LastTouch, Expr::value(now))
             .col_expr(lead::Column::Contacted, Expr::value(true))
-            .col_expr(lead::Column::CommunicationCount, Expr::col(lead::Column::CommunicationCount).add(1));
+            .col_expr(
+                lead::Column::CommunicationCount,
+                Expr::col(lead::Column::CommunicationCount).add(1),
+            );
         match c.channel {
             CALL => touch = touch.col_expr(lead::Column::LastCall, Expr::value(now)),
             EMAIL => touch = touch.col_expr(lead::Column::LastEmail, Expr::value(now)),
@@ -165,13 +214,29 @@ impl Store {
             .map_err(db_err)?;
         let detail = json!({"communicationId": m.id, "channel": m.channel, "manual": m.manual, "direction": m.direction,
                             "outcome": m.outcome, "content": m.content.chars().take(200).collect::<String>()});
-        w.record(who, now, Entry { lead_id: c.lead_id, action: "communication.recorded", detail }).await?;
+        w.record(
+            who,
+            now,
+            Entry {
+                lead_id: c.lead_id,
+                action: "communication.recorded",
+                detail,
+            },
+        )
+        .await?;
         w.commit().await?;
         Ok(m.into())
     }
 
-    async fn find_communication(&self, who: &Principal, id: i64, manual_only: bool) -> Result<communication::Model, Error> {
-        let (m, _) = self.on_visible_lead::<communication::Entity>(who, id, "log", |c| c.lead_id).await?;
+    async fn find_communication(
+        &self,
+        who: &Principal,
+        id: i64,
+        manual_only: bool,
+    ) -> Result<communication::Model, Error> {
+        let (m, _) = self
+            .on_visible_lead::<communication::Entity>(who, id, "log", |c| c.lead_id)
+            .await?;
         if manual_only && !m.manual {
             return Err(Error::not_found("log"));
         }
@@ -179,13 +244,115 @@ impl Store {
     }
 
     /// One communication the caller may see (only manual logs when `manual_only`).
-    pub async fn communication(&self, who: &Principal, id: i64, manual_only: bool) -> Result<Communication, Error> {
+    pub async fn communication(
+        &self,
+        who: &Principal,
+        id: i64,
+        manual_only: bool,
+    ) -> Result<Communication, Error> {
         Ok(self.find_communication(who, id, manual_only).await?.into())
+    }
+
+    /// One call the caller may see, logged or not.
+    pub async fn call(&self, who: &Principal, id: i64) -> Result<Communication, Error> {
+        let (m, _) = self
+            .on_visible_lead::<communication::Entity>(who, id, "call", |c| c.lead_id)
+            .await?;
+        if m.channel != CALL {
+            return Err(Error::not_found("call"));
+        }
+        Ok(m.into())
+    }
+
+    /// A page of a lead's calls, newest first, and how many there are.
+    pub async fn lead_calls(
+        &self,
+        who: &Principal,
+        lead_id: i64,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Communication>, u64), Error> {
+        self.get_lead(who, lead_id, false).await?;
+        let q = communication::Entity::find()
+            .filter(communication::Column::TeamId.eq(who.team_id))
+            .filter(communication::Column::LeadId.eq(lead_id))
+            .filter(communication::Column::Channel.eq(CALL));
+        let total = q.clone().count(&self.db).await.map_err(db_err)?;
+        let rows = q
+            .order_by_desc(communication::Column::Id)
+            .offset(offset)
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok((rows.into_iter().map(Communication::from).collect(), total))
+    }
+
+    /// The communications in a time window, oldest first: the caller's own, or the whole
+    /// team's for an admin (`team_view`). Only those of leads the caller can see and that are
+    /// not in the trash. One more than `limit` is asked for, so the caller can tell whether more
+    /// follow.
+    pub async fn agent_communications(
+        &self,
+        who: &Principal,
+        w: AgentWindow,
+    ) -> Result<Vec<Communication>, Error> {
+        if w.end < w.start {
+            return Err(Error::invalid("endTime must not be before startTime"));
+        }
+        if w.end - w.start > WINDOW_MAX_MS {
+            return Err(Error::invalid(
+                "the window from startTime to endTime is at most 24 hours",
+            ));
+        }
+        if w.team_view && who.role != Role::Admin {
+            return Err(Error::forbidden(
+                "teamView needs access to all of the team's leads",
+            ));
+        }
+        // the lead is visible and live: a correlated EXISTS on the lead's primary key, so the
+        // time window (an index range) drives the query
+        let lead_live = Query::select()
+            .expr(Expr::value(1))
+            .from(lead::Entity)
+            .cond_where(visible(who))
+            .and_where(
+                Expr::col((lead::Entity, lead::Column::Id))
+                    .equals((communication::Entity, communication::Column::LeadId)),
+            )
+            .and_where(Expr::col((lead::Entity, lead::Column::DeleteTime)).eq(0))
+            .to_owned();
+        let mut q = communication::Entity::find()
+            .filter(communication::Column::TeamId.eq(who.team_id))
+            .filter(communication::Column::CreateTime.between(w.start, w.end))
+            .filter(Expr::exists(lead_live));
+        if let Some(ch) = w.channel {
+            q = q.filter(communication::Column::Channel.eq(ch));
+        }
+        if !w.team_view {
+            q = q.filter(communication::Column::AgentUserId.eq(who.user_id));
+        }
+        let rows = q
+            .order_by_asc(communication::Column::CreateTime)
+            .order_by_asc(communication::Column::Id)
+            .offset(w.offset)
+            .limit(w.limit + 1)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(rows.into_iter().map(Communication::from).collect())
     }
 
     /// A lead's communications on one channel, oldest first: a page by offset, or the ones after
     /// an id.
-    pub async fn lead_communications(&self, who: &Principal, lead_id: i64, channel: &str, manual_only: bool, page: CommPage) -> Result<Vec<Communication>, Error> {
+    pub async fn lead_communications(
+        &self,
+        who: &Principal,
+        lead_id: i64,
+        channel: &str,
+        manual_only: bool,
+        page: CommPage,
+    ) -> Result<Vec<Communication>, Error> {
         self.get_lead(who, lead_id, false).await?;
         let mut q = communication::Entity::find()
             .filter(communication::Column::TeamId.eq(who.team_id))
@@ -206,17 +373,35 @@ impl Store {
     }
 
     /// Deletes a communication (only a manual log when `manual_only`).
-    pub async fn delete_communication(&self, who: &Principal, id: i64, manual_only: bool) -> Result<(), Error> {
+    pub async fn delete_communication(
+        &self,
+        who: &Principal,
+        id: i64,
+        manual_only: bool,
+    ) -> Result<(), Error> {
         let current = self.find_communication(who, id, manual_only).await?;
         let now = time::now_ms();
         let mut w = self.write().await?;
         self.load_for_write(&w, who, current.lead_id).await?;
-        let gone = communication::Entity::delete_by_id((who.team_id, id)).exec(&*w).await.map_err(db_err)?;
+        let gone = communication::Entity::delete_by_id((who.team_id, id))
+            .exec(&*w)
+            .await
+            .map_err(db_err)?;
         if gone.rows_affected == 0 {
             return Err(Error::not_found("log"));
         }
-        let detail = json!({"communicationId": id, "channel": current.channel, "manual": current.manual});
-        w.record(who, now, Entry { lead_id: current.lead_id, action: "communication.deleted", detail }).await?;
+        let detail =
+            json!({"communicationId": id, "channel": current.channel, "manual": current.manual});
+        w.record(
+            who,
+            now,
+            Entry {
+                lead_id: current.lead_id,
+                action: "communication.deleted",
+                detail,
+            },
+        )
+        .await?;
         w.commit().await
     }
 }

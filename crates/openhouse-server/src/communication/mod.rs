@@ -1,0 +1,389 @@
+//! Calls (section 5.2) and the communication history (section 5.3): the calls, emails and texts
+//! recorded with leads, whether logged by hand (`/v1.0/logType`) or otherwise.
+
+use axum::Json;
+use axum::extract::State;
+use openhouse_api::{
+    CallHistory, CallListResponse, CallResponse, CallingOutcome, CommunicationRequest,
+    CommunicationResponse, Direction, EmailResponse, MetaData, PageResult, TextResponse,
+};
+use openhouse_domain::{Error, search, time};
+use openhouse_store::comms::{AgentWindow, CALL, CommPage, Communication, EMAIL, TEXT};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::error::ApiResult;
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
+use crate::openapi::Errors;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_calls))
+        .routes(routes!(get_call))
+        .routes(routes!(agent_communication))
+        .routes(routes!(call_history))
+        .routes(routes!(call_history_v2))
+        .routes(routes!(email_history))
+        .routes(routes!(text_history))
+}
+
+fn direction(d: Direction) -> String {
+    match d {
+        Direction::Outbound => "Outbound",
+        Direction::Inbound => "Inbound",
+    }
+    .to_string()
+}
+
+/// The final status of a call, as far as its outcome tells.
+fn call_status(c: &Communication) -> Option<String> {
+    let s = match c.outcome? {
+        CallingOutcome::Talked => "Completed",
+        CallingOutcome::VoiceMessage => "VoiceMail",
+        CallingOutcome::NoAnswer => "NoAnswer",
+        CallingOutcome::BadNumber => "Failed",
+        CallingOutcome::DncNumber | CallingOutcome::DncContact => return None,
+    };
+    Some(s.to_string())
+}
+
+fn text_outcome(c: &Communication) -> &'static str {
+    match c.direction {
+        Direction::Outbound => "Delivered",
+        Direction::Inbound => "Received",
+    }
+}
+
+fn manual_or_auto(c: &Communication) -> String {
+    if c.manual { "Manual" } else { "Auto" }.to_string()
+}
+
+fn call_response(c: &Communication) -> CallResponse {
+    let at = time::format_ms(c.create_time);
+    CallResponse {
+        agent_id: c.agent_user_id,
+        calling_outcome: c.outcome,
+        create_time: at.clone(),
+        dialer_call_record_id: None,
+        direction: direction(c.direction),
+        duration: None,
+        elapsed_time: None,
+        end_time: at.clone(),
+        id: c.id,
+        is_machine_answered: None,
+        lead_id: c.lead_id,
+        lead_phone_number: c.lead_phone.clone(),
+        note: Some(c.content.clone()),
+        price: None,
+        rate_score: None,
+        recording_switch: false,
+        show_user_number: None,
+        start_time: at.clone(),
+        status: call_status(c),
+        update_time: at,
+        user_id: c.agent_user_id,
+        user_phone_number: None,
+    }
+}
+
+fn call_history_entry(c: &Communication) -> CallHistory {
+    CallHistory {
+        agent_id: c.agent_user_id,
+        create_time: time::format_ms(c.create_time),
+        direction: c.direction.as_str().to_string(),
+        id: c.id,
+        lead_id: c.lead_id,
+        lead_phone_number: c.lead_phone.clone(),
+    }
+}
+
+fn email_response(c: &Communication) -> EmailResponse {
+    EmailResponse {
+        agent_id: c.agent_user_id,
+        direction: direction(c.direction),
+        email_event_time: time::format_ms(c.create_time),
+        email_subject: c.email_subject.clone(),
+        email_type: manual_or_auto(c),
+        event_type: match c.direction {
+            Direction::Outbound => "Sent",
+            Direction::Inbound => "Received",
+        }
+        .to_string(),
+        from_pond: false,
+        id: c.id,
+        lead_id: c.lead_id,
+    }
+}
+
+fn text_response(c: &Communication) -> TextResponse {
+    TextResponse {
+        agent_id: c.agent_user_id,
+        direction: direction(c.direction),
+        id: c.id,
+        lead_id: c.lead_id,
+        text_content: c.content.clone(),
+        text_outcome: text_outcome(c).to_string(),
+        text_time: time::format_ms(c.create_time),
+        text_type: manual_or_auto(c),
+    }
+}
+
+fn communication_response(c: &Communication) -> CommunicationResponse {
+    let (event_type, status) = match c.channel.as_str() {
+        CALL => ("Call", call_status(c)),
+        TEXT => ("Text", Some(text_outcome(c).to_string())),
+        _ => match c.direction {
+            Direction::Outbound => ("Sent Email", None),
+            Direction::Inbound => ("Received Email", None),
+        },
+    };
+    CommunicationResponse {
+        agent_id: c.agent_user_id,
+        call_duration: None,
+        call_outcome: c.outcome,
+        communication_time: time::format_ms(c.create_time),
+        communication_type: if c.manual { "LOGGED" } else { "AUTO" }.to_string(),
+        direction: direction(c.direction),
+        event_type: event_type.to_string(),
+        from_pond: false,
+        id: c.id,
+        lead_id: c.lead_id,
+        status,
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ListCallsParams {
+    /// Finds calls related to a lead ID.
+    #[serde(default)]
+    pub lead_id: Option<i64>,
+    /// Number of results to return, 1 to 1000 (default 10).
+    #[serde(default)]
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<i64>,
+    /// The number of rows to skip (default 0).
+    #[serde(default)]
+    #[param(minimum = 0)]
+    pub offset: Option<i64>,
+}
+
+/// Search for calls
+///
+/// A lead's calls, newest first, with the total in `_metadata`. Without a lead (or with 0):
+/// 404 LEAD_NOT_EXIST, as Lofty answers.
+#[utoipa::path(
+    get,
+    path = "/v1.0/calls",
+    tag = "Calls",
+    params(ListCallsParams),
+    responses((status = 200, description = "A page of the lead's calls", body = CallListResponse), Errors)
+)]
+pub async fn list_calls(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiQuery(p): ApiQuery<ListCallsParams>,
+) -> ApiResult<Json<CallListResponse>> {
+    let limit = search::check_limit(p.limit, 10, 1000)?;
+    let offset = search::check_offset(p.offset)?;
+    let lead_id = p
+        .lead_id
+        .filter(|id| *id > 0)
+        .ok_or_else(Error::lead_not_found)?;
+    let (calls, total) = state
+        .store
+        .lead_calls(&who, lead_id, offset, limit as u64)
+        .await?;
+    Ok(Json(CallListResponse {
+        metadata: MetaData {
+            collection: "calls".into(),
+            limit: limit as i32,
+            offset: offset as i64,
+            total: total as i64,
+            scroll_id: None,
+        },
+        calls: calls.iter().map(call_response).collect(),
+    }))
+}
+
+/// Retrieve a call by Id
+#[utoipa::path(
+    get,
+    path = "/v1.0/calls/{callId}",
+    tag = "Calls",
+    params(("callId" = i64, Path, description = "The ID of the call")),
+    responses((status = 200, description = "The call", body = CallResponse), Errors)
+)]
+pub async fn get_call(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<CallResponse>> {
+    Ok(Json(call_response(&state.store.call(&who, id).await?)))
+}
+
+/// Search for communication by agent
+///
+/// The calls, emails or texts (or ALL) in a window of at most 24 hours (`startTime` to
+/// `endTime`, epoch ms, both inclusive), oldest first: the caller's own, or with `teamView` the
+/// whole team's (admins only; others get 403). Only leads the caller can see, not in the trash.
+/// A longer window, or one that ends before it starts, is a 400.
+#[utoipa::path(
+    post,
+    path = "/v1.0/agent/communication",
+    tag = "Communication",
+    request_body = CommunicationRequest,
+    responses((status = 200, description = "A page of communications", body = PageResult), Errors)
+)]
+pub async fn agent_communication(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiJson(r): ApiJson<CommunicationRequest>,
+) -> ApiResult<Json<PageResult>> {
+    let limit = search::check_limit(r.limit.map(i64::from), 10, 1000)?;
+    let offset = search::check_offset(r.offset.map(i64::from))?;
+    let window = AgentWindow {
+        channel: r.kind.channel(),
+        start: r.start_time,
+        end: r.end_time,
+        team_view: r.team_view.unwrap_or(false),
+        offset,
+        limit: limit as u64,
+    };
+    let mut rows = state.store.agent_communications(&who, window).await?;
+    let has_more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    Ok(Json(PageResult {
+        has_more,
+        limit: limit as i32,
+        offset: offset as i32,
+        page_data: rows.iter().map(communication_response).collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct HistoryParams {
+    /// ID of Lead.
+    pub lead_id: i64,
+    /// Page size, 1 to 1000 (default 10).
+    #[serde(default)]
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<i64>,
+    /// Start index (default 0).
+    #[serde(default)]
+    #[param(minimum = 0)]
+    pub offset: Option<i64>,
+    /// When above 0: the entries after this id, oldest first, instead of the offset (no gaps or
+    /// repeats while entries are added).
+    #[serde(default)]
+    #[param(minimum = 0)]
+    pub current_id: Option<i64>,
+}
+
+/// A page of one channel of a lead's history, oldest first.
+async fn history(
+    state: &AppState,
+    who: &openhouse_domain::auth::Principal,
+    p: &HistoryParams,
+    channel: &str,
+) -> Result<Vec<Communication>, Error> {
+    let page = CommPage::check(p.limit, p.offset, p.current_id)?;
+    state
+        .store
+        .lead_communications(who, p.lead_id, channel, false, page)
+        .await
+}
+
+/// Search for call history
+#[utoipa::path(
+    get,
+    path = "/v1.0/communication/call",
+    tag = "Communication",
+    params(HistoryParams),
+    responses((status = 200, description = "The lead's calls, oldest first", body = Vec<CallResponse>), Errors)
+)]
+pub async fn call_history(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiQuery(p): ApiQuery<HistoryParams>,
+) -> ApiResult<Json<Vec<CallResponse>>> {
+    Ok(Json(
+        history(&state, &who, &p, CALL)
+            .await?
+            .iter()
+            .map(call_response)
+            .collect(),
+    ))
+}
+
+/// Search for call history v2
+#[utoipa::path(
+    get,
+    path = "/v1.0/communication/call/v2",
+    tag = "Communication",
+    params(HistoryParams),
+    responses((status = 200, description = "The lead's calls, oldest first", body = Vec<CallHistory>), Errors)
+)]
+pub async fn call_history_v2(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiQuery(p): ApiQuery<HistoryParams>,
+) -> ApiResult<Json<Vec<CallHistory>>> {
+    Ok(Json(
+        history(&state, &who, &p, CALL)
+            .await?
+            .iter()
+            .map(call_history_entry)
+            .collect(),
+    ))
+}
+
+/// Search for email history
+#[utoipa::path(
+    get,
+    path = "/v1.0/communication/email",
+    tag = "Communication",
+    params(HistoryParams),
+    responses((status = 200, description = "The lead's emails, oldest first", body = Vec<EmailResponse>), Errors)
+)]
+pub async fn email_history(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiQuery(p): ApiQuery<HistoryParams>,
+) -> ApiResult<Json<Vec<EmailResponse>>> {
+    Ok(Json(
+        history(&state, &who, &p, EMAIL)
+            .await?
+            .iter()
+            .map(email_response)
+            .collect(),
+    ))
+}
+
+/// Search for text history
+#[utoipa::path(
+    get,
+    path = "/v1.0/communication/text",
+    tag = "Communication",
+    params(HistoryParams),
+    responses((status = 200, description = "The lead's texts, oldest first", body = Vec<TextResponse>), Errors)
+)]
+pub async fn text_history(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiQuery(p): ApiQuery<HistoryParams>,
+) -> ApiResult<Json<Vec<TextResponse>>> {
+    Ok(Json(
+        history(&state, &who, &p, TEXT)
+            .await?
+            .iter()
+            .map(text_response)
+            .collect(),
+    ))
+}
