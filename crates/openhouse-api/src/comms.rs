@@ -174,7 +174,7 @@ impl CommunicationKind {
 #[serde(rename_all = "camelCase")]
 pub struct CommunicationRequest {
     /// End of the window, epoch milliseconds, inclusive; at most 24 hours after `startTime`.
-    #[schema(example = 946710000000_i64)]
+    #[schema(example = 946710000000_i64, minimum = 0)]
     pub end_time: i64,
     /// Page size, 1 to 1000 (default 10).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -185,7 +185,7 @@ pub struct CommunicationRequest {
     #[schema(minimum = 0)]
     pub offset: Option<i32>,
     /// Start of the window, epoch milliseconds, inclusive.
-    #[schema(example = 946710000000_i64)]
+    #[schema(example = 946710000000_i64, minimum = 0)]
     pub start_time: i64,
     /// The whole team's communications instead of the caller's own (admins only).
     #[serde(default, skip_serializing_if = "Option::is_none")]

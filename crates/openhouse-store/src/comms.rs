@@ -297,6 +297,11 @@ impl Store {
         who: &Principal,
         w: AgentWindow,
     ) -> Result<Vec<Communication>, Error> {
+        if w.start < 0 || w.end < 0 {
+            return Err(Error::invalid(
+                "startTime and endTime are epoch milliseconds",
+            ));
+        }
         if w.end < w.start {
             return Err(Error::invalid("endTime must not be before startTime"));
         }
