@@ -8,6 +8,7 @@ pub mod comms;
 pub mod leads;
 pub mod logs;
 pub mod notes;
+pub mod people;
 pub mod tasks;
 
 pub use common::*;
@@ -15,4 +16,5 @@ pub use comms::*;
 pub use leads::*;
 pub use logs::*;
 pub use notes::*;
+pub use people::*;
 pub use tasks::*;

@@ -65,6 +65,8 @@ pub struct Principal {
     pub team_id: i64,
     pub user_id: i64,
     pub role: Role,
+    /// The office the user belongs to (0: none). OFFICE leads of this office are visible.
+    pub office_id: i64,
     pub kind: CredentialKind,
     /// The OAuth app the credential was issued to, when it was.
     pub app_id: Option<i64>,

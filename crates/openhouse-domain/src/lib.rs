@@ -5,6 +5,7 @@ pub mod auth;
 pub mod error;
 pub mod id;
 pub mod lead;
+pub mod people;
 pub mod search;
 pub mod time;
 pub mod timeline;

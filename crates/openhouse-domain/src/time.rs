@@ -4,6 +4,9 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
+/// An IANA time zone (`America/Los_Angeles`), from the embedded time-zone database.
+pub use chrono_tz::Tz as Zone;
+
 use crate::Error;
 
 pub fn now_ms() -> i64 {
@@ -46,6 +49,15 @@ pub fn parse_min_time(param: &str, value: &str) -> Result<i64, Error> {
         .single()
         .map(|t| t.timestamp_millis())
         .ok_or_else(|| Error::invalid(format!("{param} is not a valid time")))
+}
+
+/// An IANA time zone by its name (`America/Los_Angeles`, `UTC`); anything else is a 400.
+pub fn parse_zone(field: &str, code: &str) -> Result<Zone, Error> {
+    code.trim().parse::<Zone>().map_err(|_| {
+        Error::invalid(format!(
+            "{field} must be an IANA time zone such as America/Los_Angeles"
+        ))
+    })
 }
 
 /// A birthday as the contract writes it: `MMM d, yyyy` (e.g. `Jun 5, 2001`). Returns the

@@ -13,6 +13,8 @@ pub mod leads;
 pub mod log_types;
 pub mod notes;
 pub mod openapi;
+pub mod org;
+pub mod people;
 pub mod ratelimit;
 pub mod system_logs;
 pub mod tasks;
@@ -113,6 +115,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(tasks::routes())
         .merge(log_types::routes())
         .merge(communication::routes())
+        .merge(people::routes())
+        .merge(org::routes())
 }
 
 /// The whole server: the API behind the gate, plus `/healthz`, `/openapi.json` and `/docs`.

@@ -27,6 +27,10 @@ use utoipa::{IntoResponses, Modify, OpenApi, PartialSchema, ToSchema};
         (name = "LogType", description = "Operations about lead log call, log email, log text"),
         (name = "Calls", description = "Operations about calls"),
         (name = "Communication", description = "Calls, emails and texts with leads"),
+        (name = "Members", description = "The members of a team"),
+        (name = "User Account", description = "Agent accounts"),
+        (name = "Agent User", description = "Agents with a full profile"),
+        (name = "Agent Organization", description = "Offices, the company record, permission profiles"),
     )
 )]
 struct ApiDoc;

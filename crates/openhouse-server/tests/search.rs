@@ -46,7 +46,13 @@ both!(every_filter, |app: TestApp| async move {
         .lead(&t, json!({"firstName": "B", "tags": ["hot"], "stage": "Active", "source": "Open House", "language": "es",
             "emails": ["bob@work.example.org"], "phones": ["4155551234"], "groups": ["Buyers"]}))
         .await;
-    let c = app.lead(&t, json!({"firstName": "C", "tags": ["cold"], "stage": "New", "segments": ["Buyers"], "ownershipScope": "OFFICE", "ownershipId": 42})).await;
+    let office = app
+        .put("/v1.0/org/office", &t.auth(), json!({"name": "Downtown"}))
+        .await
+        .ok()["data"]["id"]
+        .as_i64()
+        .unwrap();
+    let c = app.lead(&t, json!({"firstName": "C", "tags": ["cold"], "stage": "New", "segments": ["Buyers"], "ownershipScope": "OFFICE", "ownershipId": office})).await;
     assert_eq!(found(&app, &t, "").await, set(&[a, b, c]));
     assert_eq!(found(&app, &t, "?anyTags=hot").await, set(&[a, b]));
     assert_eq!(
@@ -86,11 +92,28 @@ both!(every_filter, |app: TestApp| async move {
     assert_eq!(found(&app, &t, "?assignedUserId=-1").await, set(&[a, b, c]));
     assert_eq!(found(&app, &t, "?contacted=false").await, set(&[a, b, c]));
     assert_eq!(found(&app, &t, "?contacted=true").await, set(&[]));
-    assert_eq!(found(&app, &t, "?groupIds=42").await, set(&[c]));
     assert_eq!(
-        found(&app, &t, "?groupIds=43&querySubGroup=false").await,
+        found(&app, &t, &format!("?groupIds={office}")).await,
+        set(&[c])
+    );
+    assert_eq!(
+        found(
+            &app,
+            &t,
+            &format!("?groupIds={}&querySubGroup=false", office + 1)
+        )
+        .await,
         set(&[])
     );
+    // an office that is not the team's cannot own a lead
+    let r = app
+        .post(
+            "/v1.0/leads",
+            &t.auth(),
+            json!({"firstName": "D", "ownershipScope": "OFFICE", "ownershipId": office + 1}),
+        )
+        .await;
+    r.error(400, 20012);
     // email and phone: exact with preciseSearchFlag, else contains
     assert_eq!(
         found(&app, &t, "?email=ALICE@example.com&preciseSearchFlag=true").await,

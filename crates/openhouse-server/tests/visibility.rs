@@ -62,10 +62,16 @@ both!(
                 json!({"firstName": "Assigned", "assignedUserId": agent2}),
             )
             .await;
+        let office_id = app
+            .put("/v1.0/org/office", &t.auth(), json!({"name": "Elsewhere"}))
+            .await
+            .ok()["data"]["id"]
+            .as_i64()
+            .unwrap();
         let office = app
             .lead(
                 &t,
-                json!({"firstName": "Office", "ownershipScope": "OFFICE", "ownershipId": 42}),
+                json!({"firstName": "Office", "ownershipScope": "OFFICE", "ownershipId": office_id}),
             )
             .await;
         let all = [

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use openhouse_domain::auth::{CredentialKind, Principal, Role};
+use openhouse_domain::people::Profile;
 use openhouse_domain::{Error, time};
 use rand::RngCore;
 use sea_orm::{
@@ -81,6 +82,10 @@ impl Store {
             id: Set(team_id),
             name: Set(name.to_string()),
             create_time: Set(now),
+            parent_team_id: Set(0),
+            seat_limit: Set(0),
+            company: Set("{}".to_string()),
+            delete_time: Set(0),
         }
         .insert(&txn)
         .await
@@ -96,6 +101,14 @@ impl Store {
             role: Set(Role::Admin.as_str().to_string()),
             create_time: Set(now),
             update_time: Set(now),
+            office_id: Set(0),
+            profile_id: Set(Profile::CompanyAdmin.id()),
+            phone: Set(None),
+            time_zone: Set(None),
+            status: Set(1),
+            invitor_user_id: Set(0),
+            seat_type: Set(1),
+            doc: Set("{}".to_string()),
         }
         .insert(&txn)
         .await
@@ -167,6 +180,14 @@ impl Store {
             role: Set(role.as_str().to_string()),
             create_time: Set(now),
             update_time: Set(now),
+            office_id: Set(0),
+            profile_id: Set(Profile::of_role(role).id()),
+            phone: Set(None),
+            time_zone: Set(None),
+            status: Set(1),
+            invitor_user_id: Set(0),
+            seat_type: Set(1),
+            doc: Set("{}".to_string()),
         }
         .insert(&self.db)
         .await
@@ -236,6 +257,7 @@ impl Store {
             team_id: cred.team_id,
             user_id: cred.user_id,
             role: Role::parse(&u.role).unwrap_or(Role::Agent),
+            office_id: u.office_id,
             kind,
             app_id: cred.app_id,
             credential_key: key,

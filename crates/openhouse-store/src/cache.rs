@@ -113,4 +113,8 @@ impl Caches {
     pub(crate) fn keep_user(&self, team_id: i64, user: Arc<UserInfo>) {
         self.users.insert((team_id, user.id), user);
     }
+
+    pub(crate) fn forget_user(&self, team_id: i64, id: i64) {
+        self.users.invalidate(&(team_id, id));
+    }
 }

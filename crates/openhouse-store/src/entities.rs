@@ -24,6 +24,45 @@ entity!(team, "teams", {
     pub id: i64,
     pub name: String,
     pub create_time: i64,
+    /// The broker team this team was created under (0: none).
+    pub parent_team_id: i64,
+    /// Seats: how many users with a seat the team may have (0: no limit).
+    pub seat_limit: i32,
+    /// The company record (CompanyOpenVo), as JSON.
+    #[sea_orm(column_type = "Text")]
+    pub company: String,
+    /// When a broker removed the team (0: live).
+    pub delete_time: i64,
+});
+
+entity!(office, "offices", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i64,
+    /// The office it belongs to (0: directly under the team).
+    pub parent_id: i64,
+    pub name: String,
+    pub allow_manage_sub: bool,
+    /// Address and contact details (OfficeOpenVo), as JSON.
+    #[sea_orm(column_type = "Text")]
+    pub doc: String,
+    pub create_time: i64,
+    pub update_time: i64,
+});
+
+entity!(notification, "notifications", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i64,
+    pub user_id: i64,
+    pub lead_id: i64,
+    pub notification_type: i32,
+    #[sea_orm(column_type = "Text")]
+    pub doc: String,
+    pub create_time: i64,
+    pub read_time: i64,
 });
 
 entity!(user, "users", {
@@ -38,6 +77,21 @@ entity!(user, "users", {
     pub role: String,
     pub create_time: i64,
     pub update_time: i64,
+    /// The office the user belongs to (0: none, directly under the team).
+    pub office_id: i64,
+    /// The permission profile (see `openhouse_domain::people::Profile`).
+    pub profile_id: i64,
+    pub phone: Option<String>,
+    /// An IANA time zone.
+    pub time_zone: Option<String>,
+    /// 1: active.
+    pub status: i32,
+    pub invitor_user_id: i64,
+    /// 1: a user with a seat; 2: display only (no seat).
+    pub seat_type: i32,
+    /// The rest of the profile (agent info, photos, social media, work info), as JSON.
+    #[sea_orm(column_type = "Text")]
+    pub doc: String,
 });
 
 entity!(credential, "credentials", {

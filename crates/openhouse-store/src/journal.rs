@@ -95,9 +95,9 @@ impl Write<'_> {
         .exec_without_returning(&self.txn)
         .await
         .map_err(db_err)?;
-        if entry.lead_id > 0 {
-            self.touched.push((who.team_id, entry.lead_id));
-        }
+        // a team-level entry (lead id 0: people, offices) forgets the team's search totals too,
+        // since office filters follow the office tree
+        self.touched.push((who.team_id, entry.lead_id));
         Ok(())
     }
 

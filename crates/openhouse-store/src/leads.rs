@@ -20,7 +20,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::entities::{lead, lead_transaction, note, tag, user};
+use crate::entities::{lead, lead_transaction, note, office, tag, user};
 use crate::journal::Entry;
 use crate::{Store, db_err, dialect};
 
@@ -36,23 +36,30 @@ pub struct LeadPage {
 
 /// The condition every lead read is filtered by: the caller's team, and within it what the
 /// caller's role lets them see. Admins see the whole team; others see team-wide leads, leads
-/// assigned to them (as agent or lender) and leads they own personally.
+/// assigned to them (as agent or lender), leads they own personally and the OFFICE leads of
+/// their office.
 pub fn visible(who: &Principal) -> Condition {
     let team = Condition::all().add(lead::Column::TeamId.eq(who.team_id));
-    match who.role {
-        Role::Admin => team,
-        _ => team.add(
-            Condition::any()
-                .add(lead::Column::OwnershipScope.eq(OwnershipScope::Team.as_str()))
-                .add(lead::Column::AssignedUserId.eq(who.user_id))
-                .add(lead::Column::LenderUserId.eq(who.user_id))
-                .add(
-                    Condition::all()
-                        .add(lead::Column::OwnershipScope.eq(OwnershipScope::Personal.as_str()))
-                        .add(lead::Column::OwnershipId.eq(who.user_id)),
-                ),
-        ),
+    if who.role == Role::Admin {
+        return team;
     }
+    let mut own = Condition::any()
+        .add(lead::Column::OwnershipScope.eq(OwnershipScope::Team.as_str()))
+        .add(lead::Column::AssignedUserId.eq(who.user_id))
+        .add(lead::Column::LenderUserId.eq(who.user_id))
+        .add(
+            Condition::all()
+                .add(lead::Column::OwnershipScope.eq(OwnershipScope::Personal.as_str()))
+                .add(lead::Column::OwnershipId.eq(who.user_id)),
+        );
+    if who.office_id > 0 {
+        own = own.add(
+            Condition::all()
+                .add(lead::Column::OwnershipScope.eq(OwnershipScope::Office.as_str()))
+                .add(lead::Column::OwnershipId.eq(who.office_id)),
+        );
+    }
+    team.add(own)
 }
 
 /// [`visible`] for one lead in memory. The two must agree; a test checks them against each
@@ -69,6 +76,9 @@ pub fn visible_to(who: &Principal, l: &Lead) -> bool {
                 || l.lender_user_id == Some(who.user_id)
                 || (l.ownership_scope == Some(OwnershipScope::Personal)
                     && l.ownership_id == Some(who.user_id))
+                || (who.office_id > 0
+                    && l.ownership_scope == Some(OwnershipScope::Office)
+                    && l.ownership_id == Some(who.office_id))
         }
     }
 }
@@ -199,6 +209,17 @@ impl Store {
         if let Some((OwnershipScope::Personal, Some(owner))) = patch.ownership {
             self.check_user(txn, who.team_id, "ownershipId", owner)
                 .await?;
+        }
+        if let Some((OwnershipScope::Office, Some(office_id))) = patch.ownership {
+            let found = office::Entity::find_by_id((who.team_id, office_id))
+                .one(txn)
+                .await
+                .map_err(db_err)?;
+            if found.is_none() {
+                return Err(Error::invalid(format!(
+                    "ownershipId: {office_id} is not an office of the team"
+                )));
+            }
         }
         Ok(())
     }
@@ -800,9 +821,22 @@ impl Store {
             sel = sel.filter(lead::Column::Contacted.eq(c));
         }
         if !f.group_ids.is_empty() {
+            // the offices asked for, and with querySubGroup the offices under them too
+            let offices: Vec<i64> = if f.query_sub_group {
+                let all = self.offices(team).await?;
+                let mut tree: Vec<i64> = crate::people::office_subtree(&all, &f.group_ids)
+                    .into_iter()
+                    .collect();
+                tree.extend(f.group_ids.iter().copied());
+                tree.sort_unstable();
+                tree.dedup();
+                tree
+            } else {
+                f.group_ids.clone()
+            };
             sel = sel
                 .filter(lead::Column::OwnershipScope.eq(OwnershipScope::Office.as_str()))
-                .filter(lead::Column::OwnershipId.is_in(f.group_ids.iter().copied()));
+                .filter(lead::Column::OwnershipId.is_in(offices));
         }
         if !f.languages.is_empty() {
             sel = sel.filter(lead::Column::Language.is_in(f.languages.iter().cloned()));

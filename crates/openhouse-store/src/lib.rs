@@ -11,6 +11,7 @@ pub mod journal;
 pub mod leads;
 pub mod migration;
 pub mod notes;
+pub mod people;
 pub mod tasks;
 
 use std::sync::{Arc, OnceLock};

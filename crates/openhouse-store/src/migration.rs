@@ -17,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0005CoveringLeadIndexes),
             Box::new(M0006OneJournal),
             Box::new(M0008CommunicationWindows),
+            Box::new(M0009People),
         ]
     }
 }
@@ -528,6 +529,90 @@ impl MigrationTrait for M0008CommunicationWindows {
             "communications",
             "communications_agent_time",
             &["team_id", "agent_user_id", "create_time", "id"],
+        ))
+        .await
+    }
+}
+
+/// The people of a team and its structure: offices (nested by `parent_id`), each user's office,
+/// permission profile, contact details and profile document; the team's company record, seat
+/// limit and the broker team it belongs to.
+struct M0009People;
+
+impl MigrationName for M0009People {
+    fn name(&self) -> &str {
+        "m0009_people"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0009People {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let user_cols = [
+            ms("office_id"),
+            ms("profile_id"),
+            string_null("phone").take(),
+            string_null("time_zone").take(),
+            integer("status").default(1).take(),
+            ms("invitor_user_id"),
+            integer("seat_type").default(1).take(),
+            text("doc").default("{}").take(),
+        ];
+        // SQLite alters one column per statement
+        for c in user_cols {
+            m.alter_table(Table::alter().table("users").add_column(c).take())
+                .await?;
+        }
+        let team_cols = [
+            ms("parent_team_id"),
+            integer("seat_limit").default(0).take(),
+            text("company").default("{}").take(),
+            ms("delete_time"),
+        ];
+        for c in team_cols {
+            m.alter_table(Table::alter().table("teams").add_column(c).take())
+                .await?;
+        }
+        m.create_index(index(
+            "users",
+            "users_office",
+            &["team_id", "office_id", "id"],
+        ))
+        .await?;
+        m.create_index(index("teams", "teams_parent", &["parent_team_id", "id"]))
+            .await?;
+        m.create_table(
+            table("offices")
+                .col(big_integer("team_id"))
+                .col(big_integer("id"))
+                .col(ms("parent_id"))
+                .col(string("name"))
+                .col(boolean("allow_manage_sub").default(false))
+                .col(text("doc").default("{}"))
+                .col(ms("create_time"))
+                .col(ms("update_time"))
+                .primary_key(&mut pk(&["team_id", "id"]))
+                .take(),
+        )
+        .await?;
+        m.create_table(
+            table("notifications")
+                .col(big_integer("team_id"))
+                .col(big_integer("id"))
+                .col(big_integer("user_id"))
+                .col(big_integer("lead_id"))
+                .col(integer("notification_type"))
+                .col(text("doc").default("{}"))
+                .col(ms("create_time"))
+                .col(ms("read_time"))
+                .primary_key(&mut pk(&["team_id", "id"]))
+                .take(),
+        )
+        .await?;
+        m.create_index(index(
+            "notifications",
+            "notifications_user",
+            &["team_id", "user_id", "id"],
         ))
         .await
     }
