@@ -3,6 +3,7 @@
 //! unavoidable dialect difference lives in [`dialect`].
 
 pub mod auth;
+pub mod calendar;
 pub mod comms;
 mod cache;
 pub mod dialect;

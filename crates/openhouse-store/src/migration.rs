@@ -9,7 +9,7 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Initial), Box::new(M0002NoteEditor), Box::new(M0003Tasks), Box::new(M0004Communications), Box::new(M0005CoveringLeadIndexes), Box::new(M0006OneJournal)]
+        vec![Box::new(M0001Initial), Box::new(M0002NoteEditor), Box::new(M0003Tasks), Box::new(M0004Communications), Box::new(M0005CoveringLeadIndexes), Box::new(M0006OneJournal), Box::new(M0007Appointments)]
     }
 }
 
@@ -380,5 +380,34 @@ impl MigrationTrait for M0006OneJournal {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.alter_table(Table::alter().table("system_logs").add_column(ms("dispatch_time")).take()).await?;
         m.drop_table(Table::drop().table("outbox_events").if_exists().take()).await
+    }
+}
+
+/// Appointments are rows of `tasks` with `kind` = 'appointment': the calendar lists tasks and
+/// appointments in one order with one page, which one table gives from one index range (see
+/// docs/DESIGN.md). `deadline` is the start; `end_time` 0 means none (tasks made through
+/// `/v1.0/tasks`). The assignee index serves the calendar of the caller.
+struct M0007Appointments;
+
+impl MigrationName for M0007Appointments {
+    fn name(&self) -> &str {
+        "m0007_appointments"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0007Appointments {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // one column per statement: SQLite's ALTER TABLE adds one at a time
+        for col in [
+            string("kind").default("task").take(),
+            ms("end_time"),
+            boolean("all_day").default(false).take(),
+            text_null("address"),
+            string_null("time_zone"),
+        ] {
+            m.alter_table(Table::alter().table("tasks").add_column(col).take()).await?;
+        }
+        m.create_index(index("tasks", "tasks_assignee", &["team_id", "assigned_user_id", "deadline"])).await
     }
 }
