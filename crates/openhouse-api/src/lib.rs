@@ -3,12 +3,14 @@
 //! Every request and response body, with the JSON field names of the contract
 //! (`shared/seed/lofty-open-api-v1.txt`). No I/O: an API client can depend on this crate.
 
+pub mod calendar;
 pub mod common;
 pub mod leads;
 pub mod logs;
 pub mod notes;
 pub mod tasks;
 
+pub use calendar::*;
 pub use common::*;
 pub use leads::*;
 pub use logs::*;

@@ -23,7 +23,8 @@ use utoipa::{IntoResponses, Modify, OpenApi, PartialSchema, ToSchema};
         (name = "Leads", description = "Operations about leads"),
         (name = "Notes", description = "Operations about lead notes"),
         (name = "System Logs", description = "A lead's history of changes"),
-        (name = "Tasks", description = "Operations about tasks"),
+        (name = "Tasks & Appointments", description = "Operations about tasks and appointments"),
+        (name = "Calendar V2 API", description = "Tasks and appointments on the calendar: how appointments are made and changed"),
         (name = "LogType", description = "Operations about lead log call, log email, log text"),
     )
 )]
