@@ -99,7 +99,10 @@ impl Language {
 #[serde(rename_all = "camelCase")]
 pub struct LeadProfile {
     /// The birthday of the lead (pattern: MMM d, yyyy)
-    #[schema(example = "Jun 5, 2001", pattern = r"^\s*[A-Za-z]{3} \d{1,2}, \d{4}\s*$")]
+    #[schema(
+        example = "Jun 5, 2001",
+        pattern = r"^\s*[A-Za-z]{3} \d{1,2}, \d{4}\s*$"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub birthday: Option<String>,
     /// Buy a house, Yes or No.

@@ -22,7 +22,9 @@ impl TaskType {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Other, Self::Call, Self::Email, Self::Text].into_iter().find(|t| t.as_str() == s)
+        [Self::Other, Self::Call, Self::Email, Self::Text]
+            .into_iter()
+            .find(|t| t.as_str() == s)
     }
 }
 
@@ -41,7 +43,9 @@ impl AssignedRole {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Agent, Self::Assistant].into_iter().find(|t| t.as_str() == s)
+        [Self::Agent, Self::Assistant]
+            .into_iter()
+            .find(|t| t.as_str() == s)
     }
 }
 

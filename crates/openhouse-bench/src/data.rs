@@ -59,7 +59,14 @@ pub fn lead(seed: u64, i: u64) -> LeadRequest {
     let emails = (0..rng.random_range(1..=2))
         .map(|k| {
             let domain = DOMAINS.choose(&mut rng).unwrap();
-            format!("{}.{}{}{}@{}", first.to_lowercase(), last.to_lowercase(), i, ["", ".alt"][k], domain)
+            format!(
+                "{}.{}{}{}@{}",
+                first.to_lowercase(),
+                last.to_lowercase(),
+                i,
+                ["", ".alt"][k],
+                domain
+            )
         })
         .collect();
     let phone = format!(
@@ -69,7 +76,10 @@ pub fn lead(seed: u64, i: u64) -> LeadRequest {
         rng.random_range(0..10000)
     );
     let n_tags = rng.random_range(1..=3);
-    let tags = index::sample(&mut rng, TAGS.len(), n_tags).into_iter().map(|t| TAGS[t].to_string()).collect();
+    let tags = index::sample(&mut rng, TAGS.len(), n_tags)
+        .into_iter()
+        .map(|t| TAGS[t].to_string())
+        .collect();
     let (city, state, zip) = *CITIES.choose(&mut rng).unwrap();
     LeadRequest {
         first_name: first.to_string(),
@@ -101,7 +111,9 @@ pub fn search(seed: u64, i: u64) -> String {
 fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -114,7 +126,10 @@ mod tests {
     #[test]
     fn leads_are_reproducible_and_varied() {
         let a = lead(7, 42);
-        assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&lead(7, 42)).unwrap());
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            serde_json::to_string(&lead(7, 42)).unwrap()
+        );
         let tags = a.tags.unwrap();
         assert!((1..=3).contains(&tags.len()));
         assert!(a.emails.unwrap().len() <= 2);

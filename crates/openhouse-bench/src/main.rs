@@ -99,15 +99,22 @@ fn ceiling_body() -> Vec<u8> {
 
 async fn ceiling(listen: &str) -> anyhow::Result<()> {
     let body = Bytes::from(ceiling_body());
-    eprintln!("openhouse-bench ceiling: {} byte body on http://{listen}", body.len());
+    eprintln!(
+        "openhouse-bench ceiling: {} byte body on http://{listen}",
+        body.len()
+    );
     let app = Router::new().fallback(move || {
         let body = body.clone();
         async move { ([(CONTENT_TYPE, "application/json")], body) }
     });
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal");
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("signal");
             tokio::select! { _ = term.recv() => {}, _ = tokio::signal::ctrl_c() => {} }
         })
         .await?;
@@ -130,10 +137,19 @@ async fn seed(s: Seed) -> anyhow::Result<()> {
     let store = Store::connect(&s.database_url, s.node_id).await?;
     store.migrate().await?;
     if store.team_count().await.map_err(|e| anyhow!(e.message))? > 0 {
-        bail!("{} already holds a team: seed a fresh database", s.database_url);
+        bail!(
+            "{} already holds a team: seed a fresh database",
+            s.database_url
+        );
     }
-    let team = store.create_team("Bench Team", "bench@example.com").await.map_err(|e| anyhow!(e.message))?;
-    std::fs::write(s.out.join("credentials.json"), serde_json::to_string_pretty(&team)?)?;
+    let team = store
+        .create_team("Bench Team", "bench@example.com")
+        .await
+        .map_err(|e| anyhow!(e.message))?;
+    std::fs::write(
+        s.out.join("credentials.json"),
+        serde_json::to_string_pretty(&team)?,
+    )?;
     let who = store
         .authenticate(CredentialKind::ApiKey, &team.api_key)
         .await
@@ -153,7 +169,13 @@ async fn seed(s: Seed) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..s.concurrency.max(1) {
-        let (store, who, next, sampled, bar) = (store.clone(), who.clone(), next.clone(), sampled.clone(), bar.clone());
+        let (store, who, next, sampled, bar) = (
+            store.clone(),
+            who.clone(),
+            next.clone(),
+            sampled.clone(),
+            bar.clone(),
+        );
         let (n, seed) = (s.leads, s.seed);
         workers.spawn(async move {
             loop {
@@ -161,15 +183,22 @@ async fn seed(s: Seed) -> anyhow::Result<()> {
                 if i >= n {
                     return Ok::<_, anyhow::Error>(());
                 }
-                let patch = LeadPatch::from_create(&data::lead(seed, i), None).map_err(|e| anyhow!(e.message))?;
-                let id = store.create_lead(&who, &patch).await.map_err(|e| anyhow!("lead {i}: {}", e.message))?;
+                let patch = LeadPatch::from_create(&data::lead(seed, i), None)
+                    .map_err(|e| anyhow!(e.message))?;
+                let id = store
+                    .create_lead(&who, &patch)
+                    .await
+                    .map_err(|e| anyhow!("lead {i}: {}", e.message))?;
                 if i % step == 0 {
                     sampled.lock().unwrap().push((i, id));
                 }
                 bar.inc(1);
                 let done = i + 1;
                 if plain && done % (n / 10).max(1) == 0 {
-                    eprintln!("seeded {done}/{n} leads in {:.0} s", started.elapsed().as_secs_f64());
+                    eprintln!(
+                        "seeded {done}/{n} leads in {:.0} s",
+                        started.elapsed().as_secs_f64()
+                    );
                 }
             }
         });
@@ -191,9 +220,16 @@ async fn seed(s: Seed) -> anyhow::Result<()> {
 
     let mut ids = std::mem::take(&mut *sampled.lock().unwrap());
     ids.sort_unstable();
-    write_lines(&s.out.join("ids.txt"), ids.into_iter().map(|(_, id)| id.to_string()))?;
-    write_lines(&s.out.join("searches.txt"), (0..1000).map(|i| data::search(s.seed, i)))?;
-    let bodies = (0..1000).map(|i| serde_json::to_string(&data::lead(s.seed ^ 0xB0D1, i)).expect("json"));
+    write_lines(
+        &s.out.join("ids.txt"),
+        ids.into_iter().map(|(_, id)| id.to_string()),
+    )?;
+    write_lines(
+        &s.out.join("searches.txt"),
+        (0..1000).map(|i| data::search(s.seed, i)),
+    )?;
+    let bodies =
+        (0..1000).map(|i| serde_json::to_string(&data::lead(s.seed ^ 0xB0D1, i)).expect("json"));
     write_lines(&s.out.join("bodies.jsonl"), bodies)?;
     std::fs::write(
         s.out.join("seed.json"),

@@ -41,7 +41,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(kind: ErrorKind, code: i64, message: impl Into<String>) -> Self {
-        Self { kind, code, message: message.into() }
+        Self {
+            kind,
+            code,
+            message: message.into(),
+        }
     }
     /// 400 INVALID_PARAMETER.
     pub fn invalid(message: impl Into<String>) -> Self {
@@ -65,11 +69,19 @@ impl Error {
     }
     /// 404 LEAD_NOT_EXIST: also what another team's lead looks like.
     pub fn lead_not_found() -> Self {
-        Self::new(ErrorKind::NotFound, codes::LEAD_NOT_EXIST, "lead does not exist")
+        Self::new(
+            ErrorKind::NotFound,
+            codes::LEAD_NOT_EXIST,
+            "lead does not exist",
+        )
     }
     /// 404 for any other record.
     pub fn not_found(what: &str) -> Self {
-        Self::new(ErrorKind::NotFound, codes::RESOURCE_NOT_EXIST, format!("{what} does not exist"))
+        Self::new(
+            ErrorKind::NotFound,
+            codes::RESOURCE_NOT_EXIST,
+            format!("{what} does not exist"),
+        )
     }
     pub fn unauthorized(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Unauthorized, 401, message)

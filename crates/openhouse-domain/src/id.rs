@@ -23,7 +23,10 @@ pub struct IdGenerator {
 impl IdGenerator {
     pub fn new(node: u16) -> Self {
         assert!(node <= MAX_NODE, "node id must be at most {MAX_NODE}");
-        Self { node: node as u64, last: AtomicU64::new(0) }
+        Self {
+            node: node as u64,
+            last: AtomicU64::new(0),
+        }
     }
 
     pub fn node(&self) -> u16 {
@@ -31,12 +34,18 @@ impl IdGenerator {
     }
 
     pub fn next_id(&self) -> i64 {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
         let floor = now.saturating_sub(EPOCH_MS) << SEQ_BITS;
         let mut cur = self.last.load(Ordering::Relaxed);
         loop {
             let next = if floor > cur { floor } else { cur + 1 };
-            match self.last.compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Relaxed) {
+            match self
+                .last
+                .compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Relaxed)
+            {
                 Ok(_) => {
                     let ms = next >> SEQ_BITS;
                     let seq = next & ((1 << SEQ_BITS) - 1);

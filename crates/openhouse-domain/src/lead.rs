@@ -7,8 +7,8 @@
 //! (stage: 20 characters) are rejected with PARAMETER_TOO_LONG instead.
 
 use openhouse_api::{
-    CustomAttribute, EditLeadRequest, Language, LeadFamilyMember, LeadInquiry, LeadProfile, LeadProperty,
-    LeadRequest, LeadTransaction, OwnershipScope,
+    CustomAttribute, EditLeadRequest, Language, LeadFamilyMember, LeadInquiry, LeadProfile,
+    LeadProperty, LeadRequest, LeadTransaction, OwnershipScope,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -128,7 +128,12 @@ pub struct LeadPatch {
 }
 
 fn truncate(s: &str, max: usize) -> String {
-    s.trim().chars().take(max).collect::<String>().trim_end().to_string()
+    s.trim()
+        .chars()
+        .take(max)
+        .collect::<String>()
+        .trim_end()
+        .to_string()
 }
 
 fn bounded(field: &str, s: &str, max: usize) -> Result<String, Error> {
@@ -147,7 +152,9 @@ fn opt_bounded(field: &str, s: &Option<String>, max: usize) -> Result<Option<Str
 /// case) dropped, order kept.
 pub fn clean_names(field: &str, items: &[String], max: usize) -> Result<Vec<String>, Error> {
     if items.len() > LIST_MAX {
-        return Err(Error::invalid(format!("{field} takes at most {LIST_MAX} entries")));
+        return Err(Error::invalid(format!(
+            "{field} takes at most {LIST_MAX} entries"
+        )));
     }
     let mut out: Vec<String> = Vec::with_capacity(items.len());
     for item in items {
@@ -177,7 +184,9 @@ pub fn phone_key(phone: &str) -> String {
 /// Emails must look like one (something@something, no spaces); compared ignoring case.
 pub fn clean_emails(field: &str, items: &[String]) -> Result<Vec<String>, Error> {
     if items.len() > LIST_MAX {
-        return Err(Error::invalid(format!("{field} takes at most {LIST_MAX} entries")));
+        return Err(Error::invalid(format!(
+            "{field} takes at most {LIST_MAX} entries"
+        )));
     }
     let mut out: Vec<String> = Vec::new();
     for item in items {
@@ -190,12 +199,17 @@ pub fn clean_emails(field: &str, items: &[String]) -> Result<Vec<String>, Error>
         }
         let valid = match e.split_once('@') {
             Some((local, domain)) => {
-                !local.is_empty() && !domain.is_empty() && !domain.contains('@') && !e.chars().any(char::is_whitespace)
+                !local.is_empty()
+                    && !domain.is_empty()
+                    && !domain.contains('@')
+                    && !e.chars().any(char::is_whitespace)
             }
             None => false,
         };
         if !valid {
-            return Err(Error::invalid(format!("{field}: '{e}' is not an email address")));
+            return Err(Error::invalid(format!(
+                "{field}: '{e}' is not an email address"
+            )));
         }
         if !out.iter().any(|o| o.eq_ignore_ascii_case(e)) {
             out.push(e.to_string());
@@ -207,7 +221,11 @@ pub fn clean_emails(field: &str, items: &[String]) -> Result<Vec<String>, Error>
 fn clean_profile(p: &LeadProfile) -> Result<LeadProfile, Error> {
     let mut p = p.clone();
     if let Some(b) = &p.birthday {
-        p.birthday = if b.trim().is_empty() { None } else { Some(time::parse_birthday("birthday", b)?) };
+        p.birthday = if b.trim().is_empty() {
+            None
+        } else {
+            Some(time::parse_birthday("birthday", b)?)
+        };
     }
     p.city = opt_bounded("city", &p.city, TEXT_MAX)?;
     p.state = opt_bounded("state", &p.state, TEXT_MAX)?;
@@ -217,13 +235,17 @@ fn clean_profile(p: &LeadProfile) -> Result<LeadProfile, Error> {
     if let Some(t) = p.lead_type
         && !LEAD_TYPES.contains(&t)
     {
-        return Err(Error::invalid(format!("leadType {t} is not one of {LEAD_TYPES:?}")));
+        return Err(Error::invalid(format!(
+            "leadType {t} is not one of {LEAD_TYPES:?}"
+        )));
     }
     if let Some(types) = &p.lead_types {
         let mut out = Vec::new();
         for t in types {
             if !LEAD_TYPES_MULTI.contains(t) {
-                return Err(Error::invalid(format!("leadTypes: {t} is not one of {LEAD_TYPES_MULTI:?}")));
+                return Err(Error::invalid(format!(
+                    "leadTypes: {t} is not one of {LEAD_TYPES_MULTI:?}"
+                )));
             }
             if !out.contains(t) {
                 out.push(*t);
@@ -233,24 +255,46 @@ fn clean_profile(p: &LeadProfile) -> Result<LeadProfile, Error> {
     }
     if let Some(members) = &p.lead_family_member_list {
         if members.len() > FAMILY_MAX {
-            return Err(Error::invalid(format!("leadFamilyMemberList takes at most {FAMILY_MAX} members")));
+            return Err(Error::invalid(format!(
+                "leadFamilyMemberList takes at most {FAMILY_MAX} members"
+            )));
         }
         let mut out = Vec::new();
         for m in members {
             let first = truncate(&m.first_name, NAME_MAX);
             if first.is_empty() {
-                return Err(Error::invalid("leadFamilyMemberList: firstName is required"));
+                return Err(Error::invalid(
+                    "leadFamilyMemberList: firstName is required",
+                ));
             }
             out.push(LeadFamilyMember {
                 first_name: first,
-                last_name: m.last_name.as_deref().map(|s| truncate(s, NAME_MAX)).filter(|s| !s.is_empty()),
+                last_name: m
+                    .last_name
+                    .as_deref()
+                    .map(|s| truncate(s, NAME_MAX))
+                    .filter(|s| !s.is_empty()),
                 birthday: match &m.birthday {
-                    Some(b) if !b.trim().is_empty() => Some(time::parse_birthday("leadFamilyMemberList.birthday", b)?),
+                    Some(b) if !b.trim().is_empty() => {
+                        Some(time::parse_birthday("leadFamilyMemberList.birthday", b)?)
+                    }
                     _ => None,
                 },
-                emails: m.emails.as_ref().map(|e| clean_emails("leadFamilyMemberList.emails", e)).transpose()?,
-                phones: m.phones.as_ref().map(|e| clean_phones("leadFamilyMemberList.phones", e)).transpose()?,
-                relationship: opt_bounded("leadFamilyMemberList.relationship", &m.relationship, TEXT_MAX)?,
+                emails: m
+                    .emails
+                    .as_ref()
+                    .map(|e| clean_emails("leadFamilyMemberList.emails", e))
+                    .transpose()?,
+                phones: m
+                    .phones
+                    .as_ref()
+                    .map(|e| clean_phones("leadFamilyMemberList.phones", e))
+                    .transpose()?,
+                relationship: opt_bounded(
+                    "leadFamilyMemberList.relationship",
+                    &m.relationship,
+                    TEXT_MAX,
+                )?,
             });
         }
         p.lead_family_member_list = Some(out);
@@ -278,7 +322,9 @@ pub fn clean_property(p: &LeadProperty) -> Result<LeadProperty, Error> {
         if let Some(v) = v
             && (!v.is_finite() || v < 0.0)
         {
-            return Err(Error::invalid(format!("property.{name} must be a non-negative number")));
+            return Err(Error::invalid(format!(
+                "property.{name} must be a non-negative number"
+            )));
         }
     }
     Ok(p)
@@ -293,13 +339,17 @@ fn clean_inquiry(i: &LeadInquiry) -> Result<LeadInquiry, Error> {
     if let (Some(lo), Some(hi)) = (i.bedrooms_min, i.bedrooms_max)
         && lo > hi
     {
-        return Err(Error::invalid("inquiry.bedroomsMin is above inquiry.bedroomsMax"));
+        return Err(Error::invalid(
+            "inquiry.bedroomsMin is above inquiry.bedroomsMax",
+        ));
     }
     let mut i = i.clone();
     if let Some(locs) = &i.locations
         && locs.len() > LIST_MAX
     {
-        return Err(Error::invalid(format!("inquiry.locations takes at most {LIST_MAX} entries")));
+        return Err(Error::invalid(format!(
+            "inquiry.locations takes at most {LIST_MAX} entries"
+        )));
     }
     // Server-owned fields are never taken from the caller.
     i.id = None;
@@ -312,13 +362,21 @@ fn clean_inquiry(i: &LeadInquiry) -> Result<LeadInquiry, Error> {
 
 fn clean_custom_attributes(list: &[CustomAttribute]) -> Result<Vec<CustomAttribute>, Error> {
     if list.len() > LIST_MAX {
-        return Err(Error::invalid(format!("customAttributeList takes at most {LIST_MAX} entries")));
+        return Err(Error::invalid(format!(
+            "customAttributeList takes at most {LIST_MAX} entries"
+        )));
     }
     let mut out: Vec<CustomAttribute> = Vec::new();
     for a in list {
-        let name = bounded("customAttributeList.attributeName", &a.attribute_name, TEXT_MAX)?;
+        let name = bounded(
+            "customAttributeList.attributeName",
+            &a.attribute_name,
+            TEXT_MAX,
+        )?;
         if name.is_empty() {
-            return Err(Error::invalid("customAttributeList: attributeName is required"));
+            return Err(Error::invalid(
+                "customAttributeList: attributeName is required",
+            ));
         }
         let mut a = a.clone();
         a.attribute_name = name;
@@ -331,29 +389,49 @@ fn clean_custom_attributes(list: &[CustomAttribute]) -> Result<Vec<CustomAttribu
 fn clean_transaction(t: &LeadTransaction) -> Result<LeadTransaction, Error> {
     let name = t.transaction_name.trim();
     if name.is_empty() {
-        return Err(Error::new(ErrorKind::BadRequest, 200062, "leadTransaction.transactionName is blank"));
+        return Err(Error::new(
+            ErrorKind::BadRequest,
+            200062,
+            "leadTransaction.transactionName is blank",
+        ));
     }
     if name.contains('<') || name.contains('>') {
-        return Err(Error::new(ErrorKind::BadRequest, 200062, "leadTransaction.transactionName contains HTML"));
+        return Err(Error::new(
+            ErrorKind::BadRequest,
+            200062,
+            "leadTransaction.transactionName contains HTML",
+        ));
     }
     let mut t = t.clone();
     t.transaction_name = bounded("leadTransaction.transactionName", name, TEXT_MAX)?;
     Ok(t)
 }
 
-fn ownership(scope: Option<OwnershipScope>, id: Option<i64>) -> Result<Option<(OwnershipScope, Option<i64>)>, Error> {
+fn ownership(
+    scope: Option<OwnershipScope>,
+    id: Option<i64>,
+) -> Result<Option<(OwnershipScope, Option<i64>)>, Error> {
     match (scope, id) {
         (None, None) => Ok(None),
         (None, Some(_)) => Err(Error::invalid("ownershipId needs ownershipScope")),
         (Some(OwnershipScope::Team), _) => Ok(Some((OwnershipScope::Team, None))),
         (Some(s), Some(id)) if id > 0 => Ok(Some((s, Some(id)))),
-        (Some(s), _) => Err(Error::invalid(format!("ownershipScope {} needs a positive ownershipId", s.as_str()))),
+        (Some(s), _) => Err(Error::invalid(format!(
+            "ownershipScope {} needs a positive ownershipId",
+            s.as_str()
+        ))),
     }
 }
 
-fn clean_note(content: &Option<String>, pinned: Option<bool>) -> Result<Option<(String, bool)>, Error> {
+fn clean_note(
+    content: &Option<String>,
+    pinned: Option<bool>,
+) -> Result<Option<(String, bool)>, Error> {
     match content.as_deref().map(str::trim) {
-        Some(c) if !c.is_empty() => Ok(Some((bounded("content", c, NOTE_MAX)?, pinned.unwrap_or(false)))),
+        Some(c) if !c.is_empty() => Ok(Some((
+            bounded("content", c, NOTE_MAX)?,
+            pinned.unwrap_or(false),
+        ))),
         _ => Ok(None),
     }
 }
@@ -366,11 +444,19 @@ fn clean_first_name(s: &str) -> Result<String, Error> {
     Ok(f)
 }
 
-fn clean_segments(segments: &Option<Vec<String>>, groups: &Option<Vec<String>>) -> Result<Option<Vec<String>>, Error> {
+fn clean_segments(
+    segments: &Option<Vec<String>>,
+    groups: &Option<Vec<String>>,
+) -> Result<Option<Vec<String>>, Error> {
     if segments.is_none() && groups.is_none() {
         return Ok(None);
     }
-    let all: Vec<String> = segments.iter().chain(groups.iter()).flatten().cloned().collect();
+    let all: Vec<String> = segments
+        .iter()
+        .chain(groups.iter())
+        .flatten()
+        .cloned()
+        .collect();
     Ok(Some(clean_names("segments", &all, SEGMENT_MAX)?))
 }
 
@@ -404,7 +490,11 @@ impl LeadPatch {
             tags_add: r.tags_add.clone(),
             profile: r.profile.clone(),
         };
-        Ok(Self { hide_vendor_id, note: clean_note(&r.content, r.is_pin)?, ..Self::from_edit(&edit)? })
+        Ok(Self {
+            hide_vendor_id,
+            note: clean_note(&r.content, r.is_pin)?,
+            ..Self::from_edit(&edit)?
+        })
     }
 
     /// The patch of `PUT /v1.0/leads/{leadId}`.
@@ -412,26 +502,51 @@ impl LeadPatch {
         Ok(Self {
             first_name: r.first_name.as_deref().map(clean_first_name).transpose()?,
             last_name: r.last_name.as_deref().map(|s| truncate(s, NAME_MAX)),
-            emails: r.emails.as_ref().map(|e| clean_emails("emails", e)).transpose()?,
-            phones: r.phones.as_ref().map(|p| clean_phones("phones", p)).transpose()?,
+            emails: r
+                .emails
+                .as_ref()
+                .map(|e| clean_emails("emails", e))
+                .transpose()?,
+            phones: r
+                .phones
+                .as_ref()
+                .map(|p| clean_phones("phones", p))
+                .transpose()?,
             segments: clean_segments(&r.segments, &r.groups)?,
             tags: TagChange {
-                replace: r.tags.as_ref().map(|t| clean_names("tags", t, TAG_MAX)).transpose()?,
-                add: r.tags_add.as_ref().map(|t| clean_names("tagsAdd", t, TAG_MAX)).transpose()?.unwrap_or_default(),
+                replace: r
+                    .tags
+                    .as_ref()
+                    .map(|t| clean_names("tags", t, TAG_MAX))
+                    .transpose()?,
+                add: r
+                    .tags_add
+                    .as_ref()
+                    .map(|t| clean_names("tagsAdd", t, TAG_MAX))
+                    .transpose()?
+                    .unwrap_or_default(),
             },
             source: opt_bounded("source", &r.source, TEXT_MAX)?,
             stage: clean_stage(&r.stage)?,
             language: r.language,
             assigned_user_id: r.assigned_user_id,
             ownership: ownership(r.ownership_scope, r.ownership_id)?,
-            custom_attributes: r.custom_attribute_list.as_deref().map(clean_custom_attributes).transpose()?,
+            custom_attributes: r
+                .custom_attribute_list
+                .as_deref()
+                .map(clean_custom_attributes)
+                .transpose()?,
             inquiry: r.inquiry.as_ref().map(clean_inquiry).transpose()?,
             property: r.property.as_ref().map(clean_property).transpose()?,
             hidden: r.is_hidden,
             hide_vendor_id: None,
             profile: clean_profile(&r.profile)?,
             note: None,
-            transaction: r.lead_transaction.as_ref().map(clean_transaction).transpose()?,
+            transaction: r
+                .lead_transaction
+                .as_ref()
+                .map(clean_transaction)
+                .transpose()?,
         })
     }
 }
@@ -439,7 +554,9 @@ impl LeadPatch {
 /// Overlays the fields `patch` sets on `base` (a JSON object overlay: absent or null keeps).
 fn overlay<T: Serialize + serde::de::DeserializeOwned>(base: &T, patch: &T) -> T {
     let mut b = serde_json::to_value(base).expect("serializable");
-    if let (Value::Object(bm), Value::Object(pm)) = (&mut b, serde_json::to_value(patch).expect("serializable")) {
+    if let (Value::Object(bm), Value::Object(pm)) =
+        (&mut b, serde_json::to_value(patch).expect("serializable"))
+    {
         for (k, v) in pm {
             if !v.is_null() {
                 bm.insert(k, v);
@@ -493,7 +610,11 @@ impl Lead {
         if let Some(i) = &patch.inquiry {
             let mut merged = match &self.doc.inquiry {
                 Some(old) => overlay(old, i),
-                None => LeadInquiry { id: Some(new_id()), create_time: Some(time::format_ms(now)), ..i.clone() },
+                None => LeadInquiry {
+                    id: Some(new_id()),
+                    create_time: Some(time::format_ms(now)),
+                    ..i.clone()
+                },
             };
             merged.lead_user_id = Some(self.id);
             merged.update_time = Some(time::format_ms(now));
@@ -575,7 +696,10 @@ impl Lead {
         put("stage", Value::from(self.stage.clone()));
         put("language", Value::from(self.language.map(|l| l.as_str())));
         put("assignedUserId", Value::from(self.assigned_user_id));
-        put("ownershipScope", Value::from(self.ownership_scope.map(|s| s.as_str())));
+        put(
+            "ownershipScope",
+            Value::from(self.ownership_scope.map(|s| s.as_str())),
+        );
         put("ownershipId", Value::from(self.ownership_id));
         m
     }
@@ -598,7 +722,11 @@ pub fn diff(before: &Map<String, Value>, after: &Map<String, Value>) -> Vec<Fiel
         .filter_map(|k| {
             let from = before.get(k).cloned().unwrap_or(Value::Null);
             let to = after.get(k).cloned().unwrap_or(Value::Null);
-            (from != to).then(|| FieldChange { field: k.clone(), from, to })
+            (from != to).then(|| FieldChange {
+                field: k.clone(),
+                from,
+                to,
+            })
         })
         .collect()
 }
@@ -608,7 +736,10 @@ mod tests {
     use super::*;
 
     fn req(first: &str) -> LeadRequest {
-        LeadRequest { first_name: first.into(), ..Default::default() }
+        LeadRequest {
+            first_name: first.into(),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -633,13 +764,25 @@ mod tests {
         assert!(LeadPatch::from_create(&req("  "), None).is_err());
         let mut r = req("a");
         r.emails = Some(vec!["not-an-email".into()]);
-        assert_eq!(LeadPatch::from_create(&r, None).unwrap_err().code, codes::INVALID_PARAMETER);
+        assert_eq!(
+            LeadPatch::from_create(&r, None).unwrap_err().code,
+            codes::INVALID_PARAMETER
+        );
         let mut r = req("a");
         r.stage = Some("s".repeat(21));
-        assert_eq!(LeadPatch::from_create(&r, None).unwrap_err().code, codes::PARAMETER_TOO_LONG);
+        assert_eq!(
+            LeadPatch::from_create(&r, None).unwrap_err().code,
+            codes::PARAMETER_TOO_LONG
+        );
         let mut r = req("a");
-        r.property = Some(LeadProperty { city: Some(" ".into()), ..Default::default() });
-        assert_eq!(LeadPatch::from_create(&r, None).unwrap_err().code, codes::PROPERTY_ADDRESS_EMPTY);
+        r.property = Some(LeadProperty {
+            city: Some(" ".into()),
+            ..Default::default()
+        });
+        assert_eq!(
+            LeadPatch::from_create(&r, None).unwrap_err().code,
+            codes::PROPERTY_ADDRESS_EMPTY
+        );
         let mut r = req("a");
         r.profile.lead_type = Some(4);
         assert!(LeadPatch::from_create(&r, None).is_err());
@@ -653,7 +796,11 @@ mod tests {
 
     #[test]
     fn edit_keeps_what_is_not_sent() {
-        let mut lead = Lead { id: 7, first_name: "Bob".into(), ..Default::default() };
+        let mut lead = Lead {
+            id: 7,
+            first_name: "Bob".into(),
+            ..Default::default()
+        };
         let mut r = req("Bob");
         r.profile.city = Some("Austin".into());
         r.profile.buy_house = Some(openhouse_api::YesNo::Yes);
@@ -662,7 +809,13 @@ mod tests {
             n += 1;
             n
         });
-        let e = EditLeadRequest { profile: LeadProfile { city: Some("Dallas".into()), ..Default::default() }, ..Default::default() };
+        let e = EditLeadRequest {
+            profile: LeadProfile {
+                city: Some("Dallas".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
         lead.apply(&LeadPatch::from_edit(&e).unwrap(), 2, || 99);
         assert_eq!(lead.doc.profile.city.as_deref(), Some("Dallas"));
         assert_eq!(lead.doc.profile.buy_house, Some(openhouse_api::YesNo::Yes));
@@ -671,14 +824,33 @@ mod tests {
 
     #[test]
     fn properties_merge_by_address() {
-        let mut lead = Lead { id: 1, ..Default::default() };
-        let p = LeadProperty { city: Some("Austin".into()), bedrooms: Some(2), ..Default::default() };
+        let mut lead = Lead {
+            id: 1,
+            ..Default::default()
+        };
+        let p = LeadProperty {
+            city: Some("Austin".into()),
+            bedrooms: Some(2),
+            ..Default::default()
+        };
         lead.put_property(&p, 10);
-        lead.put_property(&LeadProperty { bedrooms: Some(3), ..p.clone() }, 11);
+        lead.put_property(
+            &LeadProperty {
+                bedrooms: Some(3),
+                ..p.clone()
+            },
+            11,
+        );
         assert_eq!(lead.doc.properties.len(), 1);
         assert_eq!(lead.doc.properties[0].bedrooms, Some(3));
         assert_eq!(lead.doc.properties[0].id, Some(10));
-        lead.put_property(&LeadProperty { city: Some("Dallas".into()), ..Default::default() }, 12);
+        lead.put_property(
+            &LeadProperty {
+                city: Some("Dallas".into()),
+                ..Default::default()
+            },
+            12,
+        );
         assert_eq!(lead.doc.properties.len(), 2);
     }
 
@@ -691,8 +863,14 @@ mod tests {
 
     #[test]
     fn diff_lists_changed_fields() {
-        let a = Lead { first_name: "A".into(), ..Default::default() };
-        let b = Lead { first_name: "B".into(), ..Default::default() };
+        let a = Lead {
+            first_name: "A".into(),
+            ..Default::default()
+        };
+        let b = Lead {
+            first_name: "B".into(),
+            ..Default::default()
+        };
         let d = diff(&a.audit_view(), &b.audit_view());
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].field, "firstName");

@@ -108,7 +108,11 @@ impl LeadSort {
         Self::PUBLIC
             .into_iter()
             .find(|o| o.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| Error::invalid(format!("sort '{s}' is not one of the documented sort orders")))
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "sort '{s}' is not one of the documented sort orders"
+                ))
+            })
     }
 }
 
@@ -254,7 +258,10 @@ mod tests {
     #[test]
     fn scroll_ids_round_trip_and_reject_garbage() {
         let q = LeadQuery {
-            filter: LeadFilter { any_tags: vec!["hot".into()], ..Default::default() },
+            filter: LeadFilter {
+                any_tags: vec!["hot".into()],
+                ..Default::default()
+            },
             sort: LeadSort::Score,
             desc: false,
             limit: 10,
@@ -274,7 +281,10 @@ mod tests {
     #[test]
     fn limits() {
         assert_eq!(check_limit(None, 25, 100).unwrap(), 25);
-        assert_eq!(check_limit(Some(0), 25, 100).unwrap_err().code, crate::error::codes::LIMIT_NOT_VALID);
+        assert_eq!(
+            check_limit(Some(0), 25, 100).unwrap_err().code,
+            crate::error::codes::LIMIT_NOT_VALID
+        );
         assert!(check_limit(Some(101), 25, 100).is_err());
         assert_eq!(check_offset(Some(-1)).unwrap(), 0);
         assert!(check_offset(Some(-2)).is_err());

@@ -3,7 +3,9 @@
 //! IANA time zone where the v2 calendar shows them. This module is the only place that formats
 //! or parses them.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone, Timelike, Utc};
+use chrono::{
+    DateTime, FixedOffset, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone, Timelike, Utc,
+};
 
 /// An IANA time zone (`America/Los_Angeles`), from the time-zone database compiled in
 /// (chrono-tz), so the answer does not depend on the host's zoneinfo.
@@ -41,7 +43,10 @@ pub fn parse_min_time(param: &str, value: &str) -> Result<i64, Error> {
     }
     let utc_minus_7 = FixedOffset::west_opt(7 * 3600).expect("valid offset");
     let naive = NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M:%S")
-        .or_else(|_| NaiveDate::parse_from_str(v, "%Y-%m-%d").map(|d| d.and_hms_opt(0, 0, 0).expect("midnight")))
+        .or_else(|_| {
+            NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight"))
+        })
         .map_err(|_| Error::invalid(format!("{param} must look like 1900-01-01 00:00:00")))?;
     utc_minus_7
         .from_local_datetime(&naive)
@@ -52,7 +57,11 @@ pub fn parse_min_time(param: &str, value: &str) -> Result<i64, Error> {
 
 /// An IANA time zone by its name (`America/Los_Angeles`, `UTC`); anything else is a 400.
 pub fn parse_zone(field: &str, code: &str) -> Result<Zone, Error> {
-    code.trim().parse::<Zone>().map_err(|_| Error::invalid(format!("{field} must be an IANA time zone such as America/Los_Angeles")))
+    code.trim().parse::<Zone>().map_err(|_| {
+        Error::invalid(format!(
+            "{field} must be an IANA time zone such as America/Los_Angeles"
+        ))
+    })
 }
 
 /// An ISO-8601 time with an explicit offset (`2026-03-01T14:00:00-08:00`, `…Z`, seconds and
@@ -63,7 +72,11 @@ pub fn parse_iso(field: &str, value: &str) -> Result<(i64, bool), Error> {
     let t = DateTime::parse_from_rfc3339(v)
         .or_else(|_| DateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S%.f%#z"))
         .or_else(|_| DateTime::parse_from_str(v, "%Y-%m-%dT%H:%M%#z"))
-        .map_err(|_| Error::invalid(format!("{field} must be ISO-8601 with an offset, like 2026-03-01T14:00:00-08:00")))?;
+        .map_err(|_| {
+            Error::invalid(format!(
+                "{field} must be ISO-8601 with an offset, like 2026-03-01T14:00:00-08:00"
+            ))
+        })?;
     Ok((t.timestamp_millis(), is_midnight(&t)))
 }
 
@@ -73,13 +86,17 @@ fn is_midnight<T: Timelike>(t: &T) -> bool {
 
 /// Whether an instant is exactly midnight on the wall clock of a zone.
 pub fn is_midnight_in(ms: i64, zone: Zone) -> bool {
-    Utc.timestamp_millis_opt(ms).single().is_some_and(|t| is_midnight(&t.with_timezone(&zone)))
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .is_some_and(|t| is_midnight(&t.with_timezone(&zone)))
 }
 
 /// An instant as ISO-8601 on the wall clock of a zone: `2026-03-01T14:00:00-08:00` (`Z` in UTC).
 pub fn format_iso_in(ms: i64, zone: Zone) -> String {
     match Utc.timestamp_millis_opt(ms).single() {
-        Some(t) => t.with_timezone(&zone).to_rfc3339_opts(SecondsFormat::Secs, true),
+        Some(t) => t
+            .with_timezone(&zone)
+            .to_rfc3339_opts(SecondsFormat::Secs, true),
         None => String::new(),
     }
 }
@@ -126,9 +143,20 @@ mod tests {
         let (ms, midnight) = parse_iso("t", "2026-03-02T00:00:00+08:00").unwrap();
         assert!(midnight, "midnight at the declared offset");
         assert!(!is_midnight_in(ms, la));
-        assert!(is_midnight_in(ms, parse_zone("z", "Asia/Shanghai").unwrap()));
-        assert_eq!(parse_iso("t", "2026-03-01T14:00Z").unwrap().0, parse_iso("t", "2026-03-01T14:00:00.000+00:00").unwrap().0);
-        for bad in ["2026-03-01 14:00:00", "2026-03-01T14:00:00", "tomorrow", "1740866400000"] {
+        assert!(is_midnight_in(
+            ms,
+            parse_zone("z", "Asia/Shanghai").unwrap()
+        ));
+        assert_eq!(
+            parse_iso("t", "2026-03-01T14:00Z").unwrap().0,
+            parse_iso("t", "2026-03-01T14:00:00.000+00:00").unwrap().0
+        );
+        for bad in [
+            "2026-03-01 14:00:00",
+            "2026-03-01T14:00:00",
+            "tomorrow",
+            "1740866400000",
+        ] {
             assert!(parse_iso("t", bad).is_err(), "{bad}");
         }
     }

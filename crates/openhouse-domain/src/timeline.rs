@@ -44,14 +44,32 @@ pub fn describe(action: &str, detail: &Value) -> String {
         "lead.updated" => {
             let mut parts: Vec<String> = detail["changes"]
                 .as_array()
-                .map(|cs| cs.iter().map(|c| format!("{}: {} → {}", show(&c["field"]), show(&c["from"]), show(&c["to"]))).collect())
+                .map(|cs| {
+                    cs.iter()
+                        .map(|c| {
+                            format!(
+                                "{}: {} → {}",
+                                show(&c["field"]),
+                                show(&c["from"]),
+                                show(&c["to"])
+                            )
+                        })
+                        .collect()
+                })
                 .unwrap_or_default();
             for (key, verb) in [("tagsAdded", "tags added"), ("tagsRemoved", "tags removed")] {
                 if let Some(tags) = detail[key].as_array().filter(|t| !t.is_empty()) {
-                    parts.push(format!("{verb}: {}", tags.iter().map(show).collect::<Vec<_>>().join(", ")));
+                    parts.push(format!(
+                        "{verb}: {}",
+                        tags.iter().map(show).collect::<Vec<_>>().join(", ")
+                    ));
                 }
             }
-            if parts.is_empty() { "Lead updated".into() } else { format!("Lead updated: {}", parts.join("; ")) }
+            if parts.is_empty() {
+                "Lead updated".into()
+            } else {
+                format!("Lead updated: {}", parts.join("; "))
+            }
         }
         "lead.assigned" => match detail["to"].as_i64() {
             Some(to) => format!("Lead assigned to user {to}"),
@@ -67,13 +85,25 @@ pub fn describe(action: &str, detail: &Value) -> String {
         "task.deleted" => format!("Task deleted: {}", show(&detail["content"])),
         "task.unfinished" => format!("Task reopened: {}", show(&detail["after"]["content"])),
         "appointment.created" => format!("Appointment added: {}", show(&detail["content"])),
-        "appointment.updated" => format!("Appointment edited: {}", show(&detail["after"]["content"])),
-        "appointment.finished" => format!("Appointment finished: {}", show(&detail["after"]["content"])),
-        "appointment.unfinished" => format!("Appointment reopened: {}", show(&detail["after"]["content"])),
+        "appointment.updated" => {
+            format!("Appointment edited: {}", show(&detail["after"]["content"]))
+        }
+        "appointment.finished" => format!(
+            "Appointment finished: {}",
+            show(&detail["after"]["content"])
+        ),
+        "appointment.unfinished" => format!(
+            "Appointment reopened: {}",
+            show(&detail["after"]["content"])
+        ),
         "appointment.deleted" => format!("Appointment deleted: {}", show(&detail["content"])),
         "communication.recorded" => format!(
             "{} {} {}",
-            if detail["manual"] == true { "Logged" } else { "Recorded" },
+            if detail["manual"] == true {
+                "Logged"
+            } else {
+                "Recorded"
+            },
             show(&detail["direction"]),
             show(&detail["channel"])
         ),
@@ -90,10 +120,25 @@ mod tests {
     #[test]
     fn descriptions() {
         let d = json!({"changes": [{"field": "stage", "from": "New", "to": "Active"}], "tagsAdded": ["hot"], "tagsRemoved": []});
-        assert_eq!(describe("lead.updated", &d), "Lead updated: stage: New → Active; tags added: hot");
-        assert_eq!(describe("lead.trashed", &json!({"reason": "dup"})), "Lead moved to the trash: dup");
+        assert_eq!(
+            describe("lead.updated", &d),
+            "Lead updated: stage: New → Active; tags added: hot"
+        );
+        assert_eq!(
+            describe("lead.trashed", &json!({"reason": "dup"})),
+            "Lead moved to the trash: dup"
+        );
         assert_eq!(timeline_type("note.updated"), (17, "NoteEdited"));
-        assert_eq!(timeline_type("appointment.created"), (24, "AppointmentAdded"));
-        assert_eq!(describe("appointment.finished", &json!({"after": {"content": "Showing"}})), "Appointment finished: Showing");
+        assert_eq!(
+            timeline_type("appointment.created"),
+            (24, "AppointmentAdded")
+        );
+        assert_eq!(
+            describe(
+                "appointment.finished",
+                &json!({"after": {"content": "Showing"}})
+            ),
+            "Appointment finished: Showing"
+        );
     }
 }

@@ -27,10 +27,28 @@ pub fn routes(doc: Arc<Vec<u8>>) -> Router<AppState> {
         .route("/docs/", get(|| async { Html(INDEX) }))
         .route(
             "/docs/swagger-ui-bundle.js",
-            get(|| async { ([(CONTENT_TYPE, "application/javascript"), (CACHE_CONTROL, "public, max-age=86400")], BUNDLE).into_response() }),
+            get(|| async {
+                (
+                    [
+                        (CONTENT_TYPE, "application/javascript"),
+                        (CACHE_CONTROL, "public, max-age=86400"),
+                    ],
+                    BUNDLE,
+                )
+                    .into_response()
+            }),
         )
         .route(
             "/docs/swagger-ui.css",
-            get(|| async { ([(CONTENT_TYPE, "text/css"), (CACHE_CONTROL, "public, max-age=86400")], CSS).into_response() }),
+            get(|| async {
+                (
+                    [
+                        (CONTENT_TYPE, "text/css"),
+                        (CACHE_CONTROL, "public, max-age=86400"),
+                    ],
+                    CSS,
+                )
+                    .into_response()
+            }),
         )
 }

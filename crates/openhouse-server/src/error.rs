@@ -2,9 +2,9 @@
 //! `{"code": …, "message": …}` with the status its kind calls for. 5xx are logged; their
 //! details never reach the caller.
 
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use openhouse_api::{ErrorBody, TooManyRequestsBody};
 use openhouse_domain::{Error, ErrorKind};
 
@@ -37,13 +37,29 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = status_of(self.0.kind);
         if status == StatusCode::TOO_MANY_REQUESTS {
-            return (status, Json(TooManyRequestsBody { message: "Too Many Requests".into() })).into_response();
+            return (
+                status,
+                Json(TooManyRequestsBody {
+                    message: "Too Many Requests".into(),
+                }),
+            )
+                .into_response();
         }
         if status.is_server_error() {
             tracing::error!(code = self.0.code, message = %self.0.message, "request failed");
-            let body = ErrorBody { code: self.0.code, message: "internal error".into() };
+            let body = ErrorBody {
+                code: self.0.code,
+                message: "internal error".into(),
+            };
             return (status, Json(body)).into_response();
         }
-        (status, Json(ErrorBody { code: self.0.code, message: self.0.message })).into_response()
+        (
+            status,
+            Json(ErrorBody {
+                code: self.0.code,
+                message: self.0.message,
+            }),
+        )
+            .into_response()
     }
 }

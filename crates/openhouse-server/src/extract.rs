@@ -25,13 +25,23 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         if let Some(ct) = req.headers().get(CONTENT_TYPE) {
             let ct = ct.to_str().unwrap_or("").to_ascii_lowercase();
             let essence = ct.split(';').next().unwrap_or("").trim();
-            if !(essence == "application/json" || essence.ends_with("+json") || essence.is_empty()) {
-                return Err(Error::new(ErrorKind::UnsupportedMediaType, 415, "the body must be application/json").into());
+            if !(essence == "application/json" || essence.ends_with("+json") || essence.is_empty())
+            {
+                return Err(Error::new(
+                    ErrorKind::UnsupportedMediaType,
+                    415,
+                    "the body must be application/json",
+                )
+                .into());
             }
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                Error::new(ErrorKind::PayloadTooLarge, 413, format!("the body is larger than {BODY_LIMIT} bytes"))
+                Error::new(
+                    ErrorKind::PayloadTooLarge,
+                    413,
+                    format!("the body is larger than {BODY_LIMIT} bytes"),
+                )
             } else {
                 Error::invalid("the body could not be read")
             }
@@ -51,7 +61,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 Error::invalid(format!("invalid JSON body at {path}: {msg}"))
             }
         })?;
-        de.end().map_err(|_| Error::invalid("invalid JSON body: trailing characters"))?;
+        de.end()
+            .map_err(|_| Error::invalid("invalid JSON body: trailing characters"))?;
         Ok(Self(value))
     }
 }
@@ -80,7 +91,9 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
         Path::<T>::from_request_parts(parts, state)
             .await
             .map(|Path(v)| Self(v))
-            .map_err(|e| Error::invalid(format!("invalid path parameter: {}", e.body_text())).into())
+            .map_err(|e| {
+                Error::invalid(format!("invalid path parameter: {}", e.body_text())).into()
+            })
     }
 }
 

@@ -18,7 +18,11 @@ use crate::ratelimit::Decision;
 
 /// The credential a request presents, if any.
 fn credential(headers: &HeaderMap) -> Option<(CredentialKind, String)> {
-    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .trim();
     let (scheme, secret) = value.split_once(' ')?;
     let secret = secret.trim();
     if secret.is_empty() {
@@ -46,7 +50,11 @@ fn vendor_key(req: &Request) -> Option<String> {
         .map(|(_, v)| v)
 }
 
-async fn principal(state: &AppState, kind: CredentialKind, secret: &str) -> Result<Option<Principal>, Error> {
+async fn principal(
+    state: &AppState,
+    kind: CredentialKind,
+    secret: &str,
+) -> Result<Option<Principal>, Error> {
     let key = format!("{}:{}", kind.as_str(), hash_secret(secret));
     if let Some(hit) = state.credentials.get(&key) {
         return Ok(hit);
@@ -57,7 +65,9 @@ async fn principal(state: &AppState, kind: CredentialKind, secret: &str) -> Resu
 }
 
 async fn vendored(state: &AppState, key: Option<String>) -> Result<bool, Error> {
-    let Some(key) = key.filter(|k| !k.is_empty()) else { return Ok(false) };
+    let Some(key) = key.filter(|k| !k.is_empty()) else {
+        return Ok(false);
+    };
     let h = hash_secret(&key);
     if let Some(hit) = state.vendor_keys.get(&h) {
         return Ok(hit);
@@ -89,10 +99,17 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
     };
     // Requests without a valid credential are counted together, in the lower tier, so guessing
     // credentials is rate limited too.
-    let key = who.as_ref().map_or_else(|| "anonymous".to_string(), |p| p.credential_key.clone());
+    let key = who
+        .as_ref()
+        .map_or_else(|| "anonymous".to_string(), |p| p.credential_key.clone());
     let decision = state.limits.check(&key, vendored && who.is_some());
     let mut resp = if !decision.allowed {
-        ApiError(Error::new(ErrorKind::TooManyRequests, 429, "Too Many Requests")).into_response()
+        ApiError(Error::new(
+            ErrorKind::TooManyRequests,
+            429,
+            "Too Many Requests",
+        ))
+        .into_response()
     } else {
         match who {
             Some(p) => {

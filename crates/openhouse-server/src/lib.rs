@@ -45,7 +45,10 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { rate_limit: 500, rate_limit_unvendored: 10 }
+        Self {
+            rate_limit: 500,
+            rate_limit_unvendored: 10,
+        }
     }
 }
 
@@ -67,9 +70,18 @@ impl AppState {
     pub fn new(store: Store, settings: &Settings) -> Self {
         Self {
             store,
-            limits: Arc::new(RateLimits::new(settings.rate_limit, settings.rate_limit_unvendored)),
-            credentials: Cache::builder().max_capacity(100_000).time_to_live(CREDENTIAL_CACHE_TTL).build(),
-            vendor_keys: Cache::builder().max_capacity(10_000).time_to_live(CREDENTIAL_CACHE_TTL).build(),
+            limits: Arc::new(RateLimits::new(
+                settings.rate_limit,
+                settings.rate_limit_unvendored,
+            )),
+            credentials: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(CREDENTIAL_CACHE_TTL)
+                .build(),
+            vendor_keys: Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(CREDENTIAL_CACHE_TTL)
+                .build(),
         }
     }
 }
@@ -83,7 +95,13 @@ pub(crate) async fn user_names(
     let mut ids: Vec<i64> = ids.into_iter().collect();
     ids.sort_unstable();
     ids.dedup();
-    Ok(state.store.users(who.team_id, &ids).await?.into_iter().map(|u| (u.id, u.display_name())).collect())
+    Ok(state
+        .store
+        .users(who.team_id, &ids)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name()))
+        .collect())
 }
 
 /// Every API route with its OpenAPI description, before the gate is applied.
@@ -100,8 +118,12 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
 /// The whole server: the API behind the gate, plus `/healthz`, `/openapi.json` and `/docs`.
 pub fn app(state: AppState) -> Router {
     let (api, doc) = api_routes().split_for_parts();
-    let doc_json = Arc::new(serde_json::to_vec_pretty(&doc).expect("serializable OpenAPI document"));
-    let api = api.layer(axum::middleware::from_fn_with_state(state.clone(), gate::gate));
+    let doc_json =
+        Arc::new(serde_json::to_vec_pretty(&doc).expect("serializable OpenAPI document"));
+    let api = api.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        gate::gate,
+    ));
     Router::new()
         .merge(api)
         .route("/healthz", get(healthz))
@@ -122,9 +144,15 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     if state.store.ping().await {
-        (StatusCode::OK, axum::Json(serde_json::json!({"status": "ok"})))
+        (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({"status": "ok"})),
+        )
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"status": "database unavailable"})))
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({"status": "database unavailable"})),
+        )
     }
 }
 

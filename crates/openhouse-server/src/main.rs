@@ -8,7 +8,11 @@ use openhouse_server::{AppState, Settings, app, openapi_document, spawn_housekee
 use openhouse_store::Store;
 
 #[derive(Parser)]
-#[command(name = "openhouse", version, about = "A self-hostable server for the Lofty Open API v1.0")]
+#[command(
+    name = "openhouse",
+    version,
+    about = "A self-hostable server for the Lofty Open API v1.0"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -17,7 +21,12 @@ struct Cli {
 #[derive(Args, Clone)]
 struct Db {
     /// Where the data lives: a SQLite file path or sqlite://…, or postgres://…
-    #[arg(long, env = "OPENHOUSE_DATABASE_URL", default_value = "openhouse.db", global = true)]
+    #[arg(
+        long,
+        env = "OPENHOUSE_DATABASE_URL",
+        default_value = "openhouse.db",
+        global = true
+    )]
     database_url: String,
     /// This process's node number (0-15) for ID generation; give every process that shares a
     /// database its own.
@@ -79,8 +88,11 @@ enum TeamCommand {
 
 fn init_logs(json: bool) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("OPENHOUSE_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = EnvFilter::try_from_env("OPENHOUSE_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -90,7 +102,10 @@ fn init_logs(json: bool) {
 
 async fn open(db: &Db) -> anyhow::Result<Store> {
     let store = Store::connect(&db.database_url, db.node_id).await?;
-    store.migrate().await.map_err(|e| anyhow::anyhow!("cannot migrate the database: {e}"))?;
+    store
+        .migrate()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot migrate the database: {e}"))?;
     Ok(store)
 }
 
@@ -100,7 +115,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -115,23 +131,41 @@ async fn shutdown_signal() {
 
 async fn serve(s: Serve) -> anyhow::Result<()> {
     init_logs(s.log_format == "json");
-    let addr: SocketAddr = s.listen.parse().map_err(|_| anyhow::anyhow!("--listen '{}' is not an address like 127.0.0.1:8080", s.listen))?;
+    let addr: SocketAddr = s.listen.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "--listen '{}' is not an address like 127.0.0.1:8080",
+            s.listen
+        )
+    })?;
     let store = open(&s.db).await?;
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     if store.team_count().await? == 0 {
         let t = store.create_team("Demo Team", "admin@example.com").await?;
-        println!("openhouse: first start, created the team 'Demo Team' (id {}) with admin admin@example.com", t.team_id);
+        println!(
+            "openhouse: first start, created the team 'Demo Team' (id {}) with admin admin@example.com",
+            t.team_id
+        );
         println!("  API key:      {}", t.api_key);
         println!("  access token: {}", t.access_token);
         println!("  vendor key:   {}", t.vendor_key);
         println!("These are shown only once. Try:");
-        println!("  curl -H 'Authorization: token {}' http://{}/v1.0/leads", t.api_key, addr);
+        println!(
+            "  curl -H 'Authorization: token {}' http://{}/v1.0/leads",
+            t.api_key, addr
+        );
     }
-    let settings = Settings { rate_limit: s.rate_limit, rate_limit_unvendored: s.rate_limit_unvendored };
+    let settings = Settings {
+        rate_limit: s.rate_limit,
+        rate_limit_unvendored: s.rate_limit_unvendored,
+    };
     let state = AppState::new(store.clone(), &settings);
     spawn_housekeeping(&state);
     tracing::info!(%addr, backend = ?store.backend(), "openhouse listening");
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     store.close().await;
     Ok(())
 }
@@ -144,9 +178,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("the database schema is up to date");
             Ok(())
         }
-        Command::Team(TeamCommand::Create { name, admin_email, json, db }) => {
+        Command::Team(TeamCommand::Create {
+            name,
+            admin_email,
+            json,
+            db,
+        }) => {
             let store = open(&db).await?;
-            let t = store.create_team(&name, &admin_email).await.map_err(|e| anyhow::anyhow!(e.message))?;
+            let t = store
+                .create_team(&name, &admin_email)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
             if json {
                 println!("{}", serde_json::to_string(&t)?);
             } else {

@@ -39,7 +39,10 @@ struct Security;
 impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
         components.add_security_scheme(
             "token",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
@@ -53,7 +56,12 @@ impl Modify for Security {
 fn json_response<T: ToSchema>(description: &str) -> RefOr<Response> {
     ResponseBuilder::new()
         .description(description)
-        .content("application/json", utoipa::openapi::ContentBuilder::new().schema(Some(T::schema())).build())
+        .content(
+            "application/json",
+            utoipa::openapi::ContentBuilder::new()
+                .schema(Some(T::schema()))
+                .build(),
+        )
         .build()
         .into()
 }
@@ -65,12 +73,29 @@ impl IntoResponses for Errors {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
         let mut m = BTreeMap::new();
         m.insert("400".into(), json_response::<ErrorBody>("Invalid parameters (20012 INVALID_PARAMETER, 20042 LIMIT_NOT_VALID, 20043 PARAMETER_TOO_LONG, ...)"));
-        m.insert("401".into(), json_response::<ErrorBody>("Missing or invalid credential"));
-        m.insert("403".into(), json_response::<ErrorBody>("The credential lacks the permission (20017 PERMISSION_DENIED)"));
+        m.insert(
+            "401".into(),
+            json_response::<ErrorBody>("Missing or invalid credential"),
+        );
+        m.insert(
+            "403".into(),
+            json_response::<ErrorBody>(
+                "The credential lacks the permission (20017 PERMISSION_DENIED)",
+            ),
+        );
         m.insert("404".into(), json_response::<ErrorBody>("Not found, or not visible to the caller (20006 LEAD_NOT_EXIST, 20007 RESOURCE_NOT_EXIST)"));
-        m.insert("413".into(), json_response::<ErrorBody>("The body is too large"));
-        m.insert("415".into(), json_response::<ErrorBody>("The body is not JSON"));
-        m.insert("429".into(), json_response::<TooManyRequestsBody>("Too Many Requests"));
+        m.insert(
+            "413".into(),
+            json_response::<ErrorBody>("The body is too large"),
+        );
+        m.insert(
+            "415".into(),
+            json_response::<ErrorBody>("The body is not JSON"),
+        );
+        m.insert(
+            "429".into(),
+            json_response::<TooManyRequestsBody>("Too Many Requests"),
+        );
         m
     }
 }

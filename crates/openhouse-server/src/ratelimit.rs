@@ -14,7 +14,8 @@ use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 
-type Limiter = RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock, StateInformationMiddleware>;
+type Limiter =
+    RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock, StateInformationMiddleware>;
 
 pub struct RateLimits {
     vendored: Limiter,
@@ -39,15 +40,20 @@ fn quota(per_minute: u32) -> Quota {
 }
 
 fn epoch_after(d: Duration) -> u64 {
-    (SystemTime::now() + d).duration_since(UNIX_EPOCH).map(|t| t.as_secs()).unwrap_or(0)
+    (SystemTime::now() + d)
+        .duration_since(UNIX_EPOCH)
+        .map(|t| t.as_secs())
+        .unwrap_or(0)
         + u64::from(d.subsec_nanos() > 0)
 }
 
 impl RateLimits {
     pub fn new(vendored_per_minute: u32, unvendored_per_minute: u32) -> Self {
         Self {
-            vendored: RateLimiter::keyed(quota(vendored_per_minute)).with_middleware::<StateInformationMiddleware>(),
-            unvendored: RateLimiter::keyed(quota(unvendored_per_minute)).with_middleware::<StateInformationMiddleware>(),
+            vendored: RateLimiter::keyed(quota(vendored_per_minute))
+                .with_middleware::<StateInformationMiddleware>(),
+            unvendored: RateLimiter::keyed(quota(unvendored_per_minute))
+                .with_middleware::<StateInformationMiddleware>(),
             vendored_limit: vendored_per_minute.max(1),
             unvendored_limit: unvendored_per_minute.max(1),
             clock: DefaultClock::default(),
@@ -65,11 +71,21 @@ impl RateLimits {
         match limiter.check_key(&key.to_string()) {
             Ok(snapshot) => {
                 let remaining = snapshot.remaining_burst_capacity();
-                Decision { allowed: true, limit, remaining, reset: epoch_after(refill * (limit - remaining)) }
+                Decision {
+                    allowed: true,
+                    limit,
+                    remaining,
+                    reset: epoch_after(refill * (limit - remaining)),
+                }
             }
             Err(not_until) => {
                 let wait = not_until.wait_time_from(self.clock.now());
-                Decision { allowed: false, limit, remaining: 0, reset: epoch_after(wait + refill * (limit - 1)) }
+                Decision {
+                    allowed: false,
+                    limit,
+                    remaining: 0,
+                    reset: epoch_after(wait + refill * (limit - 1)),
+                }
             }
         }
     }

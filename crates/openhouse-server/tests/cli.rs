@@ -13,11 +13,24 @@ fn team_create_prints_credentials_that_work() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cli.db");
     let out = openhouse()
-        .args(["team", "create", "--name", "Acme Realty", "--admin-email", "boss@acme.test", "--json", "--database-url"])
+        .args([
+            "team",
+            "create",
+            "--name",
+            "Acme Realty",
+            "--admin-email",
+            "boss@acme.test",
+            "--json",
+            "--database-url",
+        ])
         .arg(&db)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for k in ["teamId", "userId"] {
         assert!(v[k].as_i64().unwrap() > 0, "{k}");
@@ -28,20 +41,33 @@ fn team_create_prints_credentials_that_work() {
     // the credentials identify the admin of that team
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let store = openhouse_store::Store::connect(db.to_str().unwrap(), 0).await.unwrap();
+        let store = openhouse_store::Store::connect(db.to_str().unwrap(), 0)
+            .await
+            .unwrap();
         let p = store
-            .authenticate(openhouse_domain::auth::CredentialKind::ApiKey, v["apiKey"].as_str().unwrap())
+            .authenticate(
+                openhouse_domain::auth::CredentialKind::ApiKey,
+                v["apiKey"].as_str().unwrap(),
+            )
             .await
             .unwrap()
             .unwrap();
         assert_eq!(p.team_id, v["teamId"].as_i64().unwrap());
         assert_eq!(p.user_id, v["userId"].as_i64().unwrap());
         let p = store
-            .authenticate(openhouse_domain::auth::CredentialKind::AccessToken, v["accessToken"].as_str().unwrap())
+            .authenticate(
+                openhouse_domain::auth::CredentialKind::AccessToken,
+                v["accessToken"].as_str().unwrap(),
+            )
             .await
             .unwrap();
         assert!(p.is_some());
-        assert!(store.vendor_key_valid(v["vendorKey"].as_str().unwrap()).await.unwrap());
+        assert!(
+            store
+                .vendor_key_valid(v["vendorKey"].as_str().unwrap())
+                .await
+                .unwrap()
+        );
     });
 }
 
@@ -49,17 +75,40 @@ fn team_create_prints_credentials_that_work() {
 fn migrate_and_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("m.db");
-    let out = openhouse().args(["migrate", "--database-url"]).arg(&db).output().unwrap();
+    let out = openhouse()
+        .args(["migrate", "--database-url"])
+        .arg(&db)
+        .output()
+        .unwrap();
     assert!(out.status.success());
-    let out = openhouse().args(["migrate", "--database-url", "mysql://nowhere/db"]).output().unwrap();
+    let out = openhouse()
+        .args(["migrate", "--database-url", "mysql://nowhere/db"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unsupported database URL"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
-    let out = openhouse().args(["migrate", "--database-url"]).arg(dir.path().join("no/such/dir/x.db")).output().unwrap();
+    let out = openhouse()
+        .args(["migrate", "--database-url"])
+        .arg(dir.path().join("no/such/dir/x.db"))
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot open database"));
-    let out = openhouse().args(["team", "create", "--name", "X", "--admin-email", "not-an-email", "--database-url"]).arg(&db).output().unwrap();
+    let out = openhouse()
+        .args([
+            "team",
+            "create",
+            "--name",
+            "X",
+            "--admin-email",
+            "not-an-email",
+            "--database-url",
+        ])
+        .arg(&db)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not an email"));
 }
@@ -71,14 +120,28 @@ fn serve_prints_a_first_run_key_and_reports_a_busy_port() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     // the port is taken: a one-line error
-    let out = openhouse().args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url"]).arg(&db).output().unwrap();
+    let out = openhouse()
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+        ])
+        .arg(&db)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot listen on"), "{err}");
     drop(listener);
     // a free port: the first start prints the admin's API key, and the server answers with it
     let mut child = openhouse()
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url"])
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+        ])
         .arg(&db)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -118,11 +181,19 @@ fn serve_prints_a_first_run_key_and_reports_a_busy_port() {
     terminate(child.id());
     let status = child.wait().unwrap();
     assert!(ok, "the server did not answer with the printed key");
-    assert!(status.success(), "the server did not stop cleanly on SIGTERM: {status:?}");
+    assert!(
+        status.success(),
+        "the server did not stop cleanly on SIGTERM: {status:?}"
+    );
     // a second start on the same database prints no new key (it then stops: the port is taken)
     let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let out = openhouse()
-        .args(["serve", "--listen", &busy.local_addr().unwrap().to_string(), "--database-url"])
+        .args([
+            "serve",
+            "--listen",
+            &busy.local_addr().unwrap().to_string(),
+            "--database-url",
+        ])
         .arg(&db)
         .output()
         .unwrap();
@@ -131,5 +202,7 @@ fn serve_prints_a_first_run_key_and_reports_a_busy_port() {
 }
 
 fn terminate(pid: u32) {
-    let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
 }

@@ -6,18 +6,52 @@ use common::*;
 use serde_json::{Value, json};
 
 fn contents(v: &Value) -> Vec<String> {
-    v.as_array().unwrap().iter().map(|n| n["content"].as_str().unwrap().to_string()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["content"].as_str().unwrap().to_string())
+        .collect()
 }
 
 both!(notes_round_trip, |app: TestApp| async move {
     let t = app.team().await;
     let lead = app.lead(&t, json!({"firstName": "A"})).await;
-    let r = app.post("/v1.0/notes", &t.auth(), json!({"leadId": lead, "content": "first"})).await;
+    let r = app
+        .post(
+            "/v1.0/notes",
+            &t.auth(),
+            json!({"leadId": lead, "content": "first"}),
+        )
+        .await;
     let first = r.ok()["noteId"].as_i64().unwrap();
-    let pinned = app.post("/v1.0/notes", &t.auth(), json!({"leadId": lead, "content": "pinned", "isPin": true})).await.ok()["noteId"].as_i64().unwrap();
-    let third = app.post("/v1.0/notes", &t.auth(), json!({"leadId": lead, "content": "third"})).await.ok()["noteId"].as_i64().unwrap();
-    let list = app.get(&format!("/v1.0/notes?leadId={lead}"), &t.auth()).await;
-    assert_eq!(contents(list.ok()), ["pinned", "third", "first"], "pinned first, then newest first");
+    let pinned = app
+        .post(
+            "/v1.0/notes",
+            &t.auth(),
+            json!({"leadId": lead, "content": "pinned", "isPin": true}),
+        )
+        .await
+        .ok()["noteId"]
+        .as_i64()
+        .unwrap();
+    let third = app
+        .post(
+            "/v1.0/notes",
+            &t.auth(),
+            json!({"leadId": lead, "content": "third"}),
+        )
+        .await
+        .ok()["noteId"]
+        .as_i64()
+        .unwrap();
+    let list = app
+        .get(&format!("/v1.0/notes?leadId={lead}"), &t.auth())
+        .await;
+    assert_eq!(
+        contents(list.ok()),
+        ["pinned", "third", "first"],
+        "pinned first, then newest first"
+    );
     let n = app.get(&format!("/v1.0/notes/{first}"), &t.auth()).await;
     let n = n.ok();
     assert_eq!(n["noteId"], first);
@@ -27,18 +61,46 @@ both!(notes_round_trip, |app: TestApp| async move {
     assert_eq!(n["systemNote"], false);
     assert_eq!(n["isPin"], false);
     // edit: content changes, the pin stays unless sent
-    app.put(&format!("/v1.0/notes/{pinned}"), &t.auth(), json!({"content": "still pinned"})).await.ok();
-    let n = app.get(&format!("/v1.0/notes/{pinned}"), &t.auth()).await.body;
+    app.put(
+        &format!("/v1.0/notes/{pinned}"),
+        &t.auth(),
+        json!({"content": "still pinned"}),
+    )
+    .await
+    .ok();
+    let n = app
+        .get(&format!("/v1.0/notes/{pinned}"), &t.auth())
+        .await
+        .body;
     assert_eq!(n["content"], "still pinned");
     assert_eq!(n["isPin"], true);
     assert_eq!(n["lastEditorId"], t.user_id);
-    app.put(&format!("/v1.0/notes/{pinned}"), &t.auth(), json!({"content": "unpinned", "isPin": false, "leadId": lead})).await.ok();
-    assert_eq!(app.get(&format!("/v1.0/notes/{pinned}"), &t.auth()).await.body["isPin"], false);
+    app.put(
+        &format!("/v1.0/notes/{pinned}"),
+        &t.auth(),
+        json!({"content": "unpinned", "isPin": false, "leadId": lead}),
+    )
+    .await
+    .ok();
+    assert_eq!(
+        app.get(&format!("/v1.0/notes/{pinned}"), &t.auth())
+            .await
+            .body["isPin"],
+        false
+    );
     // delete: gone
-    app.delete(&format!("/v1.0/notes/{third}"), &t.auth()).await.ok();
-    app.get(&format!("/v1.0/notes/{third}"), &t.auth()).await.error(404, 20007);
-    app.delete(&format!("/v1.0/notes/{third}"), &t.auth()).await.error(404, 20007);
-    let list = app.get(&format!("/v1.0/notes?leadId={lead}"), &t.auth()).await;
+    app.delete(&format!("/v1.0/notes/{third}"), &t.auth())
+        .await
+        .ok();
+    app.get(&format!("/v1.0/notes/{third}"), &t.auth())
+        .await
+        .error(404, 20007);
+    app.delete(&format!("/v1.0/notes/{third}"), &t.auth())
+        .await
+        .error(404, 20007);
+    let list = app
+        .get(&format!("/v1.0/notes?leadId={lead}"), &t.auth())
+        .await;
     assert_eq!(contents(list.ok()), ["unpinned", "first"]);
 });
 
@@ -47,46 +109,152 @@ both!(note_validation_and_isolation, |app: TestApp| async move {
     let other = app.team().await;
     let lead = app.lead(&t, json!({"firstName": "A"})).await;
     let second = app.lead(&t, json!({"firstName": "B"})).await;
-    app.post("/v1.0/notes", &t.auth(), json!({"leadId": lead, "content": "  "})).await.error(400, 20012);
-    app.post("/v1.0/notes", &t.auth(), json!({"content": "no lead"})).await.error(400, 20012);
-    app.post("/v1.0/notes", &t.auth(), json!({"leadId": 12345, "content": "x"})).await.error(404, 20006);
-    let long = app.post("/v1.0/notes", &t.auth(), json!({"leadId": lead, "content": "x".repeat(2500)})).await;
+    app.post(
+        "/v1.0/notes",
+        &t.auth(),
+        json!({"leadId": lead, "content": "  "}),
+    )
+    .await
+    .error(400, 20012);
+    app.post("/v1.0/notes", &t.auth(), json!({"content": "no lead"}))
+        .await
+        .error(400, 20012);
+    app.post(
+        "/v1.0/notes",
+        &t.auth(),
+        json!({"leadId": 12345, "content": "x"}),
+    )
+    .await
+    .error(404, 20006);
+    let long = app
+        .post(
+            "/v1.0/notes",
+            &t.auth(),
+            json!({"leadId": lead, "content": "x".repeat(2500)}),
+        )
+        .await;
     let long = long.ok()["noteId"].as_i64().unwrap();
-    assert_eq!(app.get(&format!("/v1.0/notes/{long}"), &t.auth()).await.body["content"].as_str().unwrap().len(), 2000);
-    app.put(&format!("/v1.0/notes/{long}"), &t.auth(), json!({"content": "moved", "leadId": second})).await.error(400, 20012);
-    app.put(&format!("/v1.0/notes/{long}"), &t.auth(), json!({"content": ""})).await.error(400, 20012);
+    assert_eq!(
+        app.get(&format!("/v1.0/notes/{long}"), &t.auth())
+            .await
+            .body["content"]
+            .as_str()
+            .unwrap()
+            .len(),
+        2000
+    );
+    app.put(
+        &format!("/v1.0/notes/{long}"),
+        &t.auth(),
+        json!({"content": "moved", "leadId": second}),
+    )
+    .await
+    .error(400, 20012);
+    app.put(
+        &format!("/v1.0/notes/{long}"),
+        &t.auth(),
+        json!({"content": ""}),
+    )
+    .await
+    .error(400, 20012);
     // another team: neither the note nor the lead exist
-    app.get(&format!("/v1.0/notes/{long}"), &other.auth()).await.error(404, 20007);
-    app.put(&format!("/v1.0/notes/{long}"), &other.auth(), json!({"content": "mine now"})).await.error(404, 20007);
-    app.delete(&format!("/v1.0/notes/{long}"), &other.auth()).await.error(404, 20007);
-    app.get(&format!("/v1.0/notes?leadId={lead}"), &other.auth()).await.error(404, 20006);
-    app.post("/v1.0/notes", &other.auth(), json!({"leadId": lead, "content": "x"})).await.error(404, 20006);
-    app.get(&format!("/v1.0/systemLogs?leadId={lead}"), &other.auth()).await.error(404, 20006);
-    assert_eq!(app.get(&format!("/v1.0/notes/{long}"), &t.auth()).await.ok()["content"].as_str().unwrap().len(), 2000);
+    app.get(&format!("/v1.0/notes/{long}"), &other.auth())
+        .await
+        .error(404, 20007);
+    app.put(
+        &format!("/v1.0/notes/{long}"),
+        &other.auth(),
+        json!({"content": "mine now"}),
+    )
+    .await
+    .error(404, 20007);
+    app.delete(&format!("/v1.0/notes/{long}"), &other.auth())
+        .await
+        .error(404, 20007);
+    app.get(&format!("/v1.0/notes?leadId={lead}"), &other.auth())
+        .await
+        .error(404, 20006);
+    app.post(
+        "/v1.0/notes",
+        &other.auth(),
+        json!({"leadId": lead, "content": "x"}),
+    )
+    .await
+    .error(404, 20006);
+    app.get(&format!("/v1.0/systemLogs?leadId={lead}"), &other.auth())
+        .await
+        .error(404, 20006);
+    assert_eq!(
+        app.get(&format!("/v1.0/notes/{long}"), &t.auth())
+            .await
+            .ok()["content"]
+            .as_str()
+            .unwrap()
+            .len(),
+        2000
+    );
     // a trashed lead's notes are gone with it
-    app.delete(&format!("/v1.0/leads/{lead}?reason=x"), &t.auth()).await.ok();
-    app.get(&format!("/v1.0/notes/{long}"), &t.auth()).await.error(404, 20007);
-    app.get(&format!("/v1.0/notes?leadId={lead}"), &t.auth()).await.error(404, 20006);
+    app.delete(&format!("/v1.0/leads/{lead}?reason=x"), &t.auth())
+        .await
+        .ok();
+    app.get(&format!("/v1.0/notes/{long}"), &t.auth())
+        .await
+        .error(404, 20007);
+    app.get(&format!("/v1.0/notes?leadId={lead}"), &t.auth())
+        .await
+        .error(404, 20006);
 });
 
 both!(system_notes_and_system_logs, |app: TestApp| async move {
     let t = app.team().await;
-    let lead = app.lead(&t, json!({"firstName": "A", "stage": "New"})).await;
-    app.put(&format!("/v1.0/leads/{lead}"), &t.auth(), json!({"stage": "Active", "tagsAdd": ["hot"]})).await.ok();
-    app.post("/v1.0/notes", &t.auth(), json!({"leadId": lead, "content": "hello"})).await.ok();
-    let plain = app.get(&format!("/v1.0/notes?leadId={lead}"), &t.auth()).await;
+    let lead = app
+        .lead(&t, json!({"firstName": "A", "stage": "New"}))
+        .await;
+    app.put(
+        &format!("/v1.0/leads/{lead}"),
+        &t.auth(),
+        json!({"stage": "Active", "tagsAdd": ["hot"]}),
+    )
+    .await
+    .ok();
+    app.post(
+        "/v1.0/notes",
+        &t.auth(),
+        json!({"leadId": lead, "content": "hello"}),
+    )
+    .await
+    .ok();
+    let plain = app
+        .get(&format!("/v1.0/notes?leadId={lead}"), &t.auth())
+        .await;
     assert_eq!(contents(plain.ok()), ["hello"]);
-    let all = app.get(&format!("/v1.0/notes?leadId={lead}&includeSystemNote=true"), &t.auth()).await;
+    let all = app
+        .get(
+            &format!("/v1.0/notes?leadId={lead}&includeSystemNote=true"),
+            &t.auth(),
+        )
+        .await;
     let all = all.ok().as_array().unwrap().clone();
     assert_eq!(all[0]["content"], "hello");
     let system: Vec<&Value> = all.iter().filter(|n| n["systemNote"] == true).collect();
     assert_eq!(system.len(), 3);
-    assert!(system.iter().any(|n| n["content"].as_str().unwrap().contains("stage: New → Active")), "{system:?}");
+    assert!(
+        system.iter().any(|n| n["content"]
+            .as_str()
+            .unwrap()
+            .contains("stage: New → Active")),
+        "{system:?}"
+    );
     assert!(system.iter().any(|n| n["content"] == "Lead created"));
     // the system log, newest first
-    let logs = app.get(&format!("/v1.0/systemLogs?leadId={lead}"), &t.auth()).await;
+    let logs = app
+        .get(&format!("/v1.0/systemLogs?leadId={lead}"), &t.auth())
+        .await;
     let logs = logs.ok().as_array().unwrap().clone();
-    let types: Vec<&str> = logs.iter().map(|l| l["timelineTypeDesc"].as_str().unwrap()).collect();
+    let types: Vec<&str> = logs
+        .iter()
+        .map(|l| l["timelineTypeDesc"].as_str().unwrap())
+        .collect();
     assert_eq!(types, ["NoteAdded", "LeadUpdated", "LeadCreated"]);
     assert_eq!(logs[1]["agentId"], t.user_id);
     assert_eq!(logs[1]["toId"], lead);
@@ -94,15 +262,48 @@ both!(system_notes_and_system_logs, |app: TestApp| async move {
     let content: Value = serde_json::from_str(logs[1]["content"].as_str().unwrap()).unwrap();
     assert_eq!(content["tagsAdded"], json!(["hot"]));
     // paging and the time window
-    let page = app.get(&format!("/v1.0/systemLogs?leadId={lead}&pageSize=2&pageNumber=1"), &t.auth()).await;
+    let page = app
+        .get(
+            &format!("/v1.0/systemLogs?leadId={lead}&pageSize=2&pageNumber=1"),
+            &t.auth(),
+        )
+        .await;
     assert_eq!(page.ok().as_array().unwrap().len(), 1);
     let created = logs[2]["createTime"].as_i64().unwrap();
-    let window = app.get(&format!("/v1.0/systemLogs?leadId={lead}&startTime=0&endTime={created}"), &t.auth()).await;
+    let window = app
+        .get(
+            &format!("/v1.0/systemLogs?leadId={lead}&startTime=0&endTime={created}"),
+            &t.auth(),
+        )
+        .await;
     let window = window.ok().as_array().unwrap().clone();
-    assert!(window.iter().all(|l| l["createTime"].as_i64().unwrap() <= created));
-    assert!(window.iter().any(|l| l["timelineTypeDesc"] == "LeadCreated"));
-    let future = app.get(&format!("/v1.0/systemLogs?leadId={lead}&startTime={}", created + 3_600_000), &t.auth()).await;
+    assert!(
+        window
+            .iter()
+            .all(|l| l["createTime"].as_i64().unwrap() <= created)
+    );
+    assert!(
+        window
+            .iter()
+            .any(|l| l["timelineTypeDesc"] == "LeadCreated")
+    );
+    let future = app
+        .get(
+            &format!(
+                "/v1.0/systemLogs?leadId={lead}&startTime={}",
+                created + 3_600_000
+            ),
+            &t.auth(),
+        )
+        .await;
     assert_eq!(future.ok().as_array().unwrap().len(), 0);
-    app.get(&format!("/v1.0/systemLogs?leadId={lead}&pageSize=0"), &t.auth()).await.error(400, 20042);
-    app.get("/v1.0/systemLogs", &t.auth()).await.error(400, 20012);
+    app.get(
+        &format!("/v1.0/systemLogs?leadId={lead}&pageSize=0"),
+        &t.auth(),
+    )
+    .await
+    .error(400, 20042);
+    app.get("/v1.0/systemLogs", &t.auth())
+        .await
+        .error(400, 20012);
 });

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 #[test]
 fn committed_openapi_json_is_current() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../openapi.json");
-    let generated = serde_json::to_string_pretty(&openhouse_server::openapi_document()).unwrap() + "\n";
+    let generated =
+        serde_json::to_string_pretty(&openhouse_server::openapi_document()).unwrap() + "\n";
     if std::env::var("OPENHOUSE_BLESS").is_ok_and(|v| v == "1") {
         std::fs::write(&path, &generated).unwrap();
         return;
@@ -26,7 +27,10 @@ fn every_operation_declares_errors_and_security() {
         for (method, op) in item.as_object().unwrap() {
             let responses = op["responses"].as_object().unwrap();
             for code in ["200", "400", "401", "429"] {
-                assert!(responses.contains_key(code), "{method} {path} does not document {code}");
+                assert!(
+                    responses.contains_key(code),
+                    "{method} {path} does not document {code}"
+                );
             }
         }
     }
@@ -40,13 +44,33 @@ fn every_operation_declares_errors_and_security() {
 #[test]
 fn appointments_are_an_array_with_every_contract_field() {
     let doc = serde_json::to_value(openhouse_server::openapi_document()).unwrap();
-    let ok = &doc["paths"]["/v1.0/appts"]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
+    let ok = &doc["paths"]["/v1.0/appts"]["get"]["responses"]["200"]["content"]["application/json"]
+        ["schema"];
     assert_eq!(ok["type"], "array", "{ok}");
-    assert_eq!(ok["items"]["$ref"], "#/components/schemas/Appointment", "{ok}");
-    let props = doc["components"]["schemas"]["Appointment"]["properties"].as_object().unwrap();
+    assert_eq!(
+        ok["items"]["$ref"], "#/components/schemas/Appointment",
+        "{ok}"
+    );
+    let props = doc["components"]["schemas"]["Appointment"]["properties"]
+        .as_object()
+        .unwrap();
     for field in [
-        "address", "allDay", "assignRoleType", "assignToUid", "createTime", "creatorId", "deadline", "deleteFlag", "descr", "endTime",
-        "finishFlag", "finishTime", "id", "lastUpdate", "leadId", "overdue",
+        "address",
+        "allDay",
+        "assignRoleType",
+        "assignToUid",
+        "createTime",
+        "creatorId",
+        "deadline",
+        "deleteFlag",
+        "descr",
+        "endTime",
+        "finishFlag",
+        "finishTime",
+        "id",
+        "lastUpdate",
+        "leadId",
+        "overdue",
     ] {
         assert!(props.contains_key(field), "Appointment.{field}");
     }

@@ -9,7 +9,12 @@ use common::*;
 use serde_json::{Value, json};
 
 fn ids(r: &Value) -> Vec<i64> {
-    r["leads"].as_array().unwrap().iter().map(|l| l["leadId"].as_i64().unwrap()).collect()
+    r["leads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["leadId"].as_i64().unwrap())
+        .collect()
 }
 
 async fn search(app: &TestApp, t: &Team, q: &str) -> Value {
@@ -19,7 +24,11 @@ async fn search(app: &TestApp, t: &Team, q: &str) -> Value {
 
 async fn found(app: &TestApp, t: &Team, q: &str) -> HashSet<i64> {
     let r = search(app, t, q).await;
-    assert_eq!(r["_metadata"]["total"].as_u64().unwrap() as usize, r["leads"].as_array().unwrap().len(), "{q}: total");
+    assert_eq!(
+        r["_metadata"]["total"].as_u64().unwrap() as usize,
+        r["leads"].as_array().unwrap().len(),
+        "{q}: total"
+    );
     ids(&r).into_iter().collect()
 }
 
@@ -40,38 +49,82 @@ both!(every_filter, |app: TestApp| async move {
     let c = app.lead(&t, json!({"firstName": "C", "tags": ["cold"], "stage": "New", "segments": ["Buyers"], "ownershipScope": "OFFICE", "ownershipId": 42})).await;
     assert_eq!(found(&app, &t, "").await, set(&[a, b, c]));
     assert_eq!(found(&app, &t, "?anyTags=hot").await, set(&[a, b]));
-    assert_eq!(found(&app, &t, "?anyTags=zillow&anyTags=cold").await, set(&[a, c]));
+    assert_eq!(
+        found(&app, &t, "?anyTags=zillow&anyTags=cold").await,
+        set(&[a, c])
+    );
     assert_eq!(found(&app, &t, "?anyTags=zillow,cold").await, set(&[a, c]));
-    assert_eq!(found(&app, &t, "?anyTags=HOT").await, set(&[a, b]), "tags match ignoring case");
+    assert_eq!(
+        found(&app, &t, "?anyTags=HOT").await,
+        set(&[a, b]),
+        "tags match ignoring case"
+    );
     assert_eq!(found(&app, &t, "?anyTags=nope").await, set(&[]));
-    assert_eq!(found(&app, &t, "?allTags=hot&allTags=zillow").await, set(&[a]));
+    assert_eq!(
+        found(&app, &t, "?allTags=hot&allTags=zillow").await,
+        set(&[a])
+    );
     assert_eq!(found(&app, &t, "?allTags=hot&allTags=nope").await, set(&[]));
     assert_eq!(found(&app, &t, "?stage=New").await, set(&[a, c]));
-    assert_eq!(found(&app, &t, "?stage=New&stage=Active").await, set(&[a, b, c]));
+    assert_eq!(
+        found(&app, &t, "?stage=New&stage=Active").await,
+        set(&[a, b, c])
+    );
     assert_eq!(found(&app, &t, "?source=Zillow").await, set(&[a]));
     assert_eq!(found(&app, &t, "?languages=es").await, set(&[b]));
-    assert_eq!(found(&app, &t, "?languages=es&languages=en").await, set(&[a, b]));
+    assert_eq!(
+        found(&app, &t, "?languages=es&languages=en").await,
+        set(&[a, b])
+    );
     assert_eq!(found(&app, &t, "?segments=Buyers").await, set(&[b, c]));
     assert_eq!(found(&app, &t, "?groups=VIP").await, set(&[a]));
-    assert_eq!(found(&app, &t, &format!("?assignedUserId={}", t.user_id)).await, set(&[a]));
+    assert_eq!(
+        found(&app, &t, &format!("?assignedUserId={}", t.user_id)).await,
+        set(&[a])
+    );
     assert_eq!(found(&app, &t, "?assignedUserId=0").await, set(&[b, c]));
     assert_eq!(found(&app, &t, "?assignedUserId=-1").await, set(&[a, b, c]));
     assert_eq!(found(&app, &t, "?contacted=false").await, set(&[a, b, c]));
     assert_eq!(found(&app, &t, "?contacted=true").await, set(&[]));
     assert_eq!(found(&app, &t, "?groupIds=42").await, set(&[c]));
-    assert_eq!(found(&app, &t, "?groupIds=43&querySubGroup=false").await, set(&[]));
+    assert_eq!(
+        found(&app, &t, "?groupIds=43&querySubGroup=false").await,
+        set(&[])
+    );
     // email and phone: exact with preciseSearchFlag, else contains
-    assert_eq!(found(&app, &t, "?email=ALICE@example.com&preciseSearchFlag=true").await, set(&[a]));
-    assert_eq!(found(&app, &t, "?email=alice@&preciseSearchFlag=true").await, set(&[]));
+    assert_eq!(
+        found(&app, &t, "?email=ALICE@example.com&preciseSearchFlag=true").await,
+        set(&[a])
+    );
+    assert_eq!(
+        found(&app, &t, "?email=alice@&preciseSearchFlag=true").await,
+        set(&[])
+    );
     assert_eq!(found(&app, &t, "?email=example").await, set(&[a, b]));
-    assert_eq!(found(&app, &t, "?email=%25").await, set(&[]), "LIKE wildcards are literal");
-    assert_eq!(found(&app, &t, "?phone=3479033333&preciseSearchFlag=true").await, set(&[a]));
-    assert_eq!(found(&app, &t, "?phone=(415)%20555-1234&preciseSearchFlag=true").await, set(&[b]));
+    assert_eq!(
+        found(&app, &t, "?email=%25").await,
+        set(&[]),
+        "LIKE wildcards are literal"
+    );
+    assert_eq!(
+        found(&app, &t, "?phone=3479033333&preciseSearchFlag=true").await,
+        set(&[a])
+    );
+    assert_eq!(
+        found(&app, &t, "?phone=(415)%20555-1234&preciseSearchFlag=true").await,
+        set(&[b])
+    );
     assert_eq!(found(&app, &t, "?phone=555").await, set(&[b]));
-    assert_eq!(found(&app, &t, "?phone=903&preciseSearchFlag=true").await, set(&[]));
+    assert_eq!(
+        found(&app, &t, "?phone=903&preciseSearchFlag=true").await,
+        set(&[])
+    );
     // filters combine with AND
     assert_eq!(found(&app, &t, "?anyTags=hot&stage=New").await, set(&[a]));
-    assert_eq!(found(&app, &t, "?anyTags=hot&stage=New&source=Open%20House").await, set(&[]));
+    assert_eq!(
+        found(&app, &t, "?anyTags=hot&stage=New&source=Open%20House").await,
+        set(&[])
+    );
 });
 
 both!(every_sort_order, |app: TestApp| async move {
@@ -87,12 +140,37 @@ both!(every_sort_order, |app: TestApp| async move {
     assert_eq!(ids(&r), made);
     let r = search(&app, &t, "?sort=AssignTime").await;
     let got = ids(&r);
-    assert_eq!(&got[..2], &[made[2], made[0]], "assigned leads first, latest assignment first");
+    assert_eq!(
+        &got[..2],
+        &[made[2], made[0]],
+        "assigned leads first, latest assignment first"
+    );
     for s in [
-        "Default", "LastContact", "LastCall", "LastEmail", "LastActivity", "CreateTime", "Inquries", "DeleteTime",
-        "AssignTime", "Score", "Activity", "Communication", "HasDrip", "HasAlert", "Task", "Lender", "ActivitySearch",
-        "ActivityViews", "ActivityFavorites", "DripStatus", "DripOpenRate", "AlertFrequency", "AlertOpenRate",
-        "SCOREV2", "SmartPlanStatus",
+        "Default",
+        "LastContact",
+        "LastCall",
+        "LastEmail",
+        "LastActivity",
+        "CreateTime",
+        "Inquries",
+        "DeleteTime",
+        "AssignTime",
+        "Score",
+        "Activity",
+        "Communication",
+        "HasDrip",
+        "HasAlert",
+        "Task",
+        "Lender",
+        "ActivitySearch",
+        "ActivityViews",
+        "ActivityFavorites",
+        "DripStatus",
+        "DripOpenRate",
+        "AlertFrequency",
+        "AlertOpenRate",
+        "SCOREV2",
+        "SmartPlanStatus",
     ] {
         for desc in ["true", "false"] {
             let r = search(&app, &t, &format!("?sort={s}&desc={desc}&limit=3")).await;
@@ -118,7 +196,10 @@ both!(offset_paging, |app: TestApp| async move {
     }
     made.reverse();
     let r = search(&app, &t, "?limit=3").await;
-    assert_eq!(r["_metadata"], json!({"collection": "leads", "limit": 3, "offset": 0, "total": 7, "scrollId": r["_metadata"]["scrollId"]}));
+    assert_eq!(
+        r["_metadata"],
+        json!({"collection": "leads", "limit": 3, "offset": 0, "total": 7, "scrollId": r["_metadata"]["scrollId"]})
+    );
     assert_eq!(ids(&r), made[0..3]);
     let r = search(&app, &t, "?limit=3&offset=3").await;
     assert_eq!(ids(&r), made[3..6]);
@@ -133,44 +214,72 @@ both!(offset_paging, |app: TestApp| async move {
     assert_eq!(r["_metadata"]["total"], 7);
 });
 
-both!(scroll_walks_everything_once_while_leads_are_added, |app: TestApp| async move {
-    let t = app.team().await;
-    let mut before = HashSet::new();
-    for i in 0..60 {
-        before.insert(app.lead(&t, json!({"firstName": format!("S{i}"), "tags": ["scroll"]})).await);
-    }
-    for (q, desc) in [("?anyTags=scroll&limit=7", true), ("?anyTags=scroll&limit=7&desc=false", false)] {
-        let mut seen: Vec<i64> = Vec::new();
-        let mut added = HashSet::new();
-        let mut r = search(&app, &t, q).await;
-        let mut pages = 0;
-        loop {
-            seen.extend(ids(&r));
-            pages += 1;
-            // other clients keep adding matching leads while we scroll
-            let (x, y) = tokio::join!(
-                app.lead(&t, json!({"firstName": "new", "tags": ["scroll"]})),
-                app.lead(&t, json!({"firstName": "new", "tags": ["scroll"]}))
+both!(
+    scroll_walks_everything_once_while_leads_are_added,
+    |app: TestApp| async move {
+        let t = app.team().await;
+        let mut before = HashSet::new();
+        for i in 0..60 {
+            before.insert(
+                app.lead(
+                    &t,
+                    json!({"firstName": format!("S{i}"), "tags": ["scroll"]}),
+                )
+                .await,
             );
-            added.insert(x);
-            added.insert(y);
-            let Some(sid) = r["_metadata"]["scrollId"].as_str().map(String::from) else { break };
-            assert_eq!(r["_metadata"]["offset"].as_u64().unwrap() as usize, seen.len() - ids(&r).len());
-            r = search(&app, &t, &format!("?scrollId={sid}")).await;
-            assert!(pages < 100, "scroll does not end");
         }
-        let unique: HashSet<i64> = seen.iter().copied().collect();
-        assert_eq!(unique.len(), seen.len(), "a lead was served twice");
-        assert!(before.is_subset(&unique), "a lead that existed before the scroll was skipped");
-        assert!(unique.iter().all(|id| before.contains(id) || added.contains(id) || !desc));
-        before.extend(added);
+        for (q, desc) in [
+            ("?anyTags=scroll&limit=7", true),
+            ("?anyTags=scroll&limit=7&desc=false", false),
+        ] {
+            let mut seen: Vec<i64> = Vec::new();
+            let mut added = HashSet::new();
+            let mut r = search(&app, &t, q).await;
+            let mut pages = 0;
+            loop {
+                seen.extend(ids(&r));
+                pages += 1;
+                // other clients keep adding matching leads while we scroll
+                let (x, y) = tokio::join!(
+                    app.lead(&t, json!({"firstName": "new", "tags": ["scroll"]})),
+                    app.lead(&t, json!({"firstName": "new", "tags": ["scroll"]}))
+                );
+                added.insert(x);
+                added.insert(y);
+                let Some(sid) = r["_metadata"]["scrollId"].as_str().map(String::from) else {
+                    break;
+                };
+                assert_eq!(
+                    r["_metadata"]["offset"].as_u64().unwrap() as usize,
+                    seen.len() - ids(&r).len()
+                );
+                r = search(&app, &t, &format!("?scrollId={sid}")).await;
+                assert!(pages < 100, "scroll does not end");
+            }
+            let unique: HashSet<i64> = seen.iter().copied().collect();
+            assert_eq!(unique.len(), seen.len(), "a lead was served twice");
+            assert!(
+                before.is_subset(&unique),
+                "a lead that existed before the scroll was skipped"
+            );
+            assert!(
+                unique
+                    .iter()
+                    .all(|id| before.contains(id) || added.contains(id) || !desc)
+            );
+            before.extend(added);
+        }
     }
-});
+);
 
 both!(scroll_keeps_filters_and_sort, |app: TestApp| async move {
     let t = app.team().await;
     for i in 0..5 {
-        app.lead(&t, json!({"firstName": format!("K{i}"), "stage": if i < 3 { "Keep" } else { "Other" }})).await;
+        app.lead(
+            &t,
+            json!({"firstName": format!("K{i}"), "stage": if i < 3 { "Keep" } else { "Other" }}),
+        )
+        .await;
     }
     let r = search(&app, &t, "?stage=Keep&limit=2&desc=false").await;
     let first = ids(&r);
@@ -179,54 +288,114 @@ both!(scroll_keeps_filters_and_sort, |app: TestApp| async move {
     let second = ids(&r2);
     assert_eq!(second.len(), 1);
     assert!(second[0] > first[1], "ascending order kept");
-    assert!(r2["_metadata"]["scrollId"].is_null(), "no scrollId after the last page");
+    assert!(
+        r2["_metadata"]["scrollId"].is_null(),
+        "no scrollId after the last page"
+    );
     assert_eq!(r2["_metadata"]["total"], 3);
     // a scrollId of one team shows nothing of another's
     let other = app.team().await;
-    let r3 = app.get(&format!("/v1.0/leads?scrollId={sid}"), &other.auth()).await;
+    let r3 = app
+        .get(&format!("/v1.0/leads?scrollId={sid}"), &other.auth())
+        .await;
     assert_eq!(ids(r3.ok()).len(), 0);
 });
 
-both!(create_time_and_update_time_searches, |app: TestApp| async move {
-    let t = app.team().await;
-    let a = app.lead(&t, json!({"firstName": "Old", "tags": ["t"]})).await;
-    let b = app.lead(&t, json!({"firstName": "New", "tags": ["t"]})).await;
-    let r = app.get("/v1.0/leads/createTime", &t.auth()).await;
-    assert_eq!(ids(r.ok()), [a, b], "oldest first");
-    let r = app.get("/v1.0/leads/createTime?leadCreateTime=1900-01-01%2000:00:00&anyTags=t&limit=1", &t.auth()).await;
-    assert_eq!(ids(r.ok()), [a]);
-    let sid = r.body["_metadata"]["scrollId"].as_str().unwrap().to_string();
-    let r = app.get(&format!("/v1.0/leads/createTime?scrollId={sid}"), &t.auth()).await;
-    assert_eq!(ids(r.ok()), [b]);
-    // a minimum in the future (read in UTC-7) finds nothing
-    let r = app.get("/v1.0/leads/createTime?leadCreateTime=2999-01-01%2000:00:00", &t.auth()).await;
-    assert_eq!(r.ok()["_metadata"]["total"], 0);
-    // editing a lead moves it to the end of the update-time order (shown times have whole
-    // seconds: wait for the next one)
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    app.put(&format!("/v1.0/leads/{a}"), &t.auth(), json!({"lastName": "Edited"})).await.ok();
-    let r = app.get("/v1.0/leads/updateTime", &t.auth()).await;
-    assert_eq!(ids(r.ok()), [b, a]);
-    let lead_a = app.get(&format!("/v1.0/leads/{a}"), &t.auth()).await.body;
-    // shown times are UTC; the parameter reads a plain time in UTC-7, or an explicit offset
-    let since = lead_a["lastUpdateTime"].as_str().unwrap().replace(' ', "T") + "Z";
-    let r = app.get(&format!("/v1.0/leads/updateTime?leadUpdateTime={since}"), &t.auth()).await;
-    assert_eq!(ids(r.ok()), [a]);
-    let local = lead_a["lastUpdateTime"].as_str().unwrap().replace(' ', "%20");
-    let r = app.get(&format!("/v1.0/leads/updateTime?leadUpdateTime={local}"), &t.auth()).await;
-    assert_eq!(ids(r.ok()), Vec::<i64>::new(), "read in UTC-7, a UTC time is seven hours later");
-});
+both!(
+    create_time_and_update_time_searches,
+    |app: TestApp| async move {
+        let t = app.team().await;
+        let a = app
+            .lead(&t, json!({"firstName": "Old", "tags": ["t"]}))
+            .await;
+        let b = app
+            .lead(&t, json!({"firstName": "New", "tags": ["t"]}))
+            .await;
+        let r = app.get("/v1.0/leads/createTime", &t.auth()).await;
+        assert_eq!(ids(r.ok()), [a, b], "oldest first");
+        let r = app
+            .get(
+                "/v1.0/leads/createTime?leadCreateTime=1900-01-01%2000:00:00&anyTags=t&limit=1",
+                &t.auth(),
+            )
+            .await;
+        assert_eq!(ids(r.ok()), [a]);
+        let sid = r.body["_metadata"]["scrollId"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let r = app
+            .get(&format!("/v1.0/leads/createTime?scrollId={sid}"), &t.auth())
+            .await;
+        assert_eq!(ids(r.ok()), [b]);
+        // a minimum in the future (read in UTC-7) finds nothing
+        let r = app
+            .get(
+                "/v1.0/leads/createTime?leadCreateTime=2999-01-01%2000:00:00",
+                &t.auth(),
+            )
+            .await;
+        assert_eq!(r.ok()["_metadata"]["total"], 0);
+        // editing a lead moves it to the end of the update-time order (shown times have whole
+        // seconds: wait for the next one)
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        app.put(
+            &format!("/v1.0/leads/{a}"),
+            &t.auth(),
+            json!({"lastName": "Edited"}),
+        )
+        .await
+        .ok();
+        let r = app.get("/v1.0/leads/updateTime", &t.auth()).await;
+        assert_eq!(ids(r.ok()), [b, a]);
+        let lead_a = app.get(&format!("/v1.0/leads/{a}"), &t.auth()).await.body;
+        // shown times are UTC; the parameter reads a plain time in UTC-7, or an explicit offset
+        let since = lead_a["lastUpdateTime"].as_str().unwrap().replace(' ', "T") + "Z";
+        let r = app
+            .get(
+                &format!("/v1.0/leads/updateTime?leadUpdateTime={since}"),
+                &t.auth(),
+            )
+            .await;
+        assert_eq!(ids(r.ok()), [a]);
+        let local = lead_a["lastUpdateTime"]
+            .as_str()
+            .unwrap()
+            .replace(' ', "%20");
+        let r = app
+            .get(
+                &format!("/v1.0/leads/updateTime?leadUpdateTime={local}"),
+                &t.auth(),
+            )
+            .await;
+        assert_eq!(
+            ids(r.ok()),
+            Vec::<i64>::new(),
+            "read in UTC-7, a UTC time is seven hours later"
+        );
+    }
+);
 
 both!(totals_follow_every_write, |app: TestApp| async move {
     let t = app.team().await;
     let total = |r: &Value| r["_metadata"]["total"].as_i64().unwrap();
     assert_eq!(total(&search(&app, &t, "?stage=Fresh").await), 0);
-    let a = app.lead(&t, json!({"firstName": "A", "stage": "Fresh"})).await;
+    let a = app
+        .lead(&t, json!({"firstName": "A", "stage": "Fresh"}))
+        .await;
     assert_eq!(total(&search(&app, &t, "?stage=Fresh").await), 1);
     let b = app.lead(&t, json!({"firstName": "B"})).await;
-    app.put(&format!("/v1.0/leads/{b}"), &t.auth(), json!({"stage": "Fresh"})).await.ok();
+    app.put(
+        &format!("/v1.0/leads/{b}"),
+        &t.auth(),
+        json!({"stage": "Fresh"}),
+    )
+    .await
+    .ok();
     assert_eq!(total(&search(&app, &t, "?stage=Fresh").await), 2);
-    app.delete(&format!("/v1.0/leads/{a}?reason=x"), &t.auth()).await.ok();
+    app.delete(&format!("/v1.0/leads/{a}?reason=x"), &t.auth())
+        .await
+        .ok();
     assert_eq!(total(&search(&app, &t, "?stage=Fresh").await), 1);
     assert_eq!(total(&search(&app, &t, "").await), 1);
 });

@@ -6,7 +6,10 @@ use common::*;
 use serde_json::{Value, json};
 
 fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
 }
 
 both!(tasks_round_trip, |app: TestApp| async move {
@@ -14,7 +17,13 @@ both!(tasks_round_trip, |app: TestApp| async move {
     let lead = app.lead(&t, json!({"firstName": "Ann", "lastName": "Lee", "emails": ["ann@example.com"], "phones": ["5551234567"]})).await;
     let past = now_ms() - 3_600_000;
     let future = now_ms() + 86_400_000;
-    let r = app.post("/v1.0/tasks", &t.auth(), json!({"leadId": lead, "type": "Call", "content": "Call Ann", "deadline": past})).await;
+    let r = app
+        .post(
+            "/v1.0/tasks",
+            &t.auth(),
+            json!({"leadId": lead, "type": "Call", "content": "Call Ann", "deadline": past}),
+        )
+        .await;
     let late = r.ok()["taskId"].as_i64().unwrap();
     let later = app.post("/v1.0/tasks", &t.auth(), json!({"leadId": lead, "type": "Email", "content": "Send listings", "deadline": future, "assignedRole": "Assistant"})).await.ok()["taskId"].as_i64().unwrap();
     let task = app.get(&format!("/v1.0/tasks/{late}"), &t.auth()).await;
@@ -25,48 +34,105 @@ both!(tasks_round_trip, |app: TestApp| async move {
     assert_eq!(task["leadName"], "Ann Lee");
     assert_eq!(task["leadEmail"], "ann@example.com");
     assert_eq!(task["assignedRole"], "Agent");
-    assert_eq!(task["assignedUserId"], t.user_id, "a lead without an agent: the caller");
+    assert_eq!(
+        task["assignedUserId"], t.user_id,
+        "a lead without an agent: the caller"
+    );
     assert_eq!(task["overdueFlag"], true);
     assert_eq!(task["finishFlag"], false);
     assert!(task.get("finishTime").is_none());
     assert_eq!(task["teamId"], t.team_id);
-    let other = app.get(&format!("/v1.0/tasks/{later}"), &t.auth()).await.body;
+    let other = app
+        .get(&format!("/v1.0/tasks/{later}"), &t.auth())
+        .await
+        .body;
     assert_eq!(other["overdueFlag"], false);
     assert_eq!(other["assignedRole"], "Assistant");
     // the lead's open-task count drives the Task sort
     let plain = app.lead(&t, json!({"firstName": "NoTasks"})).await;
     let r = app.get("/v1.0/leads?sort=Task&desc=true", &t.auth()).await;
-    let order: Vec<i64> = r.ok()["leads"].as_array().unwrap().iter().map(|l| l["leadId"].as_i64().unwrap()).collect();
+    let order: Vec<i64> = r.ok()["leads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["leadId"].as_i64().unwrap())
+        .collect();
     assert_eq!(order, [lead, plain]);
     // finishing records the finish time and changes nothing else
-    app.put(&format!("/v1.0/tasks/{late}"), &t.auth(), json!({"finishFlag": true, "content": "ignored", "type": "Text"})).await.ok();
-    let done = app.get(&format!("/v1.0/tasks/{late}"), &t.auth()).await.body;
+    app.put(
+        &format!("/v1.0/tasks/{late}"),
+        &t.auth(),
+        json!({"finishFlag": true, "content": "ignored", "type": "Text"}),
+    )
+    .await
+    .ok();
+    let done = app
+        .get(&format!("/v1.0/tasks/{late}"), &t.auth())
+        .await
+        .body;
     assert_eq!(done["finishFlag"], true);
     assert!(done["finishTime"].is_string());
     assert_eq!(done["content"], "Call Ann");
     assert_eq!(done["type"], "Call");
     assert_eq!(done["overdueFlag"], false, "a finished task is not overdue");
     // editing changes only what is sent; finishFlag false reopens
-    app.put(&format!("/v1.0/tasks/{late}"), &t.auth(), json!({"finishFlag": false, "content": "Call Ann again"})).await.ok();
-    let reopened = app.get(&format!("/v1.0/tasks/{late}"), &t.auth()).await.body;
+    app.put(
+        &format!("/v1.0/tasks/{late}"),
+        &t.auth(),
+        json!({"finishFlag": false, "content": "Call Ann again"}),
+    )
+    .await
+    .ok();
+    let reopened = app
+        .get(&format!("/v1.0/tasks/{late}"), &t.auth())
+        .await
+        .body;
     assert_eq!(reopened["finishFlag"], false);
     assert!(reopened.get("finishTime").is_none());
     assert_eq!(reopened["content"], "Call Ann again");
     assert_eq!(reopened["type"], "Call");
     assert_eq!(reopened["deadline"], task["deadline"]);
     // the list: open tasks by deadline, then finished
-    app.put(&format!("/v1.0/tasks/{later}"), &t.auth(), json!({"finishFlag": true})).await.ok();
-    let list = app.get(&format!("/v1.0/tasks?leadId={lead}"), &t.auth()).await;
-    let ids: Vec<i64> = list.ok().as_array().unwrap().iter().map(|t| t["id"].as_i64().unwrap()).collect();
+    app.put(
+        &format!("/v1.0/tasks/{later}"),
+        &t.auth(),
+        json!({"finishFlag": true}),
+    )
+    .await
+    .ok();
+    let list = app
+        .get(&format!("/v1.0/tasks?leadId={lead}"), &t.auth())
+        .await;
+    let ids: Vec<i64> = list
+        .ok()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
     assert_eq!(ids, [late, later]);
     // delete: gone
-    app.delete(&format!("/v1.0/tasks/{late}"), &t.auth()).await.ok();
-    app.get(&format!("/v1.0/tasks/{late}"), &t.auth()).await.error(404, 20007);
-    let list = app.get(&format!("/v1.0/tasks?leadId={lead}"), &t.auth()).await;
+    app.delete(&format!("/v1.0/tasks/{late}"), &t.auth())
+        .await
+        .ok();
+    app.get(&format!("/v1.0/tasks/{late}"), &t.auth())
+        .await
+        .error(404, 20007);
+    let list = app
+        .get(&format!("/v1.0/tasks?leadId={lead}"), &t.auth())
+        .await;
     assert_eq!(list.ok().as_array().unwrap().len(), 1);
     // each change is in the lead's system log
-    let logs = app.get(&format!("/v1.0/systemLogs?leadId={lead}"), &t.auth()).await;
-    let kinds: Vec<String> = logs.ok().as_array().unwrap().iter().map(|l| l["timelineTypeDesc"].as_str().unwrap().to_string()).collect();
+    let logs = app
+        .get(&format!("/v1.0/systemLogs?leadId={lead}"), &t.auth())
+        .await;
+    let kinds: Vec<String> = logs
+        .ok()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["timelineTypeDesc"].as_str().unwrap().to_string())
+        .collect();
     for k in ["TaskAdded", "TaskFinished", "TaskEdited", "TaskDeleted"] {
         assert!(kinds.iter().any(|x| x == k), "{k} in {kinds:?}");
     }
@@ -89,14 +155,49 @@ both!(task_validation_and_isolation, |app: TestApp| async move {
         let r = app.post("/v1.0/tasks", &t.auth(), body.clone()).await;
         assert_eq!(r.status.as_u16(), 400, "{body}: {}", r.body);
     }
-    app.post("/v1.0/tasks", &t.auth(), json!({"leadId": 999, "type": "Call"})).await.error(404, 20006);
-    let task = app.post("/v1.0/tasks", &t.auth(), json!({"leadId": lead, "content": "mine"})).await.ok()["taskId"].as_i64().unwrap();
-    app.put(&format!("/v1.0/tasks/{task}"), &t.auth(), json!({})).await.error(400, 20012);
-    app.put(&format!("/v1.0/tasks/{task}"), &t.auth(), json!({"leadId": second, "content": "moved"})).await.error(400, 20012);
-    app.get(&format!("/v1.0/tasks/{task}"), &other.auth()).await.error(404, 20007);
-    app.put(&format!("/v1.0/tasks/{task}"), &other.auth(), json!({"content": "stolen"})).await.error(404, 20007);
-    app.delete(&format!("/v1.0/tasks/{task}"), &other.auth()).await.error(404, 20007);
-    app.get(&format!("/v1.0/tasks?leadId={lead}"), &other.auth()).await.error(404, 20006);
+    app.post(
+        "/v1.0/tasks",
+        &t.auth(),
+        json!({"leadId": 999, "type": "Call"}),
+    )
+    .await
+    .error(404, 20006);
+    let task = app
+        .post(
+            "/v1.0/tasks",
+            &t.auth(),
+            json!({"leadId": lead, "content": "mine"}),
+        )
+        .await
+        .ok()["taskId"]
+        .as_i64()
+        .unwrap();
+    app.put(&format!("/v1.0/tasks/{task}"), &t.auth(), json!({}))
+        .await
+        .error(400, 20012);
+    app.put(
+        &format!("/v1.0/tasks/{task}"),
+        &t.auth(),
+        json!({"leadId": second, "content": "moved"}),
+    )
+    .await
+    .error(400, 20012);
+    app.get(&format!("/v1.0/tasks/{task}"), &other.auth())
+        .await
+        .error(404, 20007);
+    app.put(
+        &format!("/v1.0/tasks/{task}"),
+        &other.auth(),
+        json!({"content": "stolen"}),
+    )
+    .await
+    .error(404, 20007);
+    app.delete(&format!("/v1.0/tasks/{task}"), &other.auth())
+        .await
+        .error(404, 20007);
+    app.get(&format!("/v1.0/tasks?leadId={lead}"), &other.auth())
+        .await
+        .error(404, 20006);
     let mine = app.get(&format!("/v1.0/tasks/{task}"), &t.auth()).await;
     assert_eq!(mine.ok()["content"], "mine");
     assert_eq!(mine.body["type"], "Other");

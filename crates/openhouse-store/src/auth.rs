@@ -6,7 +6,10 @@ use std::sync::Arc;
 use openhouse_domain::auth::{CredentialKind, Principal, Role};
 use openhouse_domain::{Error, time};
 use rand::RngCore;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set,
+    TransactionTrait,
+};
 use sha2::{Digest, Sha256};
 
 use crate::entities::{credential, team, user, vendor_key};
@@ -74,10 +77,14 @@ impl Store {
             vendor_key: new_secret("oh_vk_"),
         };
         let txn = self.db.begin().await.map_err(db_err)?;
-        team::ActiveModel { id: Set(team_id), name: Set(name.to_string()), create_time: Set(now) }
-            .insert(&txn)
-            .await
-            .map_err(db_err)?;
+        team::ActiveModel {
+            id: Set(team_id),
+            name: Set(name.to_string()),
+            create_time: Set(now),
+        }
+        .insert(&txn)
+        .await
+        .map_err(db_err)?;
         let first = email.split('@').next().unwrap_or("admin").to_string();
         user::ActiveModel {
             team_id: Set(team_id),
@@ -93,7 +100,10 @@ impl Store {
         .insert(&txn)
         .await
         .map_err(db_err)?;
-        for (secret, kind) in [(&out.api_key, CredentialKind::ApiKey), (&out.access_token, CredentialKind::AccessToken)] {
+        for (secret, kind) in [
+            (&out.api_key, CredentialKind::ApiKey),
+            (&out.access_token, CredentialKind::AccessToken),
+        ] {
             credential::ActiveModel {
                 token_hash: Set(hash_secret(secret)),
                 team_id: Set(team_id),
@@ -121,7 +131,14 @@ impl Store {
     }
 
     /// Adds a user to a team.
-    pub async fn create_user(&self, team_id: i64, email: &str, first_name: &str, last_name: Option<&str>, role: Role) -> Result<i64, Error> {
+    pub async fn create_user(
+        &self,
+        team_id: i64,
+        email: &str,
+        first_name: &str,
+        last_name: Option<&str>,
+        role: Role,
+    ) -> Result<i64, Error> {
         let email = email.trim();
         if !email.contains('@') || email.chars().any(char::is_whitespace) {
             return Err(Error::invalid(format!("'{email}' is not an email address")));
@@ -134,7 +151,9 @@ impl Store {
             .await
             .map_err(db_err)?;
         if taken.is_some() {
-            return Err(Error::invalid(format!("a user with the email {email} already exists")));
+            return Err(Error::invalid(format!(
+                "a user with the email {email} already exists"
+            )));
         }
         let now = time::now_ms();
         let id = self.next_id();
@@ -156,7 +175,12 @@ impl Store {
     }
 
     /// A credential of a kind for a user (an API key or a non-expiring access token).
-    pub async fn issue_credential(&self, team_id: i64, user_id: i64, kind: CredentialKind) -> Result<String, Error> {
+    pub async fn issue_credential(
+        &self,
+        team_id: i64,
+        user_id: i64,
+        kind: CredentialKind,
+    ) -> Result<String, Error> {
         let secret = new_secret(match kind {
             CredentialKind::ApiKey => "oh_key_",
             CredentialKind::AccessToken => "oh_at_",
@@ -182,9 +206,17 @@ impl Store {
     }
 
     /// The caller a presented secret identifies, if it is a live credential of that kind.
-    pub async fn authenticate(&self, kind: CredentialKind, secret: &str) -> Result<Option<Principal>, Error> {
+    pub async fn authenticate(
+        &self,
+        kind: CredentialKind,
+        secret: &str,
+    ) -> Result<Option<Principal>, Error> {
         let key = hash_secret(secret);
-        let Some(cred) = credential::Entity::find_by_id(key.clone()).one(&self.db).await.map_err(db_err)? else {
+        let Some(cred) = credential::Entity::find_by_id(key.clone())
+            .one(&self.db)
+            .await
+            .map_err(db_err)?
+        else {
             return Ok(None);
         };
         if CredentialKind::parse(&cred.kind) != Some(kind) {
@@ -193,7 +225,11 @@ impl Store {
         if cred.expire_time > 0 && cred.expire_time <= time::now_ms() {
             return Ok(None);
         }
-        let Some(u) = user::Entity::find_by_id((cred.team_id, cred.user_id)).one(&self.db).await.map_err(db_err)? else {
+        let Some(u) = user::Entity::find_by_id((cred.team_id, cred.user_id))
+            .one(&self.db)
+            .await
+            .map_err(db_err)?
+        else {
             return Ok(None);
         };
         Ok(Some(Principal {
@@ -208,7 +244,11 @@ impl Store {
 
     /// Whether a vendor key is one openhouse issued.
     pub async fn vendor_key_valid(&self, key: &str) -> Result<bool, Error> {
-        Ok(vendor_key::Entity::find_by_id(hash_secret(key)).one(&self.db).await.map_err(db_err)?.is_some())
+        Ok(vendor_key::Entity::find_by_id(hash_secret(key))
+            .one(&self.db)
+            .await
+            .map_err(db_err)?
+            .is_some())
     }
 
     /// Users of a team by id (those that exist), from the cache where it has them.

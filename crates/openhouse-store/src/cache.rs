@@ -31,8 +31,12 @@ impl Caches {
     pub(crate) fn new(cache_leads: bool) -> Self {
         Self {
             // ~2 KB a lead: some 20 MB, within the server's memory target (bench/RESULTS.md)
-            leads: cache_leads
-                .then(|| Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(300)).build()),
+            leads: cache_leads.then(|| {
+                Cache::builder()
+                    .max_capacity(10_000)
+                    .time_to_live(Duration::from_secs(300))
+                    .build()
+            }),
             counts: cache_leads.then(|| {
                 Cache::builder()
                     .max_capacity(10_000)
@@ -40,7 +44,10 @@ impl Caches {
                     .support_invalidation_closures()
                     .build()
             }),
-            users: Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(60)).build(),
+            users: Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(Duration::from_secs(60))
+                .build(),
             epoch: AtomicU64::new(0),
         }
     }

@@ -12,7 +12,10 @@ use openhouse_domain::auth::Principal;
 use openhouse_domain::calendar::{self, CalendarId, EntryKind, Schedule, TimeInput};
 use openhouse_domain::lead::Lead;
 use openhouse_domain::time::{self, Zone};
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Set,
+};
 use serde_json::json;
 
 use crate::entities::{lead, task};
@@ -68,7 +71,12 @@ pub struct EntryEdit {
 
 impl EntryEdit {
     pub fn is_empty(&self) -> bool {
-        self.content.is_none() && self.start.is_none() && self.end.is_none() && self.zone.is_none() && self.lead_id.is_none() && self.address.is_none()
+        self.content.is_none()
+            && self.start.is_none()
+            && self.end.is_none()
+            && self.zone.is_none()
+            && self.lead_id.is_none()
+            && self.address.is_none()
     }
 }
 
@@ -106,18 +114,33 @@ impl Store {
     /// (and every appointment) goes to the lead's agent, or to the caller when the lead has none.
     pub async fn create_entry(&self, who: &Principal, e: &NewEntry) -> Result<CalendarId, Error> {
         let content = e.content.trim().to_string();
-        let address = e.address.as_deref().map(str::trim).filter(|a| !a.is_empty()).map(str::to_string);
+        let address = e
+            .address
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_string);
         check_text(Some(&content), address.as_deref())?;
         let now = time::now_ms();
         let mut w = self.write().await?;
         let lead = self.load_for_write(&w, who, e.lead_id).await?;
         let appointment = e.kind == EntryKind::Appointment;
-        let role = if appointment { AssignedRole::Agent } else { e.assigned_role };
+        let role = if appointment {
+            AssignedRole::Agent
+        } else {
+            e.assigned_role
+        };
         let m = task::ActiveModel {
             team_id: Set(who.team_id),
             id: Set(self.next_id()),
             lead_id: Set(e.lead_id),
-            task_type: Set(if appointment { TaskType::Other } else { e.task_type }.as_str().to_string()),
+            task_type: Set(if appointment {
+                TaskType::Other
+            } else {
+                e.task_type
+            }
+            .as_str()
+            .to_string()),
             content: Set(content),
             assigned_role: Set(role.as_str().to_string()),
             assigned_user_id: Set(match role {
@@ -142,15 +165,31 @@ impl Store {
         if !appointment {
             self.count_open_tasks(&w, who.team_id, e.lead_id).await?;
         }
-        let action = if appointment { "appointment.created" } else { "task.created" };
-        w.record(who, now, Entry { lead_id: e.lead_id, action, detail: detail(&m) }).await?;
+        let action = if appointment {
+            "appointment.created"
+        } else {
+            "task.created"
+        };
+        w.record(
+            who,
+            now,
+            Entry {
+                lead_id: e.lead_id,
+                action,
+                detail: detail(&m),
+            },
+        )
+        .await?;
         w.commit().await?;
         Ok(CalendarId::new(e.kind, m.id))
     }
 
     /// The entry a composite id names, if the caller may see its lead.
     async fn find_entry(&self, who: &Principal, id: CalendarId) -> Result<task::Model, Error> {
-        let (m, _) = self.on_visible_lead::<task::Entity>(who, id.id, "calendar entry", |t| t.lead_id).await.map_err(|_| no_entry())?;
+        let (m, _) = self
+            .on_visible_lead::<task::Entity>(who, id.id, "calendar entry", |t| t.lead_id)
+            .await
+            .map_err(|_| no_entry())?;
         if m.kind != id.kind.as_str() {
             return Err(no_entry());
         }
@@ -158,14 +197,29 @@ impl Store {
     }
 
     /// The entry again, inside the write that changes it.
-    async fn entry_for_write(&self, w: &crate::journal::Write<'_>, who: &Principal, id: CalendarId) -> Result<task::Model, Error> {
-        task::Entity::find_by_id((who.team_id, id.id)).filter(task::Column::Kind.eq(id.kind.as_str())).one(&**w).await.map_err(db_err)?.ok_or_else(no_entry)
+    async fn entry_for_write(
+        &self,
+        w: &crate::journal::Write<'_>,
+        who: &Principal,
+        id: CalendarId,
+    ) -> Result<task::Model, Error> {
+        task::Entity::find_by_id((who.team_id, id.id))
+            .filter(task::Column::Kind.eq(id.kind.as_str()))
+            .one(&**w)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(no_entry)
     }
 
     /// Changes an entry: only what is given (nothing given: nothing is written). Times given must
     /// be later than now; an appointment's all-day mark follows its times. A new lead must be one
     /// the caller may see; the entry keeps its assignee.
-    pub async fn edit_entry(&self, who: &Principal, id: CalendarId, edit: &EntryEdit) -> Result<(), Error> {
+    pub async fn edit_entry(
+        &self,
+        who: &Principal,
+        id: CalendarId,
+        edit: &EntryEdit,
+    ) -> Result<(), Error> {
         check_text(edit.content.as_deref(), edit.address.as_deref())?;
         let current = self.find_entry(who, id).await?;
         if edit.is_empty() {
@@ -180,7 +234,9 @@ impl Store {
         leads.sort_unstable();
         for l in leads {
             if l == current.lead_id {
-                self.load_for_write(&w, who, l).await.map_err(|_| no_entry())?;
+                self.load_for_write(&w, who, l)
+                    .await
+                    .map_err(|_| no_entry())?;
             } else {
                 self.load_for_write(&w, who, l).await?;
             }
@@ -194,7 +250,11 @@ impl Store {
             (None, Some(code)) => time::parse_zone("timeZoneCode", code).unwrap_or(Zone::UTC),
             (None, None) => Zone::UTC,
         };
-        let kept = Schedule { start: before.deadline, end: before.end_time, all_day: before.all_day };
+        let kept = Schedule {
+            start: before.deadline,
+            end: before.end_time,
+            all_day: before.all_day,
+        };
         let schedule = calendar::schedule(id.kind, edit.start, edit.end, Some(kept), zone, now)?;
         let mut am: task::ActiveModel = before.clone().into();
         if let Some(c) = &edit.content {
@@ -217,27 +277,57 @@ impl Store {
         am.update_time = Set(now);
         let after = am.update(&*w).await.map_err(db_err)?;
         if id.kind == EntryKind::Task {
-            self.count_open_tasks(&w, who.team_id, before.lead_id).await?;
+            self.count_open_tasks(&w, who.team_id, before.lead_id)
+                .await?;
             if let Some(l) = to_lead {
                 self.count_open_tasks(&w, who.team_id, l).await?;
             }
         }
-        let action = if id.kind == EntryKind::Appointment { "appointment.updated" } else { "task.updated" };
+        let action = if id.kind == EntryKind::Appointment {
+            "appointment.updated"
+        } else {
+            "task.updated"
+        };
         let change = json!({"before": detail(&before), "after": detail(&after)});
-        w.record(who, now, Entry { lead_id: before.lead_id, action, detail: change.clone() }).await?;
+        w.record(
+            who,
+            now,
+            Entry {
+                lead_id: before.lead_id,
+                action,
+                detail: change.clone(),
+            },
+        )
+        .await?;
         if let Some(l) = to_lead {
-            w.record(who, now, Entry { lead_id: l, action, detail: change }).await?;
+            w.record(
+                who,
+                now,
+                Entry {
+                    lead_id: l,
+                    action,
+                    detail: change,
+                },
+            )
+            .await?;
         }
         w.commit().await
     }
 
     /// Finishes an entry (recording when) or reopens it, as `finishFlag` does on
     /// `/v1.0/tasks`. One already in that state is left as it is.
-    pub async fn finish_entry(&self, who: &Principal, id: CalendarId, finished: bool) -> Result<(), Error> {
+    pub async fn finish_entry(
+        &self,
+        who: &Principal,
+        id: CalendarId,
+        finished: bool,
+    ) -> Result<(), Error> {
         let current = self.find_entry(who, id).await?;
         let now = time::now_ms();
         let mut w = self.write().await?;
-        self.load_for_write(&w, who, current.lead_id).await.map_err(|_| no_entry())?;
+        self.load_for_write(&w, who, current.lead_id)
+            .await
+            .map_err(|_| no_entry())?;
         let before = self.entry_for_write(&w, who, id).await?;
         if before.finished == finished {
             return Ok(());
@@ -248,7 +338,8 @@ impl Store {
         am.update_time = Set(now);
         let after = am.update(&*w).await.map_err(db_err)?;
         if id.kind == EntryKind::Task {
-            self.count_open_tasks(&w, who.team_id, after.lead_id).await?;
+            self.count_open_tasks(&w, who.team_id, after.lead_id)
+                .await?;
         }
         let action = match (id.kind, finished) {
             (EntryKind::Task, true) => "task.finished",
@@ -256,7 +347,16 @@ impl Store {
             (EntryKind::Appointment, true) => "appointment.finished",
             (EntryKind::Appointment, false) => "appointment.unfinished",
         };
-        w.record(who, now, Entry { lead_id: after.lead_id, action, detail: json!({"before": detail(&before), "after": detail(&after)}) }).await?;
+        w.record(
+            who,
+            now,
+            Entry {
+                lead_id: after.lead_id,
+                action,
+                detail: json!({"before": detail(&before), "after": detail(&after)}),
+            },
+        )
+        .await?;
         w.commit().await
     }
 
@@ -265,7 +365,9 @@ impl Store {
         let current = self.find_entry(who, id).await?;
         let now = time::now_ms();
         let mut w = self.write().await?;
-        self.load_for_write(&w, who, current.lead_id).await.map_err(|_| no_entry())?;
+        self.load_for_write(&w, who, current.lead_id)
+            .await
+            .map_err(|_| no_entry())?;
         let gone = task::Entity::delete_by_id((who.team_id, id.id))
             .filter(task::Column::Kind.eq(id.kind.as_str()))
             .filter(task::Column::LeadId.eq(current.lead_id))
@@ -276,15 +378,33 @@ impl Store {
             return Err(no_entry());
         }
         if id.kind == EntryKind::Task {
-            self.count_open_tasks(&w, who.team_id, current.lead_id).await?;
+            self.count_open_tasks(&w, who.team_id, current.lead_id)
+                .await?;
         }
-        let action = if id.kind == EntryKind::Appointment { "appointment.deleted" } else { "task.deleted" };
-        w.record(who, now, Entry { lead_id: current.lead_id, action, detail: detail(&current) }).await?;
+        let action = if id.kind == EntryKind::Appointment {
+            "appointment.deleted"
+        } else {
+            "task.deleted"
+        };
+        w.record(
+            who,
+            now,
+            Entry {
+                lead_id: current.lead_id,
+                action,
+                detail: detail(&current),
+            },
+        )
+        .await?;
         w.commit().await
     }
 
     /// A lead the caller may see and its appointments, by start time.
-    pub async fn lead_appointments(&self, who: &Principal, lead_id: i64) -> Result<(Arc<Lead>, Vec<Task>), Error> {
+    pub async fn lead_appointments(
+        &self,
+        who: &Principal,
+        lead_id: i64,
+    ) -> Result<(Arc<Lead>, Vec<Task>), Error> {
         let lead = self.get_lead(who, lead_id, false).await?;
         let rows = task::Entity::find()
             .filter(task::Column::TeamId.eq(who.team_id))
@@ -301,31 +421,51 @@ impl Store {
     /// A page of the calendar. Entries without a start (tasks made without a deadline) are on
     /// no calendar. Without a lead, the caller's entries are those assigned to them on leads they
     /// may see (a trashed lead's are not shown).
-    pub async fn calendar(&self, who: &Principal, q: &CalendarQuery) -> Result<CalendarPage, Error> {
-        let mut cond = Condition::all().add(task::Column::TeamId.eq(who.team_id)).add(task::Column::Deadline.gt(0));
+    pub async fn calendar(
+        &self,
+        who: &Principal,
+        q: &CalendarQuery,
+    ) -> Result<CalendarPage, Error> {
+        let mut cond = Condition::all()
+            .add(task::Column::TeamId.eq(who.team_id))
+            .add(task::Column::Deadline.gt(0));
         match q.lead_id {
             Some(lead_id) => {
                 self.get_lead(who, lead_id, false).await?;
                 cond = cond.add(task::Column::LeadId.eq(lead_id));
             }
             None => {
-                let seen =
-                    lead::Entity::find().select_only().column(lead::Column::Id).filter(leads::visible(who)).filter(lead::Column::DeleteTime.eq(0)).into_query();
-                cond = cond.add(task::Column::AssignedUserId.eq(who.user_id)).add(task::Column::LeadId.in_subquery(seen));
+                let seen = lead::Entity::find()
+                    .select_only()
+                    .column(lead::Column::Id)
+                    .filter(leads::visible(who))
+                    .filter(lead::Column::DeleteTime.eq(0))
+                    .into_query();
+                cond = cond
+                    .add(task::Column::AssignedUserId.eq(who.user_id))
+                    .add(task::Column::LeadId.in_subquery(seen));
             }
         }
         if let Some(to) = q.to {
             cond = cond.add(task::Column::Deadline.lte(to));
         }
         if let Some(from) = q.from {
-            cond = cond.add(Condition::any().add(task::Column::Deadline.gte(from)).add(task::Column::EndTime.gte(from)));
+            cond = cond.add(
+                Condition::any()
+                    .add(task::Column::Deadline.gte(from))
+                    .add(task::Column::EndTime.gte(from)),
+            );
         }
         if !q.include_finished {
             cond = cond.add(task::Column::Finished.eq(false));
         }
         let select = task::Entity::find().filter(cond);
         let total = select.clone().count(&self.db).await.map_err(db_err)?;
-        let order = if q.desc { sea_orm::Order::Desc } else { sea_orm::Order::Asc };
+        let order = if q.desc {
+            sea_orm::Order::Desc
+        } else {
+            sea_orm::Order::Asc
+        };
         let rows = select
             .order_by(task::Column::Deadline, order.clone())
             .order_by(task::Column::Id, order)
@@ -342,7 +482,11 @@ impl Store {
         } else {
             lead::Entity::find()
                 .select_only()
-                .columns([lead::Column::Id, lead::Column::FirstName, lead::Column::LastName])
+                .columns([
+                    lead::Column::Id,
+                    lead::Column::FirstName,
+                    lead::Column::LastName,
+                ])
                 .filter(lead::Column::TeamId.eq(who.team_id))
                 .filter(lead::Column::Id.is_in(lead_ids))
                 .into_tuple::<(i64, String, Option<String>)>()

@@ -6,7 +6,9 @@ use openhouse_api::{CallingOutcome, Direction};
 use openhouse_domain::auth::Principal;
 use openhouse_domain::{Error, time};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use serde_json::json;
 
 use crate::entities::{communication, lead};
@@ -123,7 +125,11 @@ impl NewCommunication {
 
 impl Store {
     /// Records a communication with a lead the caller may see, and touches the lead.
-    pub async fn record_communication(&self, who: &Principal, new: NewCommunication) -> Result<Communication, Error> {
+    pub async fn record_communication(
+        &self,
+        who: &Principal,
+        new: NewCommunication,
+    ) -> Result<Communication, Error> {
         let c = new.clean()?;
         let now = time::now_ms();
         let mut w = self.write().await?;
@@ -151,7 +157,10 @@ impl Store {
         let mut touch = lead::Entity::update_many()
             .col_expr(lead::Column::LastTouch, Expr::value(now))
             .col_expr(lead::Column::Contacted, Expr::value(true))
-            .col_expr(lead::Column::CommunicationCount, Expr::col(lead::Column::CommunicationCount).add(1));
+            .col_expr(
+                lead::Column::CommunicationCount,
+                Expr::col(lead::Column::CommunicationCount).add(1),
+            );
         match c.channel {
             CALL => touch = touch.col_expr(lead::Column::LastCall, Expr::value(now)),
             EMAIL => touch = touch.col_expr(lead::Column::LastEmail, Expr::value(now)),
@@ -165,13 +174,29 @@ impl Store {
             .map_err(db_err)?;
         let detail = json!({"communicationId": m.id, "channel": m.channel, "manual": m.manual, "direction": m.direction,
                             "outcome": m.outcome, "content": m.content.chars().take(200).collect::<String>()});
-        w.record(who, now, Entry { lead_id: c.lead_id, action: "communication.recorded", detail }).await?;
+        w.record(
+            who,
+            now,
+            Entry {
+                lead_id: c.lead_id,
+                action: "communication.recorded",
+                detail,
+            },
+        )
+        .await?;
         w.commit().await?;
         Ok(m.into())
     }
 
-    async fn find_communication(&self, who: &Principal, id: i64, manual_only: bool) -> Result<communication::Model, Error> {
-        let (m, _) = self.on_visible_lead::<communication::Entity>(who, id, "log", |c| c.lead_id).await?;
+    async fn find_communication(
+        &self,
+        who: &Principal,
+        id: i64,
+        manual_only: bool,
+    ) -> Result<communication::Model, Error> {
+        let (m, _) = self
+            .on_visible_lead::<communication::Entity>(who, id, "log", |c| c.lead_id)
+            .await?;
         if manual_only && !m.manual {
             return Err(Error::not_found("log"));
         }
@@ -179,13 +204,25 @@ impl Store {
     }
 
     /// One communication the caller may see (only manual logs when `manual_only`).
-    pub async fn communication(&self, who: &Principal, id: i64, manual_only: bool) -> Result<Communication, Error> {
+    pub async fn communication(
+        &self,
+        who: &Principal,
+        id: i64,
+        manual_only: bool,
+    ) -> Result<Communication, Error> {
         Ok(self.find_communication(who, id, manual_only).await?.into())
     }
 
     /// A lead's communications on one channel, oldest first: a page by offset, or the ones after
     /// an id.
-    pub async fn lead_communications(&self, who: &Principal, lead_id: i64, channel: &str, manual_only: bool, page: CommPage) -> Result<Vec<Communication>, Error> {
+    pub async fn lead_communications(
+        &self,
+        who: &Principal,
+        lead_id: i64,
+        channel: &str,
+        manual_only: bool,
+        page: CommPage,
+    ) -> Result<Vec<Communication>, Error> {
         self.get_lead(who, lead_id, false).await?;
         let mut q = communication::Entity::find()
             .filter(communication::Column::TeamId.eq(who.team_id))
@@ -206,17 +243,35 @@ impl Store {
     }
 
     /// Deletes a communication (only a manual log when `manual_only`).
-    pub async fn delete_communication(&self, who: &Principal, id: i64, manual_only: bool) -> Result<(), Error> {
+    pub async fn delete_communication(
+        &self,
+        who: &Principal,
+        id: i64,
+        manual_only: bool,
+    ) -> Result<(), Error> {
         let current = self.find_communication(who, id, manual_only).await?;
         let now = time::now_ms();
         let mut w = self.write().await?;
         self.load_for_write(&w, who, current.lead_id).await?;
-        let gone = communication::Entity::delete_by_id((who.team_id, id)).exec(&*w).await.map_err(db_err)?;
+        let gone = communication::Entity::delete_by_id((who.team_id, id))
+            .exec(&*w)
+            .await
+            .map_err(db_err)?;
         if gone.rows_affected == 0 {
             return Err(Error::not_found("log"));
         }
-        let detail = json!({"communicationId": id, "channel": current.channel, "manual": current.manual});
-        w.record(who, now, Entry { lead_id: current.lead_id, action: "communication.deleted", detail }).await?;
+        let detail =
+            json!({"communicationId": id, "channel": current.channel, "manual": current.manual});
+        w.record(
+            who,
+            now,
+            Entry {
+                lead_id: current.lead_id,
+                action: "communication.deleted",
+                detail,
+            },
+        )
+        .await?;
         w.commit().await
     }
 }

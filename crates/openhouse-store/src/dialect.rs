@@ -8,6 +8,9 @@ use sea_orm::sea_query::LikeExpr;
 
 /// `%value%` with LIKE's wildcards in `value` escaped.
 pub fn contains(value: &str) -> LikeExpr {
-    let escaped = value.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = value
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     LikeExpr::new(format!("%{escaped}%")).escape('\\')
 }

@@ -9,7 +9,8 @@ use std::ops::Deref;
 use openhouse_domain::Error;
 use openhouse_domain::auth::Principal;
 use sea_orm::{
-    AccessMode, DatabaseTransaction, EntityTrait, Set, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    AccessMode, DatabaseTransaction, EntityTrait, Set, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
 };
 use serde_json::Value;
 use tokio::sync::OwnedMutexGuard;
@@ -62,13 +63,23 @@ impl Store {
             })
             .await
             .map_err(db_err)?;
-        Ok(Write { txn, store: self, touched: Vec::new(), _turn: turn })
+        Ok(Write {
+            txn,
+            store: self,
+            touched: Vec::new(),
+            _turn: turn,
+        })
     }
 }
 
 impl Write<'_> {
     /// Records one change of the caller's team.
-    pub(crate) async fn record(&mut self, who: &Principal, now: i64, entry: Entry<'_>) -> Result<(), Error> {
+    pub(crate) async fn record(
+        &mut self,
+        who: &Principal,
+        now: i64,
+        entry: Entry<'_>,
+    ) -> Result<(), Error> {
         let ids = self.store.ids;
         let detail = entry.detail.to_string();
         system_log::Entity::insert(system_log::ActiveModel {
@@ -100,7 +111,11 @@ impl Write<'_> {
 
 impl Store {
     /// A lead's journal, oldest first: (action, detail).
-    pub async fn lead_journal(&self, team_id: i64, lead_id: i64) -> Result<Vec<(String, Value)>, Error> {
+    pub async fn lead_journal(
+        &self,
+        team_id: i64,
+        lead_id: i64,
+    ) -> Result<Vec<(String, Value)>, Error> {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
         let rows = system_log::Entity::find()
             .filter(system_log::Column::TeamId.eq(team_id))
@@ -110,6 +125,14 @@ impl Store {
             .all(&self.db)
             .await
             .map_err(db_err)?;
-        Ok(rows.into_iter().map(|r| (r.action, serde_json::from_str(&r.detail).unwrap_or(Value::Null))).collect())
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                (
+                    r.action,
+                    serde_json::from_str(&r.detail).unwrap_or(Value::Null),
+                )
+            })
+            .collect())
     }
 }

@@ -15,8 +15,8 @@ use openhouse_domain::search::{LeadQuery, LeadSort, Position};
 use openhouse_domain::{Error, ErrorKind, error::codes, time};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, ModelTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select, Set, Value,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Set, Value,
 };
 use serde_json::json;
 
@@ -67,7 +67,8 @@ pub fn visible_to(who: &Principal, l: &Lead) -> bool {
             l.ownership_scope == Some(OwnershipScope::Team)
                 || l.assigned_user_id == Some(who.user_id)
                 || l.lender_user_id == Some(who.user_id)
-                || (l.ownership_scope == Some(OwnershipScope::Personal) && l.ownership_id == Some(who.user_id))
+                || (l.ownership_scope == Some(OwnershipScope::Personal)
+                    && l.ownership_id == Some(who.user_id))
         }
     }
 }
@@ -146,7 +147,11 @@ fn owned_columns(l: &Lead, am: &mut lead::ActiveModel) {
     am.stage = Set(l.stage.clone());
     am.language = Set(l.language.map(|x| x.as_str().to_string()));
     am.assigned_user_id = Set(l.assigned_user_id.unwrap_or(0));
-    am.ownership_scope = Set(l.ownership_scope.unwrap_or(OwnershipScope::Personal).as_str().to_string());
+    am.ownership_scope = Set(l
+        .ownership_scope
+        .unwrap_or(OwnershipScope::Personal)
+        .as_str()
+        .to_string());
     am.ownership_id = Set(l.ownership_id.unwrap_or(0));
     am.update_time = Set(l.update_time);
     am.assign_time = Set(l.assign_time);
@@ -160,8 +165,17 @@ fn name_key(s: &str) -> String {
 
 impl Store {
     /// Checks that `user_id` is a user of the caller's team: 400 USER_NOT_EXIST otherwise.
-    async fn check_user(&self, txn: &DatabaseTransaction, team_id: i64, field: &str, user_id: i64) -> Result<(), Error> {
-        let found = user::Entity::find_by_id((team_id, user_id)).one(txn).await.map_err(db_err)?;
+    async fn check_user(
+        &self,
+        txn: &DatabaseTransaction,
+        team_id: i64,
+        field: &str,
+        user_id: i64,
+    ) -> Result<(), Error> {
+        let found = user::Entity::find_by_id((team_id, user_id))
+            .one(txn)
+            .await
+            .map_err(db_err)?;
         if found.is_none() {
             return Err(Error::new(
                 ErrorKind::BadRequest,
@@ -172,12 +186,19 @@ impl Store {
         Ok(())
     }
 
-    async fn check_patch_users(&self, txn: &DatabaseTransaction, who: &Principal, patch: &LeadPatch) -> Result<(), Error> {
+    async fn check_patch_users(
+        &self,
+        txn: &DatabaseTransaction,
+        who: &Principal,
+        patch: &LeadPatch,
+    ) -> Result<(), Error> {
         if let Some(a) = patch.assigned_user_id.filter(|a| *a > 0) {
-            self.check_user(txn, who.team_id, "assignedUserId", a).await?;
+            self.check_user(txn, who.team_id, "assignedUserId", a)
+                .await?;
         }
         if let Some((OwnershipScope::Personal, Some(owner))) = patch.ownership {
-            self.check_user(txn, who.team_id, "ownershipId", owner).await?;
+            self.check_user(txn, who.team_id, "ownershipId", owner)
+                .await?;
         }
         Ok(())
     }
@@ -185,7 +206,13 @@ impl Store {
     /// Finds or creates the team's tags by name; returns them in the order asked. Existing tags
     /// are only read: inserting them again, even with ON CONFLICT DO NOTHING, would make
     /// concurrent writers that share a tag wait for each other on PostgreSQL.
-    async fn resolve_tags(&self, txn: &DatabaseTransaction, who: &Principal, names: &[String], now: i64) -> Result<Vec<tag::Model>, Error> {
+    async fn resolve_tags(
+        &self,
+        txn: &DatabaseTransaction,
+        who: &Principal,
+        names: &[String],
+        now: i64,
+    ) -> Result<Vec<tag::Model>, Error> {
         if names.is_empty() {
             return Ok(Vec::new());
         }
@@ -197,8 +224,11 @@ impl Store {
                 .all(txn)
         };
         let mut found = find().await.map_err(db_err)?;
-        let missing: Vec<(&String, &String)> =
-            names.iter().zip(&keys).filter(|(_, k)| !found.iter().any(|t| &t.name_key == *k)).collect();
+        let missing: Vec<(&String, &String)> = names
+            .iter()
+            .zip(&keys)
+            .filter(|(_, k)| !found.iter().any(|t| &t.name_key == *k))
+            .collect();
         if !missing.is_empty() {
             let rows = missing.into_iter().map(|(n, k)| tag::ActiveModel {
                 team_id: Set(who.team_id),
@@ -210,17 +240,31 @@ impl Store {
                 update_time: Set(now),
             });
             tag::Entity::insert_many(rows)
-                .on_conflict(OnConflict::columns([tag::Column::TeamId, tag::Column::NameKey]).do_nothing().to_owned())
+                .on_conflict(
+                    OnConflict::columns([tag::Column::TeamId, tag::Column::NameKey])
+                        .do_nothing()
+                        .to_owned(),
+                )
                 .exec_without_returning(txn)
                 .await
                 .map_err(db_err)?;
             found = find().await.map_err(db_err)?;
         }
-        Ok(keys.iter().filter_map(|k| found.iter().find(|t| &t.name_key == k).cloned()).collect())
+        Ok(keys
+            .iter()
+            .filter_map(|k| found.iter().find(|t| &t.name_key == k).cloned())
+            .collect())
     }
 
     /// Applies the tag part of a patch: replace and/or add.
-    async fn apply_tags(&self, txn: &DatabaseTransaction, who: &Principal, lead: &mut Lead, patch: &LeadPatch, now: i64) -> Result<(), Error> {
+    async fn apply_tags(
+        &self,
+        txn: &DatabaseTransaction,
+        who: &Principal,
+        lead: &mut Lead,
+        patch: &LeadPatch,
+        now: i64,
+    ) -> Result<(), Error> {
         let mut names: Vec<String> = match &patch.tags.replace {
             Some(r) => r.clone(),
             None if patch.tags.add.is_empty() => return Ok(()),
@@ -248,12 +292,29 @@ impl Store {
     }
 
     /// Rewrites the search index rows of whatever changed between `before` and `after`.
-    async fn reindex(&self, txn: &DatabaseTransaction, before: Option<&Lead>, after: &Lead) -> Result<(), Error> {
+    async fn reindex(
+        &self,
+        txn: &DatabaseTransaction,
+        before: Option<&Lead>,
+        after: &Lead,
+    ) -> Result<(), Error> {
         let (team, id) = (after.team_id, after.id);
         let changed = |f: fn(&Lead) -> Vec<String>| before.is_none_or(|b| f(b) != f(after));
-        let emails = |l: &Lead| l.doc.emails.iter().map(|e| e.to_lowercase()).collect::<Vec<_>>();
+        let emails = |l: &Lead| {
+            l.doc
+                .emails
+                .iter()
+                .map(|e| e.to_lowercase())
+                .collect::<Vec<_>>()
+        };
         let phones = |l: &Lead| {
-            let mut v: Vec<String> = l.doc.phones.iter().map(|p| phone_key(p)).filter(|p| !p.is_empty()).collect();
+            let mut v: Vec<String> = l
+                .doc
+                .phones
+                .iter()
+                .map(|p| phone_key(p))
+                .filter(|p| !p.is_empty())
+                .collect();
             v.sort();
             v.dedup();
             v
@@ -264,26 +325,86 @@ impl Store {
             v.dedup();
             v
         };
-        let tag_ids = |l: &Lead| l.doc.tags.iter().map(|t| t.id.to_string()).collect::<Vec<_>>();
-        let text = |keys: Vec<String>| keys.into_iter().collect::<HashSet<_>>().into_iter().map(|k| vec![Value::from(k)]).collect();
+        let tag_ids = |l: &Lead| {
+            l.doc
+                .tags
+                .iter()
+                .map(|t| t.id.to_string())
+                .collect::<Vec<_>>()
+        };
+        let text = |keys: Vec<String>| {
+            keys.into_iter()
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .map(|k| vec![Value::from(k)])
+                .collect()
+        };
         if changed(emails) {
-            replace_index(txn, "lead_emails", &["email_key"], team, id, text(emails(after)), before.is_none()).await?;
+            replace_index(
+                txn,
+                "lead_emails",
+                &["email_key"],
+                team,
+                id,
+                text(emails(after)),
+                before.is_none(),
+            )
+            .await?;
         }
         if changed(phones) {
-            replace_index(txn, "lead_phones", &["phone_key"], team, id, text(phones(after)), before.is_none()).await?;
+            replace_index(
+                txn,
+                "lead_phones",
+                &["phone_key"],
+                team,
+                id,
+                text(phones(after)),
+                before.is_none(),
+            )
+            .await?;
         }
         if changed(segments) {
-            replace_index(txn, "lead_segments", &["name_key"], team, id, text(segments(after)), before.is_none()).await?;
+            replace_index(
+                txn,
+                "lead_segments",
+                &["name_key"],
+                team,
+                id,
+                text(segments(after)),
+                before.is_none(),
+            )
+            .await?;
         }
         if changed(tag_ids) {
-            let rows = after.doc.tags.iter().map(|t| vec![Value::from(t.id), Value::from(t.create_time)]).collect();
-            replace_index(txn, "lead_tags", &["tag_id", "create_time"], team, id, rows, before.is_none()).await?;
+            let rows = after
+                .doc
+                .tags
+                .iter()
+                .map(|t| vec![Value::from(t.id), Value::from(t.create_time)])
+                .collect();
+            replace_index(
+                txn,
+                "lead_tags",
+                &["tag_id", "create_time"],
+                team,
+                id,
+                rows,
+                before.is_none(),
+            )
+            .await?;
         }
         Ok(())
     }
 
     /// Stores what a patch carries besides the lead itself: a note and a transaction.
-    async fn store_attachments(&self, txn: &DatabaseTransaction, who: &Principal, lead_id: i64, patch: &LeadPatch, now: i64) -> Result<(), Error> {
+    async fn store_attachments(
+        &self,
+        txn: &DatabaseTransaction,
+        who: &Principal,
+        lead_id: i64,
+        patch: &LeadPatch,
+        now: i64,
+    ) -> Result<(), Error> {
         if let Some((content, pinned)) = &patch.note {
             note::ActiveModel {
                 team_id: Set(who.team_id),
@@ -341,7 +462,12 @@ impl Store {
     pub async fn create_lead(&self, who: &Principal, patch: &LeadPatch) -> Result<i64, Error> {
         let now = time::now_ms();
         let id = self.next_id();
-        let mut l = Lead { team_id: who.team_id, id, create_time: now, ..Default::default() };
+        let mut l = Lead {
+            team_id: who.team_id,
+            id,
+            create_time: now,
+            ..Default::default()
+        };
         let mut w = self.write().await?;
         self.check_patch_users(&w, who, patch).await?;
         l.apply(patch, now, || self.next_id());
@@ -384,25 +510,49 @@ impl Store {
         ] {
             am.set(c, Value::BigInt(Some(0)));
         }
-        lead::Entity::insert(am).exec_without_returning(&*w).await.map_err(db_err)?;
+        lead::Entity::insert(am)
+            .exec_without_returning(&*w)
+            .await
+            .map_err(db_err)?;
         self.reindex(&w, None, &l).await?;
         self.store_attachments(&w, who, id, patch, now).await?;
         let mut view = l.audit_view();
-        view.insert("tags".into(), json!(l.doc.tags.iter().map(|t| &t.name).collect::<Vec<_>>()));
-        w.record(who, now, Entry { lead_id: id, action: "lead.created", detail: json!(view) }).await?;
+        view.insert(
+            "tags".into(),
+            json!(l.doc.tags.iter().map(|t| &t.name).collect::<Vec<_>>()),
+        );
+        w.record(
+            who,
+            now,
+            Entry {
+                lead_id: id,
+                action: "lead.created",
+                detail: json!(view),
+            },
+        )
+        .await?;
         w.commit().await?;
         Ok(id)
     }
 
     /// A lead the caller may see (trashed ones only `with_trash`); 404 LEAD_NOT_EXIST otherwise.
-    pub async fn get_lead(&self, who: &Principal, id: i64, with_trash: bool) -> Result<Arc<Lead>, Error> {
+    pub async fn get_lead(
+        &self,
+        who: &Principal,
+        id: i64,
+        with_trash: bool,
+    ) -> Result<Arc<Lead>, Error> {
         let lead = match self.cache.lead(who.team_id, id) {
             Some(l) => l,
             None => {
                 let epoch = self.cache.epoch();
                 // `.all()`, not `.one()`: a bound LIMIT makes SQLite prepare the statement
                 // again on every run; a primary key finds one row anyway
-                let m = lead::Entity::find_by_id((who.team_id, id)).all(&self.db).await.map_err(db_err)?.pop();
+                let m = lead::Entity::find_by_id((who.team_id, id))
+                    .all(&self.db)
+                    .await
+                    .map_err(db_err)?
+                    .pop();
                 let l = Arc::new(to_lead(m.ok_or_else(Error::lead_not_found)?)?);
                 self.cache.keep_lead(l.clone(), epoch);
                 l
@@ -417,7 +567,13 @@ impl Store {
     /// A record that hangs on a lead (a note, a task, a log), by its id in the caller's team. It
     /// is as visible as its lead: one of a lead the caller cannot see, or of a trashed lead, is
     /// not there for them (404 RESOURCE_NOT_EXIST, like one that does not exist).
-    pub(crate) async fn on_visible_lead<E>(&self, who: &Principal, id: i64, what: &str, lead_of: impl Fn(&E::Model) -> i64) -> Result<(E::Model, Arc<Lead>), Error>
+    pub(crate) async fn on_visible_lead<E>(
+        &self,
+        who: &Principal,
+        id: i64,
+        what: &str,
+        lead_of: impl Fn(&E::Model) -> i64,
+    ) -> Result<(E::Model, Arc<Lead>), Error>
     where
         E: EntityTrait,
         <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<(i64, i64)>,
@@ -428,12 +584,20 @@ impl Store {
             .map_err(db_err)?
             .pop()
             .ok_or_else(|| Error::not_found(what))?;
-        let lead = self.get_lead(who, lead_of(&m), false).await.map_err(|_| Error::not_found(what))?;
+        let lead = self
+            .get_lead(who, lead_of(&m), false)
+            .await
+            .map_err(|_| Error::not_found(what))?;
         Ok((m, lead))
     }
 
     /// A lead the caller may see and change, locked for the rest of the transaction.
-    pub(crate) async fn load_for_write(&self, txn: &DatabaseTransaction, who: &Principal, id: i64) -> Result<Lead, Error> {
+    pub(crate) async fn load_for_write(
+        &self,
+        txn: &DatabaseTransaction,
+        who: &Principal,
+        id: i64,
+    ) -> Result<Lead, Error> {
         let m = lead::Entity::find()
             .filter(visible(who))
             .filter(lead::Column::Id.eq(id))
@@ -447,12 +611,21 @@ impl Store {
     }
 
     /// Edits a lead: only what the patch sets changes.
-    pub async fn edit_lead(&self, who: &Principal, id: i64, patch: &LeadPatch) -> Result<(), Error> {
+    pub async fn edit_lead(
+        &self,
+        who: &Principal,
+        id: i64,
+        patch: &LeadPatch,
+    ) -> Result<(), Error> {
         let now = time::now_ms();
         let mut w = self.write().await?;
         let before = self.load_for_write(&w, who, id).await?;
         self.check_patch_users(&w, who, patch).await?;
-        if let Some(pid) = patch.property.as_ref().and_then(|p| p.id).filter(|p| *p > 0)
+        if let Some(pid) = patch
+            .property
+            .as_ref()
+            .and_then(|p| p.id)
+            .filter(|p| *p > 0)
             && !before.doc.properties.iter().any(|p| p.id == Some(pid))
         {
             return Err(Error::new(
@@ -481,7 +654,11 @@ impl Store {
         w.record(
             who,
             now,
-            Entry { lead_id: id, action: "lead.updated", detail: json!({"changes": changes, "tagsAdded": added, "tagsRemoved": removed}) },
+            Entry {
+                lead_id: id,
+                action: "lead.updated",
+                detail: json!({"changes": changes, "tagsAdded": added, "tagsRemoved": removed}),
+            },
         )
         .await?;
         if reassigned {
@@ -515,7 +692,16 @@ impl Store {
         };
         owned_columns(&l, &mut am);
         am.update(&*w).await.map_err(db_err)?;
-        w.record(who, now, Entry { lead_id: id, action: "lead.trashed", detail: json!({"reason": reason}) }).await?;
+        w.record(
+            who,
+            now,
+            Entry {
+                lead_id: id,
+                action: "lead.trashed",
+                detail: json!({"reason": reason}),
+            },
+        )
+        .await?;
         w.commit().await?;
         Ok(())
     }
@@ -533,16 +719,26 @@ impl Store {
     }
 
     /// The filter of a search as a query, or None when it can match nothing.
-    async fn filtered(&self, who: &Principal, q: &LeadQuery) -> Result<Option<Select<lead::Entity>>, Error> {
+    async fn filtered(
+        &self,
+        who: &Principal,
+        q: &LeadQuery,
+    ) -> Result<Option<Select<lead::Entity>>, Error> {
         let f = &q.filter;
         let team = who.team_id;
-        let mut sel = lead::Entity::find().filter(visible(who)).filter(lead::Column::DeleteTime.eq(0));
+        let mut sel = lead::Entity::find()
+            .filter(visible(who))
+            .filter(lead::Column::DeleteTime.eq(0));
         let in_index = |table: &'static str, cond: Condition| {
             Expr::col((lead::Entity, lead::Column::Id)).in_subquery(
                 Query::select()
                     .column("lead_id")
                     .from(table)
-                    .cond_where(Condition::all().add(Expr::col("team_id").eq(team)).add(cond))
+                    .cond_where(
+                        Condition::all()
+                            .add(Expr::col("team_id").eq(team))
+                            .add(cond),
+                    )
                     .to_owned(),
             )
         };
@@ -551,7 +747,10 @@ impl Store {
             if ids.is_empty() {
                 return Ok(None);
             }
-            sel = sel.filter(in_index("lead_tags", Condition::all().add(Expr::col("tag_id").is_in(ids))));
+            sel = sel.filter(in_index(
+                "lead_tags",
+                Condition::all().add(Expr::col("tag_id").is_in(ids)),
+            ));
         }
         if !f.all_tags.is_empty() {
             let ids = self.tag_ids(team, &f.all_tags).await?;
@@ -560,16 +759,26 @@ impl Store {
                 return Ok(None);
             }
             for id in ids {
-                sel = sel.filter(in_index("lead_tags", Condition::all().add(Expr::col("tag_id").eq(id))));
+                sel = sel.filter(in_index(
+                    "lead_tags",
+                    Condition::all().add(Expr::col("tag_id").eq(id)),
+                ));
             }
         }
         if !f.segments.is_empty() {
             let keys: Vec<String> = f.segments.iter().map(|s| name_key(s)).collect();
-            sel = sel.filter(in_index("lead_segments", Condition::all().add(Expr::col("name_key").is_in(keys))));
+            sel = sel.filter(in_index(
+                "lead_segments",
+                Condition::all().add(Expr::col("name_key").is_in(keys)),
+            ));
         }
         if let Some(e) = f.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
             let e = e.to_lowercase();
-            let c = if f.precise { Expr::col("email_key").eq(e) } else { Expr::col("email_key").like(dialect::contains(&e)) };
+            let c = if f.precise {
+                Expr::col("email_key").eq(e)
+            } else {
+                Expr::col("email_key").like(dialect::contains(&e))
+            };
             sel = sel.filter(in_index("lead_emails", Condition::all().add(c)));
         }
         if let Some(p) = f.phone.as_deref() {
@@ -577,7 +786,11 @@ impl Store {
             if digits.is_empty() {
                 return Ok(None);
             }
-            let c = if f.precise { Expr::col("phone_key").eq(digits) } else { Expr::col("phone_key").like(dialect::contains(&digits)) };
+            let c = if f.precise {
+                Expr::col("phone_key").eq(digits)
+            } else {
+                Expr::col("phone_key").like(dialect::contains(&digits))
+            };
             sel = sel.filter(in_index("lead_phones", Condition::all().add(c)));
         }
         if let Some(a) = f.assigned_user_id.filter(|a| *a != -1) {
@@ -612,10 +825,19 @@ impl Store {
     /// Runs a lead search: one page and the total.
     pub async fn search_leads(&self, who: &Principal, q: &LeadQuery) -> Result<LeadPage, Error> {
         let Some(sel) = self.filtered(who, q).await? else {
-            return Ok(LeadPage { leads: Vec::new(), total: 0, last: None });
+            return Ok(LeadPage {
+                leads: Vec::new(),
+                total: 0,
+                last: None,
+            });
         };
         // the total depends on the caller's view and the filter only; visibility is part of the key
-        let key = format!("{:?}:{}:{}", who.role, who.user_id, serde_json::to_string(&q.filter).expect("serializable"));
+        let key = format!(
+            "{:?}:{}:{}",
+            who.role,
+            who.user_id,
+            serde_json::to_string(&q.filter).expect("serializable")
+        );
         let total = match self.cache.count(who.team_id, &key) {
             Some(n) => n,
             None => {
@@ -626,12 +848,19 @@ impl Store {
             }
         };
         let col = sort_column(q.sort);
-        let order = if q.desc { sea_orm::Order::Desc } else { sea_orm::Order::Asc };
+        let order = if q.desc {
+            sea_orm::Order::Desc
+        } else {
+            sea_orm::Order::Asc
+        };
         let mut page = sel;
         if let Some(after) = q.after {
             // a row-value comparison, (sort, id) < (value, id), which SQLite and PostgreSQL both
             // answer with one index range instead of filtering an OR
-            let key = Expr::tuple([Expr::col((lead::Entity, col)), Expr::col((lead::Entity, lead::Column::Id))]);
+            let key = Expr::tuple([
+                Expr::col((lead::Entity, col)),
+                Expr::col((lead::Entity, lead::Column::Id)),
+            ]);
             let last = Expr::tuple([Expr::val(after.value), Expr::val(after.id)]);
             page = page.filter(if q.desc { key.lt(last) } else { key.gt(last) });
         }
@@ -643,10 +872,20 @@ impl Store {
             .all(&self.db)
             .await
             .map_err(db_err)?;
-        let last = rows.last().map(|m| Position { value: as_i64(&m.get(col)), id: m.id });
+        let last = rows.last().map(|m| Position {
+            value: as_i64(&m.get(col)),
+            id: m.id,
+        });
         let full = rows.len() as u64 == q.limit as u64;
-        let leads = rows.into_iter().map(to_lead).collect::<Result<Vec<_>, _>>()?;
-        Ok(LeadPage { leads, total, last: if full { last } else { None } })
+        let leads = rows
+            .into_iter()
+            .map(to_lead)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(LeadPage {
+            leads,
+            total,
+            last: if full { last } else { None },
+        })
     }
 }
 
@@ -673,9 +912,17 @@ async fn replace_index(
         return Ok(());
     }
     let mut insert = Query::insert();
-    insert.into_table(table).columns(["team_id", "lead_id"].into_iter().chain(cols.iter().copied()));
+    insert.into_table(table).columns(
+        ["team_id", "lead_id"]
+            .into_iter()
+            .chain(cols.iter().copied()),
+    );
     for row in rows {
-        let values: Vec<Expr> = [Value::from(team), Value::from(lead_id)].into_iter().chain(row).map(Expr::val).collect();
+        let values: Vec<Expr> = [Value::from(team), Value::from(lead_id)]
+            .into_iter()
+            .chain(row)
+            .map(Expr::val)
+            .collect();
         insert.values_panic(values);
     }
     txn.execute(&insert).await.map_err(db_err)?;

@@ -3,9 +3,9 @@
 //! unavoidable dialect difference lives in [`dialect`].
 
 pub mod auth;
+mod cache;
 pub mod calendar;
 pub mod comms;
-mod cache;
 pub mod dialect;
 pub mod entities;
 pub mod journal;
@@ -20,7 +20,10 @@ use std::time::Duration;
 use openhouse_domain::Error;
 use openhouse_domain::id::IdGenerator;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
+    TransactionTrait,
+};
 use sea_orm_migration::MigratorTrait;
 
 pub use sea_orm::DatabaseTransaction;
@@ -42,7 +45,11 @@ static IDS: OnceLock<IdGenerator> = OnceLock::new();
 fn id_generator(node: u16) -> &'static IdGenerator {
     let g = IDS.get_or_init(|| IdGenerator::new(node));
     if g.node() != node {
-        tracing::warn!(first = g.node(), asked = node, "this process already generates ids as another node; keeping it");
+        tracing::warn!(
+            first = g.node(),
+            asked = node,
+            "this process already generates ids as another node; keeping it"
+        );
     }
     g
 }
@@ -112,7 +119,11 @@ impl Store {
             opts.max_connections(16).min_connections(1);
         }
         let db = Database::connect(opts).await.map_err(|e| {
-            anyhow::anyhow!("cannot open database {}: {}", redact(&url), e.to_string().lines().next().unwrap_or(""))
+            anyhow::anyhow!(
+                "cannot open database {}: {}",
+                redact(&url),
+                e.to_string().lines().next().unwrap_or("")
+            )
         })?;
         Ok(Self {
             db,
@@ -127,7 +138,8 @@ impl Store {
     pub async fn migrate(&self) -> Result<(), anyhow::Error> {
         let txn = self.db.begin().await?;
         if txn.get_database_backend() == DbBackend::Postgres {
-            txn.execute_unprepared("SELECT pg_advisory_xact_lock(7262447)").await?;
+            txn.execute_unprepared("SELECT pg_advisory_xact_lock(7262447)")
+                .await?;
         }
         migration::Migrator::up(&txn, None).await?;
         txn.commit().await?;
@@ -172,10 +184,22 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert_eq!(normalize_url("openhouse.db").unwrap(), "sqlite://openhouse.db?mode=rwc");
-        assert_eq!(normalize_url("sqlite://x.db").unwrap(), "sqlite://x.db?mode=rwc");
-        assert_eq!(normalize_url("sqlite:x.db?mode=ro").unwrap(), "sqlite://x.db?mode=ro");
-        assert_eq!(normalize_url("postgres://u@h/db").unwrap(), "postgres://u@h/db");
+        assert_eq!(
+            normalize_url("openhouse.db").unwrap(),
+            "sqlite://openhouse.db?mode=rwc"
+        );
+        assert_eq!(
+            normalize_url("sqlite://x.db").unwrap(),
+            "sqlite://x.db?mode=rwc"
+        );
+        assert_eq!(
+            normalize_url("sqlite:x.db?mode=ro").unwrap(),
+            "sqlite://x.db?mode=ro"
+        );
+        assert_eq!(
+            normalize_url("postgres://u@h/db").unwrap(),
+            "postgres://u@h/db"
+        );
         assert!(normalize_url("mysql://h/db").is_err());
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
     }

@@ -9,7 +9,15 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Initial), Box::new(M0002NoteEditor), Box::new(M0003Tasks), Box::new(M0004Communications), Box::new(M0005CoveringLeadIndexes), Box::new(M0006OneJournal), Box::new(M0007Appointments)]
+        vec![
+            Box::new(M0001Initial),
+            Box::new(M0002NoteEditor),
+            Box::new(M0003Tasks),
+            Box::new(M0004Communications),
+            Box::new(M0005CoveringLeadIndexes),
+            Box::new(M0006OneJournal),
+            Box::new(M0007Appointments),
+        ]
     }
 }
 
@@ -74,7 +82,12 @@ impl MigrationTrait for M0001Initial {
                 .take(),
         )
         .await?;
-        m.create_index(index("users", "users_email", &["team_id", "email_key"]).unique().take()).await?;
+        m.create_index(
+            index("users", "users_email", &["team_id", "email_key"])
+                .unique()
+                .take(),
+        )
+        .await?;
         // Credentials are found by the hash of the secret the caller presents, before the team
         // is known: the one lookup that cannot start with team_id.
         m.create_table(
@@ -89,7 +102,12 @@ impl MigrationTrait for M0001Initial {
                 .take(),
         )
         .await?;
-        m.create_index(index("credentials", "credentials_user", &["team_id", "user_id"])).await?;
+        m.create_index(index(
+            "credentials",
+            "credentials_user",
+            &["team_id", "user_id"],
+        ))
+        .await?;
         m.create_table(
             table("vendor_keys")
                 .col(string("key_hash").primary_key())
@@ -144,15 +162,25 @@ impl MigrationTrait for M0001Initial {
         )
         .await?;
         for (name, cols) in [
-            ("leads_create", &["team_id", "delete_time", "create_time", "id"][..]),
-            ("leads_update", &["team_id", "delete_time", "update_time", "id"][..]),
+            (
+                "leads_create",
+                &["team_id", "delete_time", "create_time", "id"][..],
+            ),
+            (
+                "leads_update",
+                &["team_id", "delete_time", "update_time", "id"][..],
+            ),
             ("leads_stage", &["team_id", "stage"][..]),
             ("leads_source", &["team_id", "source"][..]),
             ("leads_assigned", &["team_id", "assigned_user_id"][..]),
         ] {
             m.create_index(index("leads", name, cols)).await?;
         }
-        for (t, key) in [("lead_emails", "email_key"), ("lead_phones", "phone_key"), ("lead_segments", "name_key")] {
+        for (t, key) in [
+            ("lead_emails", "email_key"),
+            ("lead_phones", "phone_key"),
+            ("lead_segments", "name_key"),
+        ] {
             m.create_table(
                 table(t)
                     .col(big_integer("team_id"))
@@ -163,9 +191,24 @@ impl MigrationTrait for M0001Initial {
             )
             .await?;
         }
-        m.create_index(index("lead_emails", "lead_emails_key", &["team_id", "email_key", "lead_id"])).await?;
-        m.create_index(index("lead_phones", "lead_phones_key", &["team_id", "phone_key", "lead_id"])).await?;
-        m.create_index(index("lead_segments", "lead_segments_key", &["team_id", "name_key", "lead_id"])).await?;
+        m.create_index(index(
+            "lead_emails",
+            "lead_emails_key",
+            &["team_id", "email_key", "lead_id"],
+        ))
+        .await?;
+        m.create_index(index(
+            "lead_phones",
+            "lead_phones_key",
+            &["team_id", "phone_key", "lead_id"],
+        ))
+        .await?;
+        m.create_index(index(
+            "lead_segments",
+            "lead_segments_key",
+            &["team_id", "name_key", "lead_id"],
+        ))
+        .await?;
         m.create_table(
             table("tags")
                 .col(big_integer("team_id"))
@@ -179,7 +222,12 @@ impl MigrationTrait for M0001Initial {
                 .take(),
         )
         .await?;
-        m.create_index(index("tags", "tags_name", &["team_id", "name_key"]).unique().take()).await?;
+        m.create_index(
+            index("tags", "tags_name", &["team_id", "name_key"])
+                .unique()
+                .take(),
+        )
+        .await?;
         m.create_table(
             table("lead_tags")
                 .col(big_integer("team_id"))
@@ -190,7 +238,12 @@ impl MigrationTrait for M0001Initial {
                 .take(),
         )
         .await?;
-        m.create_index(index("lead_tags", "lead_tags_tag", &["team_id", "tag_id", "lead_id"])).await?;
+        m.create_index(index(
+            "lead_tags",
+            "lead_tags_tag",
+            &["team_id", "tag_id", "lead_id"],
+        ))
+        .await?;
         m.create_table(
             table("notes")
                 .col(big_integer("team_id"))
@@ -205,7 +258,8 @@ impl MigrationTrait for M0001Initial {
                 .take(),
         )
         .await?;
-        m.create_index(index("notes", "notes_lead", &["team_id", "lead_id"])).await?;
+        m.create_index(index("notes", "notes_lead", &["team_id", "lead_id"]))
+            .await?;
         m.create_table(
             table("lead_transactions")
                 .col(big_integer("team_id"))
@@ -218,7 +272,12 @@ impl MigrationTrait for M0001Initial {
                 .take(),
         )
         .await?;
-        m.create_index(index("lead_transactions", "lead_transactions_lead", &["team_id", "lead_id"])).await?;
+        m.create_index(index(
+            "lead_transactions",
+            "lead_transactions_lead",
+            &["team_id", "lead_id"],
+        ))
+        .await?;
         m.create_table(
             table("system_logs")
                 .col(big_integer("team_id"))
@@ -232,7 +291,12 @@ impl MigrationTrait for M0001Initial {
                 .take(),
         )
         .await?;
-        m.create_index(index("system_logs", "system_logs_lead", &["team_id", "lead_id", "create_time"])).await?;
+        m.create_index(index(
+            "system_logs",
+            "system_logs_lead",
+            &["team_id", "lead_id", "create_time"],
+        ))
+        .await?;
         m.create_table(
             table("outbox_events")
                 .col(big_integer("team_id"))
@@ -245,7 +309,12 @@ impl MigrationTrait for M0001Initial {
                 .take(),
         )
         .await?;
-        m.create_index(index("outbox_events", "outbox_pending", &["dispatch_time", "team_id", "id"])).await?;
+        m.create_index(index(
+            "outbox_events",
+            "outbox_pending",
+            &["dispatch_time", "team_id", "id"],
+        ))
+        .await?;
         Ok(())
     }
 }
@@ -261,7 +330,13 @@ impl MigrationName for M0002NoteEditor {
 #[async_trait::async_trait]
 impl MigrationTrait for M0002NoteEditor {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(Table::alter().table("notes").add_column(big_integer_null("last_editor_user_id")).take()).await
+        m.alter_table(
+            Table::alter()
+                .table("notes")
+                .add_column(big_integer_null("last_editor_user_id"))
+                .take(),
+        )
+        .await
     }
 }
 
@@ -295,7 +370,12 @@ impl MigrationTrait for M0003Tasks {
                 .take(),
         )
         .await?;
-        m.create_index(index("tasks", "tasks_lead", &["team_id", "lead_id", "deadline"])).await
+        m.create_index(index(
+            "tasks",
+            "tasks_lead",
+            &["team_id", "lead_id", "deadline"],
+        ))
+        .await
     }
 }
 
@@ -331,8 +411,18 @@ impl MigrationTrait for M0004Communications {
                 .take(),
         )
         .await?;
-        m.create_index(index("communications", "communications_lead", &["team_id", "lead_id", "channel", "id"])).await?;
-        m.create_index(index("communications", "communications_time", &["team_id", "channel", "create_time", "id"])).await
+        m.create_index(index(
+            "communications",
+            "communications_lead",
+            &["team_id", "lead_id", "channel", "id"],
+        ))
+        .await?;
+        m.create_index(index(
+            "communications",
+            "communications_time",
+            &["team_id", "channel", "create_time", "id"],
+        ))
+        .await
     }
 }
 
@@ -351,12 +441,28 @@ impl MigrationName for M0005CoveringLeadIndexes {
 impl MigrationTrait for M0005CoveringLeadIndexes {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for name in ["leads_stage", "leads_source", "leads_assigned"] {
-            m.drop_index(Index::drop().name(name).table("leads").if_exists().to_owned()).await?;
+            m.drop_index(
+                Index::drop()
+                    .name(name)
+                    .table("leads")
+                    .if_exists()
+                    .to_owned(),
+            )
+            .await?;
         }
         for (name, cols) in [
-            ("leads_stage_live", &["team_id", "delete_time", "stage", "id"][..]),
-            ("leads_source_live", &["team_id", "delete_time", "source", "id"][..]),
-            ("leads_assigned_live", &["team_id", "delete_time", "assigned_user_id", "id"][..]),
+            (
+                "leads_stage_live",
+                &["team_id", "delete_time", "stage", "id"][..],
+            ),
+            (
+                "leads_source_live",
+                &["team_id", "delete_time", "source", "id"][..],
+            ),
+            (
+                "leads_assigned_live",
+                &["team_id", "delete_time", "assigned_user_id", "id"][..],
+            ),
             ("leads_live", &["team_id", "delete_time", "id"][..]),
         ] {
             m.create_index(index("leads", name, cols)).await?;
@@ -378,8 +484,15 @@ impl MigrationName for M0006OneJournal {
 #[async_trait::async_trait]
 impl MigrationTrait for M0006OneJournal {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(Table::alter().table("system_logs").add_column(ms("dispatch_time")).take()).await?;
-        m.drop_table(Table::drop().table("outbox_events").if_exists().take()).await
+        m.alter_table(
+            Table::alter()
+                .table("system_logs")
+                .add_column(ms("dispatch_time"))
+                .take(),
+        )
+        .await?;
+        m.drop_table(Table::drop().table("outbox_events").if_exists().take())
+            .await
     }
 }
 
@@ -406,8 +519,14 @@ impl MigrationTrait for M0007Appointments {
             text_null("address"),
             string_null("time_zone"),
         ] {
-            m.alter_table(Table::alter().table("tasks").add_column(col).take()).await?;
+            m.alter_table(Table::alter().table("tasks").add_column(col).take())
+                .await?;
         }
-        m.create_index(index("tasks", "tasks_assignee", &["team_id", "assigned_user_id", "deadline"])).await
+        m.create_index(index(
+            "tasks",
+            "tasks_assignee",
+            &["team_id", "assigned_user_id", "deadline"],
+        ))
+        .await
     }
 }

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use openhouse_domain::auth::Principal;
 use openhouse_domain::lead::Lead;
 use openhouse_domain::{Error, time};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use serde_json::{Value, json};
 
 use crate::entities::{note, system_log};
@@ -83,7 +85,13 @@ fn note_detail(n: &note::Model) -> Value {
 
 impl Store {
     /// Adds a note to a lead the caller may see.
-    pub async fn create_note(&self, who: &Principal, lead_id: i64, content: &str, pinned: bool) -> Result<i64, Error> {
+    pub async fn create_note(
+        &self,
+        who: &Principal,
+        lead_id: i64,
+        content: &str,
+        pinned: bool,
+    ) -> Result<i64, Error> {
         let content = clean_content(content)?;
         let now = time::now_ms();
         let mut w = self.write().await?;
@@ -102,13 +110,25 @@ impl Store {
         .insert(&*w)
         .await
         .map_err(db_err)?;
-        w.record(who, now, Entry { lead_id, action: "note.created", detail: note_detail(&m) }).await?;
+        w.record(
+            who,
+            now,
+            Entry {
+                lead_id,
+                action: "note.created",
+                detail: note_detail(&m),
+            },
+        )
+        .await?;
         w.commit().await?;
         Ok(m.id)
     }
 
     async fn find_note(&self, who: &Principal, note_id: i64) -> Result<note::Model, Error> {
-        Ok(self.on_visible_lead::<note::Entity>(who, note_id, "note", |n| n.lead_id).await?.0)
+        Ok(self
+            .on_visible_lead::<note::Entity>(who, note_id, "note", |n| n.lead_id)
+            .await?
+            .0)
     }
 
     /// A note the caller may see.
@@ -118,7 +138,12 @@ impl Store {
 
     /// A lead's notes, pinned first, then newest first; and, when asked, its system log entries
     /// (newest first) to show as system notes.
-    pub async fn lead_notes(&self, who: &Principal, lead_id: i64, with_system: bool) -> Result<(Vec<Note>, Vec<LogEntry>), Error> {
+    pub async fn lead_notes(
+        &self,
+        who: &Principal,
+        lead_id: i64,
+        with_system: bool,
+    ) -> Result<(Vec<Note>, Vec<LogEntry>), Error> {
         self.get_lead(who, lead_id, false).await?;
         let notes = note::Entity::find()
             .filter(note::Column::TeamId.eq(who.team_id))
@@ -129,13 +154,25 @@ impl Store {
             .all(&self.db)
             .await
             .map_err(db_err)?;
-        let system = if with_system { self.log_entries(who.team_id, lead_id, None, None, 0, 1000).await? } else { Vec::new() };
+        let system = if with_system {
+            self.log_entries(who.team_id, lead_id, None, None, 0, 1000)
+                .await?
+        } else {
+            Vec::new()
+        };
         Ok((notes.into_iter().map(Note::from).collect(), system))
     }
 
     /// Changes a note's content and, when given, its pin. `lead_id`, when given, must be the
     /// note's lead.
-    pub async fn edit_note(&self, who: &Principal, note_id: i64, content: &str, pinned: Option<bool>, lead_id: Option<i64>) -> Result<(), Error> {
+    pub async fn edit_note(
+        &self,
+        who: &Principal,
+        note_id: i64,
+        content: &str,
+        pinned: Option<bool>,
+        lead_id: Option<i64>,
+    ) -> Result<(), Error> {
         let content = clean_content(content)?;
         let now = time::now_ms();
         let current = self.find_note(who, note_id).await?;
@@ -160,7 +197,11 @@ impl Store {
         w.record(
             who,
             now,
-            Entry { lead_id: after.lead_id, action: "note.updated", detail: json!({"before": note_detail(&before), "after": note_detail(&after)}) },
+            Entry {
+                lead_id: after.lead_id,
+                action: "note.updated",
+                detail: json!({"before": note_detail(&before), "after": note_detail(&after)}),
+            },
         )
         .await?;
         w.commit().await
@@ -172,22 +213,54 @@ impl Store {
         let now = time::now_ms();
         let mut w = self.write().await?;
         self.load_for_write(&w, who, current.lead_id).await?;
-        let gone = note::Entity::delete_by_id((who.team_id, note_id)).exec(&*w).await.map_err(db_err)?;
+        let gone = note::Entity::delete_by_id((who.team_id, note_id))
+            .exec(&*w)
+            .await
+            .map_err(db_err)?;
         if gone.rows_affected == 0 {
             return Err(Error::not_found("note"));
         }
-        w.record(who, now, Entry { lead_id: current.lead_id, action: "note.deleted", detail: note_detail(&current) }).await?;
+        w.record(
+            who,
+            now,
+            Entry {
+                lead_id: current.lead_id,
+                action: "note.deleted",
+                detail: note_detail(&current),
+            },
+        )
+        .await?;
         w.commit().await
     }
 
     /// A lead (trashed ones too) and its system log, newest first, within [start, end] (epoch
     /// ms) when given.
-    pub async fn system_log(&self, who: &Principal, lead_id: i64, start: Option<i64>, end: Option<i64>, page: u64, size: u64) -> Result<(Arc<Lead>, Vec<LogEntry>), Error> {
+    pub async fn system_log(
+        &self,
+        who: &Principal,
+        lead_id: i64,
+        start: Option<i64>,
+        end: Option<i64>,
+        page: u64,
+        size: u64,
+    ) -> Result<(Arc<Lead>, Vec<LogEntry>), Error> {
         let lead = self.get_lead(who, lead_id, true).await?;
-        Ok((lead, self.log_entries(who.team_id, lead_id, start, end, page, size).await?))
+        Ok((
+            lead,
+            self.log_entries(who.team_id, lead_id, start, end, page, size)
+                .await?,
+        ))
     }
 
-    async fn log_entries(&self, team_id: i64, lead_id: i64, start: Option<i64>, end: Option<i64>, page: u64, size: u64) -> Result<Vec<LogEntry>, Error> {
+    async fn log_entries(
+        &self,
+        team_id: i64,
+        lead_id: i64,
+        start: Option<i64>,
+        end: Option<i64>,
+        page: u64,
+        size: u64,
+    ) -> Result<Vec<LogEntry>, Error> {
         let mut q = system_log::Entity::find()
             .filter(system_log::Column::TeamId.eq(team_id))
             .filter(system_log::Column::LeadId.eq(lead_id));

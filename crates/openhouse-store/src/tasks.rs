@@ -13,7 +13,10 @@ use openhouse_domain::calendar::EntryKind;
 use openhouse_domain::lead::Lead;
 use openhouse_domain::{Error, time};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
 use serde_json::json;
 
 use crate::entities::{lead, task};
@@ -61,7 +64,11 @@ impl Task {
 
     /// The end shown on a calendar: the start for a task without one.
     pub fn end_or_start(&self) -> i64 {
-        if self.end_time > 0 { self.end_time } else { self.deadline }
+        if self.end_time > 0 {
+            self.end_time
+        } else {
+            self.deadline
+        }
     }
 }
 
@@ -77,7 +84,11 @@ pub struct TaskChange {
 
 impl TaskChange {
     fn is_empty(&self) -> bool {
-        self.content.is_none() && self.deadline.is_none() && self.task_type.is_none() && self.assigned_role.is_none() && self.finish.is_none()
+        self.content.is_none()
+            && self.deadline.is_none()
+            && self.task_type.is_none()
+            && self.assigned_role.is_none()
+            && self.finish.is_none()
     }
 
     fn check(&self) -> Result<(), Error> {
@@ -138,7 +149,12 @@ pub(crate) fn is_task() -> Expr {
 
 impl Store {
     /// Sets the lead's open-task count (tasks only: appointments do not count).
-    pub(crate) async fn count_open_tasks(&self, txn: &DatabaseTransaction, team_id: i64, lead_id: i64) -> Result<(), Error> {
+    pub(crate) async fn count_open_tasks(
+        &self,
+        txn: &DatabaseTransaction,
+        team_id: i64,
+        lead_id: i64,
+    ) -> Result<(), Error> {
         let open = task::Entity::find()
             .filter(task::Column::TeamId.eq(team_id))
             .filter(task::Column::LeadId.eq(lead_id))
@@ -159,7 +175,12 @@ impl Store {
 
     /// Adds a task to a lead the caller may see. An Agent task goes to the lead's agent (or the
     /// caller when the lead has none).
-    pub async fn create_task(&self, who: &Principal, lead_id: i64, change: &TaskChange) -> Result<i64, Error> {
+    pub async fn create_task(
+        &self,
+        who: &Principal,
+        lead_id: i64,
+        change: &TaskChange,
+    ) -> Result<i64, Error> {
         change.check()?;
         let now = time::now_ms();
         let mut w = self.write().await?;
@@ -170,8 +191,17 @@ impl Store {
             team_id: Set(who.team_id),
             id: Set(self.next_id()),
             lead_id: Set(lead_id),
-            task_type: Set(change.task_type.unwrap_or(TaskType::Other).as_str().to_string()),
-            content: Set(change.content.clone().unwrap_or_default().trim().to_string()),
+            task_type: Set(change
+                .task_type
+                .unwrap_or(TaskType::Other)
+                .as_str()
+                .to_string()),
+            content: Set(change
+                .content
+                .clone()
+                .unwrap_or_default()
+                .trim()
+                .to_string()),
             assigned_role: Set(role.as_str().to_string()),
             assigned_user_id: Set(match role {
                 AssignedRole::Agent => lead.assigned_user_id.or(Some(who.user_id)),
@@ -193,7 +223,16 @@ impl Store {
         .await
         .map_err(db_err)?;
         self.count_open_tasks(&w, who.team_id, lead_id).await?;
-        w.record(who, now, Entry { lead_id, action: "task.created", detail: detail(&m) }).await?;
+        w.record(
+            who,
+            now,
+            Entry {
+                lead_id,
+                action: "task.created",
+                detail: detail(&m),
+            },
+        )
+        .await?;
         w.commit().await?;
         Ok(m.id)
     }
@@ -203,8 +242,14 @@ impl Store {
     }
 
     /// A task (not an appointment) whose lead the caller may see; else 404 as if it did not exist.
-    async fn visible_task(&self, who: &Principal, task_id: i64) -> Result<(task::Model, Arc<Lead>), Error> {
-        let (t, lead) = self.on_visible_lead::<task::Entity>(who, task_id, "task", |t| t.lead_id).await?;
+    async fn visible_task(
+        &self,
+        who: &Principal,
+        task_id: i64,
+    ) -> Result<(task::Model, Arc<Lead>), Error> {
+        let (t, lead) = self
+            .on_visible_lead::<task::Entity>(who, task_id, "task", |t| t.lead_id)
+            .await?;
         if t.kind != EntryKind::Task.as_str() {
             return Err(Error::not_found("task"));
         }
@@ -218,7 +263,11 @@ impl Store {
     }
 
     /// A lead and its tasks: open ones first, by deadline.
-    pub async fn lead_tasks(&self, who: &Principal, lead_id: i64) -> Result<(Arc<Lead>, Vec<Task>), Error> {
+    pub async fn lead_tasks(
+        &self,
+        who: &Principal,
+        lead_id: i64,
+    ) -> Result<(Arc<Lead>, Vec<Task>), Error> {
         let lead = self.get_lead(who, lead_id, false).await?;
         let rows = task::Entity::find()
             .filter(task::Column::TeamId.eq(who.team_id))
@@ -235,7 +284,13 @@ impl Store {
 
     /// Changes a task. Finishing it (finish = true) records the finish time and changes nothing
     /// else; finish = false reopens it.
-    pub async fn edit_task(&self, who: &Principal, task_id: i64, change: &TaskChange, lead_id: Option<i64>) -> Result<(), Error> {
+    pub async fn edit_task(
+        &self,
+        who: &Principal,
+        task_id: i64,
+        change: &TaskChange,
+        lead_id: Option<i64>,
+    ) -> Result<(), Error> {
         change.check()?;
         let current = self.find_task(who, task_id).await?;
         if lead_id.is_some_and(|l| l != current.lead_id) {
@@ -281,9 +336,18 @@ impl Store {
         };
         am.update_time = Set(now);
         let after = am.update(&*w).await.map_err(db_err)?;
-        self.count_open_tasks(&w, who.team_id, after.lead_id).await?;
-        w.record(who, now, Entry { lead_id: after.lead_id, action, detail: json!({"before": detail(&before), "after": detail(&after)}) })
+        self.count_open_tasks(&w, who.team_id, after.lead_id)
             .await?;
+        w.record(
+            who,
+            now,
+            Entry {
+                lead_id: after.lead_id,
+                action,
+                detail: json!({"before": detail(&before), "after": detail(&after)}),
+            },
+        )
+        .await?;
         w.commit().await
     }
 
@@ -293,12 +357,26 @@ impl Store {
         let now = time::now_ms();
         let mut w = self.write().await?;
         self.load_for_write(&w, who, current.lead_id).await?;
-        let gone = task::Entity::delete_by_id((who.team_id, task_id)).filter(is_task()).exec(&*w).await.map_err(db_err)?;
+        let gone = task::Entity::delete_by_id((who.team_id, task_id))
+            .filter(is_task())
+            .exec(&*w)
+            .await
+            .map_err(db_err)?;
         if gone.rows_affected == 0 {
             return Err(Error::not_found("task"));
         }
-        self.count_open_tasks(&w, who.team_id, current.lead_id).await?;
-        w.record(who, now, Entry { lead_id: current.lead_id, action: "task.deleted", detail: detail(&current) }).await?;
+        self.count_open_tasks(&w, who.team_id, current.lead_id)
+            .await?;
+        w.record(
+            who,
+            now,
+            Entry {
+                lead_id: current.lead_id,
+                action: "task.deleted",
+                detail: detail(&current),
+            },
+        )
+        .await?;
         w.commit().await
     }
 }

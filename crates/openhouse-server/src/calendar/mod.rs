@@ -33,7 +33,13 @@ pub(crate) fn calendar_type(kind: EntryKind) -> CalendarType {
 /// An entry as the calendar shows it, its times in `zone` when the caller asked for one, else in
 /// the zone it was made in (UTC for tasks made through `/v1.0/tasks`).
 pub(crate) fn item(t: &Task, lead_name: &str, zone: Option<Zone>) -> CalendarItemV2 {
-    let zone = zone.or_else(|| t.time_zone.as_deref().and_then(|z| time::parse_zone("timeZoneCode", z).ok())).unwrap_or(Zone::UTC);
+    let zone = zone
+        .or_else(|| {
+            t.time_zone
+                .as_deref()
+                .and_then(|z| time::parse_zone("timeZoneCode", z).ok())
+        })
+        .unwrap_or(Zone::UTC);
     let what = match t.kind {
         EntryKind::Task => "Task",
         EntryKind::Appointment => "Appointment",
@@ -44,7 +50,11 @@ pub(crate) fn item(t: &Task, lead_name: &str, zone: Option<Zone>) -> CalendarIte
         calendar_type: calendar_type(t.kind),
         task_id: t.id,
         content: t.content.clone(),
-        title: if lead_name.is_empty() { what.to_string() } else { format!("{what} with {lead_name}") },
+        title: if lead_name.is_empty() {
+            what.to_string()
+        } else {
+            format!("{what} with {lead_name}")
+        },
         finished: t.finished,
         start_at: time::format_iso_in(t.deadline, zone),
         end_at: time::format_iso_in(end, zone),

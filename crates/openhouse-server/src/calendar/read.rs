@@ -72,10 +72,20 @@ pub async fn list_calendar(
     Caller(who): Caller,
     ApiQuery(p): ApiQuery<CalendarListParams>,
 ) -> ApiResult<Json<CalendarListResponseEnvelope>> {
-    let from = TimeInput::from_fields("startTime", p.start_time.as_deref(), "startTimeMs", p.start_time_ms)?.map(TimeInput::ms);
-    let to = TimeInput::from_fields("endTime", p.end_time.as_deref(), "endTimeMs", p.end_time_ms)?.map(TimeInput::ms);
+    let from = TimeInput::from_fields(
+        "startTime",
+        p.start_time.as_deref(),
+        "startTimeMs",
+        p.start_time_ms,
+    )?
+    .map(TimeInput::ms);
+    let to = TimeInput::from_fields("endTime", p.end_time.as_deref(), "endTimeMs", p.end_time_ms)?
+        .map(TimeInput::ms);
     if from.is_none() && to.is_none() {
-        return Err(Error::invalid("startTime or endTime (or startTimeMs / endTimeMs) is required").into());
+        return Err(Error::invalid(
+            "startTime or endTime (or startTimeMs / endTimeMs) is required",
+        )
+        .into());
     }
     if let (Some(f), Some(t)) = (from, to)
         && t < f
@@ -90,7 +100,10 @@ pub async fn list_calendar(
     if !(1..=PAGE_SIZE_MAX).contains(&page_size) {
         return Err(Error::limit_not_valid(1, PAGE_SIZE_MAX).into());
     }
-    if p.sort.as_deref().is_some_and(|s| !s.trim().is_empty() && !s.trim().eq_ignore_ascii_case("startTime")) {
+    if p.sort
+        .as_deref()
+        .is_some_and(|s| !s.trim().is_empty() && !s.trim().eq_ignore_ascii_case("startTime"))
+    {
         return Err(Error::invalid("sort must be startTime").into());
     }
     let zone = match p.time_zone_code.as_deref().filter(|z| !z.trim().is_empty()) {
@@ -112,7 +125,11 @@ pub async fn list_calendar(
             total: found.total as i64,
             page: page as i32,
             page_size: page_size as i32,
-            items: found.entries.iter().map(|(t, name)| super::item(t, name, zone)).collect(),
+            items: found
+                .entries
+                .iter()
+                .map(|(t, name)| super::item(t, name, zone))
+                .collect(),
         },
     }))
 }

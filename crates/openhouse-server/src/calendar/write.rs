@@ -1,7 +1,8 @@
 use axum::Json;
 use axum::extract::State;
 use openhouse_api::{
-    AssignedRole, CalendarCreateResult, CalendarMessageResponseEnvelope, CalendarRequestV2, CalendarUpdateRequestV2, CreateCalendarResponseEnvelope, TaskType,
+    AssignedRole, CalendarCreateResult, CalendarMessageResponseEnvelope, CalendarRequestV2,
+    CalendarUpdateRequestV2, CreateCalendarResponseEnvelope, TaskType,
 };
 use openhouse_domain::calendar::{self, CalendarId, EntryKind, TimeInput};
 use openhouse_domain::{Error, time};
@@ -17,7 +18,9 @@ fn given(v: &Option<String>) -> Option<&str> {
 }
 
 fn message(m: &str) -> Json<CalendarMessageResponseEnvelope> {
-    Json(CalendarMessageResponseEnvelope { message: m.to_string() })
+    Json(CalendarMessageResponseEnvelope {
+        message: m.to_string(),
+    })
 }
 
 /// Create Calendar Event
@@ -50,19 +53,43 @@ pub async fn create_calendar(
     let zone = time::parse_zone("timeZoneCode", &req.time_zone_code)?;
     let (task_type, assigned_role) = match kind {
         EntryKind::Task => {
-            let way = given(&req.task_way).ok_or_else(|| Error::invalid("taskWay is required for a TASK"))?;
-            let role = given(&req.assigned_role).map(calendar::parse_assigned_role).transpose()?;
-            (calendar::parse_task_way(way)?, role.unwrap_or(AssignedRole::Agent))
+            let way = given(&req.task_way)
+                .ok_or_else(|| Error::invalid("taskWay is required for a TASK"))?;
+            let role = given(&req.assigned_role)
+                .map(calendar::parse_assigned_role)
+                .transpose()?;
+            (
+                calendar::parse_task_way(way)?,
+                role.unwrap_or(AssignedRole::Agent),
+            )
         }
         EntryKind::Appointment => (TaskType::Other, AssignedRole::Agent),
     };
-    let start = TimeInput::from_fields("startAt", req.start_at.as_deref(), "startAtMs", req.start_at_ms)?;
+    let start = TimeInput::from_fields(
+        "startAt",
+        req.start_at.as_deref(),
+        "startAtMs",
+        req.start_at_ms,
+    )?;
     let end = TimeInput::from_fields("endAt", req.end_at.as_deref(), "endAtMs", req.end_at_ms)?;
     let schedule = calendar::schedule(kind, start, end, None, zone, time::now_ms())?;
-    let entry = NewEntry { kind, lead_id: req.lead_id, content: req.content, schedule, zone, task_type, assigned_role, address: req.address };
+    let entry = NewEntry {
+        kind,
+        lead_id: req.lead_id,
+        content: req.content,
+        schedule,
+        zone,
+        task_type,
+        assigned_role,
+        address: req.address,
+    };
     let id = state.store.create_entry(&who, &entry).await?;
     Ok(Json(CreateCalendarResponseEnvelope {
-        data: CalendarCreateResult { id: id.to_string(), calendar_type: super::calendar_type(kind), message: "Calendar created successfully".into() },
+        data: CalendarCreateResult {
+            id: id.to_string(),
+            calendar_type: super::calendar_type(kind),
+            message: "Calendar created successfully".into(),
+        },
     }))
 }
 
@@ -90,13 +117,21 @@ pub async fn update_calendar(
     let id = CalendarId::parse(&calendar_id)?;
     let edit = EntryEdit {
         content: given(&req.content).map(str::to_string),
-        start: TimeInput::from_fields("startAt", req.start_at.as_deref(), "startAtMs", req.start_at_ms)?,
+        start: TimeInput::from_fields(
+            "startAt",
+            req.start_at.as_deref(),
+            "startAtMs",
+            req.start_at_ms,
+        )?,
         end: TimeInput::from_fields("endAt", req.end_at.as_deref(), "endAtMs", req.end_at_ms)?,
-        zone: given(&req.time_zone_code).map(|z| time::parse_zone("timeZoneCode", z)).transpose()?,
+        zone: given(&req.time_zone_code)
+            .map(|z| time::parse_zone("timeZoneCode", z))
+            .transpose()?,
         lead_id: req.lead_id.filter(|l| *l > 0),
         address: given(&req.address).map(str::to_string),
     };
-    if edit.is_empty() && given(&req.reminder_type).is_none() && given(&req.reminder_time).is_none() {
+    if edit.is_empty() && given(&req.reminder_type).is_none() && given(&req.reminder_time).is_none()
+    {
         return Err(Error::invalid("nothing to change").into());
     }
     state.store.edit_entry(&who, id, &edit).await?;

@@ -41,5 +41,8 @@ pub async fn delete_lead(
         return Err(Error::too_long("reason", 1000).into());
     }
     state.store.trash_lead(&who, lead_id, reason).await?;
-    Ok(Json(LeadTrashResponse { deleted: true, lead_id: lead_id.to_string() }))
+    Ok(Json(LeadTrashResponse {
+        deleted: true,
+        lead_id: lead_id.to_string(),
+    }))
 }

@@ -31,7 +31,10 @@ pub async fn get_lead(
     ApiPath(lead_id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<GetLeadParams>,
 ) -> ApiResult<Json<LeadResponse>> {
-    let lead = state.store.get_lead(&who, lead_id, params.with_trash.unwrap_or(false)).await?;
+    let lead = state
+        .store
+        .get_lead(&who, lead_id, params.with_trash.unwrap_or(false))
+        .await?;
     let mut shown = super::respond(&state, &who, &[lead]).await?;
     Ok(Json(shown.remove(0)))
 }

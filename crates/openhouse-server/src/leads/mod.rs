@@ -27,10 +27,20 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// Shows leads as the API does, looking up the names of their assignees in one query.
-pub(crate) async fn respond<L: Borrow<Lead>>(state: &AppState, who: &Principal, leads: &[L]) -> Result<Vec<LeadResponse>, Error> {
-    let ids: Vec<i64> = leads.iter().filter_map(|l| l.borrow().assigned_user_id).collect();
+pub(crate) async fn respond<L: Borrow<Lead>>(
+    state: &AppState,
+    who: &Principal,
+    leads: &[L],
+) -> Result<Vec<LeadResponse>, Error> {
+    let ids: Vec<i64> = leads
+        .iter()
+        .filter_map(|l| l.borrow().assigned_user_id)
+        .collect();
     let names = crate::user_names(state, who, ids).await?;
-    Ok(leads.iter().map(|l| to_response(l.borrow(), &names)).collect())
+    Ok(leads
+        .iter()
+        .map(|l| to_response(l.borrow(), &names))
+        .collect())
 }
 
 fn to_response(l: &Lead, names: &HashMap<i64, String>) -> LeadResponse {
@@ -55,7 +65,14 @@ fn to_response(l: &Lead, names: &HashMap<i64, String>) -> LeadResponse {
         last_visit: time::format_opt_ms(l.stats.last_visit),
         lead_id: l.id,
         lead_inquiry: d.inquiry,
-        lead_property_list: d.properties.into_iter().map(|p| LeadProperty { lead_user_id: Some(l.id), ..p }).collect(),
+        lead_property_list: d
+            .properties
+            .into_iter()
+            .map(|p| LeadProperty {
+                lead_user_id: Some(l.id),
+                ..p
+            })
+            .collect(),
         lead_source: None,
         lead_user_id: l.id,
         lender_user_id: l.lender_user_id,

@@ -18,11 +18,20 @@ use crate::openapi::Errors;
 /// List values come as repeated parameters (`anyTags=a&anyTags=b`) or comma-separated
 /// (`anyTags=a,b`), or both.
 fn list(values: &[String]) -> Vec<String> {
-    values.iter().flat_map(|v| v.split(',')).map(str::trim).filter(|v| !v.is_empty()).map(String::from).collect()
+    values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 fn opt_text(v: &Option<String>) -> Option<String> {
-    v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(String::from)
+    v.as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(String::from)
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -125,9 +134,16 @@ pub struct UpdateTimeParam {
 
 async fn run(state: &AppState, who: &Principal, q: LeadQuery) -> ApiResult<Json<LeadListResponse>> {
     let page = state.store.search_leads(who, &q).await?;
-    let offset = if q.after.is_some() { q.served } else { q.offset };
+    let offset = if q.after.is_some() {
+        q.served
+    } else {
+        q.offset
+    };
     let served = offset + page.leads.len() as u64;
-    let scroll_id = page.last.filter(|_| served < page.total).map(|last| q.scroll_id(last, served));
+    let scroll_id = page
+        .last
+        .filter(|_| served < page.total)
+        .map(|last| q.scroll_id(last, served));
     let leads = super::respond(state, who, &page.leads).await?;
     Ok(Json(LeadListResponse {
         metadata: MetaData {
@@ -145,7 +161,9 @@ async fn run(state: &AppState, who: &Principal, q: LeadQuery) -> ApiResult<Json<
 fn scrolled(scroll_id: &Option<String>, limit: Option<i64>) -> Result<Option<LeadQuery>, Error> {
     match opt_text(scroll_id) {
         Some(id) => {
-            let limit = limit.map(|l| search::check_limit(Some(l), search::LIMIT_DEFAULT, search::LIMIT_MAX)).transpose()?;
+            let limit = limit
+                .map(|l| search::check_limit(Some(l), search::LIMIT_DEFAULT, search::LIMIT_MAX))
+                .transpose()?;
             Ok(Some(LeadQuery::from_scroll_id(&id, limit)?))
         }
         None => Ok(None),
@@ -180,7 +198,10 @@ pub async fn search_leads(
         email: opt_text(&p.email),
         phone: opt_text(&p.phone),
         precise: p.precise_search_flag.unwrap_or(false),
-        segments: list(&p.segments).into_iter().chain(list(&p.groups)).collect(),
+        segments: list(&p.segments)
+            .into_iter()
+            .chain(list(&p.groups))
+            .collect(),
         group_ids: p.group_ids.clone(),
         query_sub_group: p.query_sub_group.unwrap_or(true),
         languages: list(&p.languages),
@@ -204,7 +225,12 @@ pub async fn search_leads(
     run(&state, &who, q).await
 }
 
-fn time_query(p: &TimeSearchParams, sort: LeadSort, created_min: Option<i64>, updated_min: Option<i64>) -> Result<LeadQuery, Error> {
+fn time_query(
+    p: &TimeSearchParams,
+    sort: LeadSort,
+    created_min: Option<i64>,
+    updated_min: Option<i64>,
+) -> Result<LeadQuery, Error> {
     Ok(LeadQuery {
         filter: LeadFilter {
             all_tags: list(&p.all_tags),
@@ -213,7 +239,10 @@ fn time_query(p: &TimeSearchParams, sort: LeadSort, created_min: Option<i64>, up
             email: opt_text(&p.email),
             phone: opt_text(&p.phone),
             precise: true,
-            segments: list(&p.segments).into_iter().chain(list(&p.groups)).collect(),
+            segments: list(&p.segments)
+                .into_iter()
+                .chain(list(&p.groups))
+                .collect(),
             source: opt_text(&p.source),
             stages: list(&p.stage),
             created_min,
@@ -248,8 +277,15 @@ pub async fn search_by_create_time(
     if let Some(q) = scrolled(&p.scroll_id, p.limit)? {
         return run(&state, &who, q).await;
     }
-    let min = opt_text(&t.lead_create_time).map(|v| time::parse_min_time("leadCreateTime", &v)).transpose()?;
-    run(&state, &who, time_query(&p, LeadSort::CreateTime, min, None)?).await
+    let min = opt_text(&t.lead_create_time)
+        .map(|v| time::parse_min_time("leadCreateTime", &v))
+        .transpose()?;
+    run(
+        &state,
+        &who,
+        time_query(&p, LeadSort::CreateTime, min, None)?,
+    )
+    .await
 }
 
 /// Search for leads by update time
@@ -271,6 +307,13 @@ pub async fn search_by_update_time(
     if let Some(q) = scrolled(&p.scroll_id, p.limit)? {
         return run(&state, &who, q).await;
     }
-    let min = opt_text(&t.lead_update_time).map(|v| time::parse_min_time("leadUpdateTime", &v)).transpose()?;
-    run(&state, &who, time_query(&p, LeadSort::UpdateTime, None, min)?).await
+    let min = opt_text(&t.lead_update_time)
+        .map(|v| time::parse_min_time("leadUpdateTime", &v))
+        .transpose()?;
+    run(
+        &state,
+        &who,
+        time_query(&p, LeadSort::UpdateTime, None, min)?,
+    )
+    .await
 }

@@ -52,7 +52,11 @@ fn response(c: &Communication) -> LogTypeResponse {
     request_body = LogTypeRequest,
     responses((status = 200, description = "The new entry", body = LogTypeCreated), Errors)
 )]
-pub async fn create_log(State(state): State<AppState>, Caller(who): Caller, ApiJson(r): ApiJson<LogTypeRequest>) -> ApiResult<Json<LogTypeCreated>> {
+pub async fn create_log(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiJson(r): ApiJson<LogTypeRequest>,
+) -> ApiResult<Json<LogTypeCreated>> {
     let c = state
         .store
         .record_communication(
@@ -72,7 +76,9 @@ pub async fn create_log(State(state): State<AppState>, Caller(who): Caller, ApiJ
             },
         )
         .await?;
-    Ok(Json(LogTypeCreated { log_type: response(&c) }))
+    Ok(Json(LogTypeCreated {
+        log_type: response(&c),
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -107,15 +113,26 @@ pub struct ListLogsParams {
     params(ListLogsParams),
     responses((status = 200, description = "A page of the lead's manual logs", body = Vec<LogTypeResponse>), Errors)
 )]
-pub async fn list_logs(State(state): State<AppState>, Caller(who): Caller, ApiQuery(p): ApiQuery<ListLogsParams>) -> ApiResult<Json<Vec<LogTypeResponse>>> {
+pub async fn list_logs(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiQuery(p): ApiQuery<ListLogsParams>,
+) -> ApiResult<Json<Vec<LogTypeResponse>>> {
     let limit = search::check_limit(p.limit, 10, 1000)? as u64;
     let offset = search::check_offset(p.offset)?;
     let after_id = p.current_id.filter(|c| *c > 0);
     if p.current_id.is_some_and(|c| c < 0) {
         return Err(Error::invalid("currentId must be 0 or more").into());
     }
-    let page = CommPage { offset, limit, after_id };
-    let rows = state.store.lead_communications(&who, p.lead_id, p.log_type.channel(), true, page).await?;
+    let page = CommPage {
+        offset,
+        limit,
+        after_id,
+    };
+    let rows = state
+        .store
+        .lead_communications(&who, p.lead_id, p.log_type.channel(), true, page)
+        .await?;
     Ok(Json(rows.iter().map(response).collect()))
 }
 
@@ -127,8 +144,14 @@ pub async fn list_logs(State(state): State<AppState>, Caller(who): Caller, ApiQu
     params(("logTypeId" = i64, Path, description = "ID of Log type")),
     responses((status = 200, description = "The entry", body = LogTypeResponse), Errors)
 )]
-pub async fn get_log(State(state): State<AppState>, Caller(who): Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<LogTypeResponse>> {
-    Ok(Json(response(&state.store.communication(&who, id, true).await?)))
+pub async fn get_log(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<LogTypeResponse>> {
+    Ok(Json(response(
+        &state.store.communication(&who, id, true).await?,
+    )))
 }
 
 /// Delete a log type
@@ -139,7 +162,11 @@ pub async fn get_log(State(state): State<AppState>, Caller(who): Caller, ApiPath
     params(("logTypeId" = i64, Path, description = "The ID of the log type to delete")),
     responses((status = 200, description = "The entry is deleted"), Errors)
 )]
-pub async fn delete_log(State(state): State<AppState>, Caller(who): Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<()> {
+pub async fn delete_log(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<()> {
     state.store.delete_communication(&who, id, true).await?;
     Ok(())
 }

@@ -16,7 +16,11 @@ use crate::AppState;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(write::create_note, read::list_notes))
-        .routes(routes!(read::get_note, write::edit_note, write::delete_note))
+        .routes(routes!(
+            read::get_note,
+            write::edit_note,
+            write::delete_note
+        ))
 }
 
 pub(crate) fn note_response(n: &Note, names: &HashMap<i64, String>) -> NoteResponse {

@@ -36,7 +36,10 @@ pub async fn list_notes(
     Caller(who): Caller,
     ApiQuery(p): ApiQuery<ListNotesParams>,
 ) -> ApiResult<Json<Vec<NoteResponse>>> {
-    let (notes, system) = state.store.lead_notes(&who, p.lead_id, p.include_system_note.unwrap_or(false)).await?;
+    let (notes, system) = state
+        .store
+        .lead_notes(&who, p.lead_id, p.include_system_note.unwrap_or(false))
+        .await?;
     let people = notes
         .iter()
         .flat_map(|n| [n.creator_user_id, n.last_editor_user_id])
@@ -44,7 +47,10 @@ pub async fn list_notes(
         .flatten()
         .collect::<Vec<i64>>();
     let names = crate::user_names(&state, &who, people).await?;
-    let mut out: Vec<NoteResponse> = notes.iter().map(|n| super::note_response(n, &names)).collect();
+    let mut out: Vec<NoteResponse> = notes
+        .iter()
+        .map(|n| super::note_response(n, &names))
+        .collect();
     out.extend(system.iter().map(|e| super::system_note(e, &names)));
     Ok(Json(out))
 }
@@ -57,8 +63,19 @@ pub async fn list_notes(
     params(("noteId" = i64, Path, description = "ID of Note")),
     responses((status = 200, description = "The note", body = NoteResponse), Errors)
 )]
-pub async fn get_note(State(state): State<AppState>, Caller(who): Caller, ApiPath(note_id): ApiPath<i64>) -> ApiResult<Json<NoteResponse>> {
+pub async fn get_note(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(note_id): ApiPath<i64>,
+) -> ApiResult<Json<NoteResponse>> {
     let n = state.store.note(&who, note_id).await?;
-    let names = crate::user_names(&state, &who, [n.creator_user_id, n.last_editor_user_id].into_iter().flatten()).await?;
+    let names = crate::user_names(
+        &state,
+        &who,
+        [n.creator_user_id, n.last_editor_user_id]
+            .into_iter()
+            .flatten(),
+    )
+    .await?;
     Ok(Json(super::note_response(&n, &names)))
 }

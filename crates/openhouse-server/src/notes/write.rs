@@ -18,9 +18,18 @@ use crate::openapi::Errors;
     request_body = NoteRequest,
     responses((status = 200, description = "The new note's id", body = NoteIdResponse), Errors)
 )]
-pub async fn create_note(State(state): State<AppState>, Caller(who): Caller, ApiJson(req): ApiJson<NoteRequest>) -> ApiResult<Json<NoteIdResponse>> {
-    let lead_id = req.lead_id.ok_or_else(|| Error::invalid("leadId is required"))?;
-    let note_id = state.store.create_note(&who, lead_id, &req.content, req.is_pin.unwrap_or(false)).await?;
+pub async fn create_note(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiJson(req): ApiJson<NoteRequest>,
+) -> ApiResult<Json<NoteIdResponse>> {
+    let lead_id = req
+        .lead_id
+        .ok_or_else(|| Error::invalid("leadId is required"))?;
+    let note_id = state
+        .store
+        .create_note(&who, lead_id, &req.content, req.is_pin.unwrap_or(false))
+        .await?;
     Ok(Json(NoteIdResponse { note_id }))
 }
 
@@ -35,8 +44,16 @@ pub async fn create_note(State(state): State<AppState>, Caller(who): Caller, Api
     request_body = NoteRequest,
     responses((status = 200, description = "The note is changed"), Errors)
 )]
-pub async fn edit_note(State(state): State<AppState>, Caller(who): Caller, ApiPath(note_id): ApiPath<i64>, ApiJson(req): ApiJson<NoteRequest>) -> ApiResult<()> {
-    state.store.edit_note(&who, note_id, &req.content, req.is_pin, req.lead_id).await?;
+pub async fn edit_note(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(note_id): ApiPath<i64>,
+    ApiJson(req): ApiJson<NoteRequest>,
+) -> ApiResult<()> {
+    state
+        .store
+        .edit_note(&who, note_id, &req.content, req.is_pin, req.lead_id)
+        .await?;
     Ok(())
 }
 
@@ -48,7 +65,11 @@ pub async fn edit_note(State(state): State<AppState>, Caller(who): Caller, ApiPa
     params(("noteId" = i64, Path, description = "The ID of the note to delete")),
     responses((status = 200, description = "The note is deleted"), Errors)
 )]
-pub async fn delete_note(State(state): State<AppState>, Caller(who): Caller, ApiPath(note_id): ApiPath<i64>) -> ApiResult<()> {
+pub async fn delete_note(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(note_id): ApiPath<i64>,
+) -> ApiResult<()> {
     state.store.delete_note(&who, note_id).await?;
     Ok(())
 }

@@ -50,7 +50,11 @@ pub struct SystemLogParams {
     params(SystemLogParams),
     responses((status = 200, description = "A page of the lead's system log", body = Vec<SystemLogResponse>), Errors)
 )]
-pub async fn system_logs(State(state): State<AppState>, Caller(who): Caller, ApiQuery(p): ApiQuery<SystemLogParams>) -> ApiResult<Json<Vec<SystemLogResponse>>> {
+pub async fn system_logs(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiQuery(p): ApiQuery<SystemLogParams>,
+) -> ApiResult<Json<Vec<SystemLogResponse>>> {
     let bound = |v: Option<i64>| v.filter(|t| *t >= 0);
     let page = match p.page_number {
         None => 0,
@@ -62,12 +66,28 @@ pub async fn system_logs(State(state): State<AppState>, Caller(who): Caller, Api
         Some(s) if (1..=1000).contains(&s) => s as u64,
         Some(_) => return Err(Error::limit_not_valid(1, 1000).into()),
     };
-    let (lead, entries) = state.store.system_log(&who, p.lead_id, bound(p.start_time), bound(p.end_time), page, size).await?;
+    let (lead, entries) = state
+        .store
+        .system_log(
+            &who,
+            p.lead_id,
+            bound(p.start_time),
+            bound(p.end_time),
+            page,
+            size,
+        )
+        .await?;
     let names: std::collections::HashMap<i64, std::sync::Arc<openhouse_store::auth::UserInfo>> = {
         let mut ids: Vec<i64> = entries.iter().filter_map(|e| e.actor_user_id).collect();
         ids.sort_unstable();
         ids.dedup();
-        state.store.users(who.team_id, &ids).await?.into_iter().map(|u| (u.id, u)).collect()
+        state
+            .store
+            .users(who.team_id, &ids)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect()
     };
     let lead_name = lead.full_name();
     Ok(Json(

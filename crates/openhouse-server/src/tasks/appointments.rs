@@ -58,5 +58,7 @@ pub async fn list_appointments(
 ) -> ApiResult<Json<Vec<Appointment>>> {
     let (_, appointments) = state.store.lead_appointments(&who, p.lead_id).await?;
     let now = time::now_ms();
-    Ok(Json(appointments.iter().map(|t| appointment(t, now)).collect()))
+    Ok(Json(
+        appointments.iter().map(|t| appointment(t, now)).collect(),
+    ))
 }

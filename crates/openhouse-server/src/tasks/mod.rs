@@ -19,7 +19,11 @@ use crate::AppState;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(write::create_task, read::list_tasks))
-        .routes(routes!(read::get_task, write::edit_task, write::delete_task))
+        .routes(routes!(
+            read::get_task,
+            write::edit_task,
+            write::delete_task
+        ))
         .routes(routes!(appointments::list_appointments))
 }
 

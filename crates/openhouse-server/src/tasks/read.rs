@@ -27,11 +27,20 @@ pub struct ListTasksParams {
     params(ListTasksParams),
     responses((status = 200, description = "The lead's tasks", body = Vec<TaskResponse>), Errors)
 )]
-pub async fn list_tasks(State(state): State<AppState>, Caller(who): Caller, ApiQuery(p): ApiQuery<ListTasksParams>) -> ApiResult<Json<Vec<TaskResponse>>> {
+pub async fn list_tasks(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiQuery(p): ApiQuery<ListTasksParams>,
+) -> ApiResult<Json<Vec<TaskResponse>>> {
     let (lead, tasks) = state.store.lead_tasks(&who, p.lead_id).await?;
     let people: Vec<i64> = tasks.iter().filter_map(|t| t.assigned_user_id).collect();
     let names = crate::user_names(&state, &who, people).await?;
-    Ok(Json(tasks.iter().map(|t| super::task_response(t, &lead, &names)).collect()))
+    Ok(Json(
+        tasks
+            .iter()
+            .map(|t| super::task_response(t, &lead, &names))
+            .collect(),
+    ))
 }
 
 /// Get task by Id
@@ -42,7 +51,11 @@ pub async fn list_tasks(State(state): State<AppState>, Caller(who): Caller, ApiQ
     params(("taskId" = i64, Path, description = "The ID of the task to get")),
     responses((status = 200, description = "The task", body = TaskResponse), Errors)
 )]
-pub async fn get_task(State(state): State<AppState>, Caller(who): Caller, ApiPath(task_id): ApiPath<i64>) -> ApiResult<Json<TaskResponse>> {
+pub async fn get_task(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(task_id): ApiPath<i64>,
+) -> ApiResult<Json<TaskResponse>> {
     let (t, lead) = state.store.task(&who, task_id).await?;
     let names = crate::user_names(&state, &who, t.assigned_user_id).await?;
     Ok(Json(super::task_response(&t, &lead, &names)))

@@ -19,9 +19,18 @@ use crate::openapi::Errors;
     request_body = TaskRequest,
     responses((status = 200, description = "The new task's id", body = TaskIdResponse), Errors)
 )]
-pub async fn create_task(State(state): State<AppState>, Caller(who): Caller, ApiJson(req): ApiJson<TaskRequest>) -> ApiResult<Json<TaskIdResponse>> {
-    let lead_id = req.lead_id.ok_or_else(|| Error::invalid("leadId is required"))?;
-    let task_id = state.store.create_task(&who, lead_id, &super::change(&req)).await?;
+pub async fn create_task(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiJson(req): ApiJson<TaskRequest>,
+) -> ApiResult<Json<TaskIdResponse>> {
+    let lead_id = req
+        .lead_id
+        .ok_or_else(|| Error::invalid("leadId is required"))?;
+    let task_id = state
+        .store
+        .create_task(&who, lead_id, &super::change(&req))
+        .await?;
     Ok(Json(TaskIdResponse { task_id }))
 }
 
@@ -37,8 +46,16 @@ pub async fn create_task(State(state): State<AppState>, Caller(who): Caller, Api
     request_body = TaskRequest,
     responses((status = 200, description = "The task is changed"), Errors)
 )]
-pub async fn edit_task(State(state): State<AppState>, Caller(who): Caller, ApiPath(task_id): ApiPath<i64>, ApiJson(req): ApiJson<TaskRequest>) -> ApiResult<()> {
-    state.store.edit_task(&who, task_id, &super::change(&req), req.lead_id).await?;
+pub async fn edit_task(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(task_id): ApiPath<i64>,
+    ApiJson(req): ApiJson<TaskRequest>,
+) -> ApiResult<()> {
+    state
+        .store
+        .edit_task(&who, task_id, &super::change(&req), req.lead_id)
+        .await?;
     Ok(())
 }
 
@@ -50,7 +67,11 @@ pub async fn edit_task(State(state): State<AppState>, Caller(who): Caller, ApiPa
     params(("taskId" = i64, Path, description = "The ID of the Task to delete")),
     responses((status = 200, description = "The task is deleted"), Errors)
 )]
-pub async fn delete_task(State(state): State<AppState>, Caller(who): Caller, ApiPath(task_id): ApiPath<i64>) -> ApiResult<()> {
+pub async fn delete_task(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(task_id): ApiPath<i64>,
+) -> ApiResult<()> {
     state.store.delete_task(&who, task_id).await?;
     Ok(())
 }

@@ -69,7 +69,10 @@ impl Reply {
 
 /// Settings for tests: limits high enough never to get in the way.
 pub fn roomy() -> Settings {
-    Settings { rate_limit: 1_000_000, rate_limit_unvendored: 1_000_000 }
+    Settings {
+        rate_limit: 1_000_000,
+        rate_limit_unvendored: 1_000_000,
+    }
 }
 
 impl TestApp {
@@ -78,7 +81,10 @@ impl TestApp {
         let (url, dir) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
-                (dir.path().join("openhouse.db").display().to_string(), Some(dir))
+                (
+                    dir.path().join("openhouse.db").display().to_string(),
+                    Some(dir),
+                )
             }
             Backend::Postgres => match std::env::var("OPENHOUSE_TEST_POSTGRES_URL") {
                 Ok(url) if !url.is_empty() => (url, None),
@@ -91,13 +97,28 @@ impl TestApp {
         let store = Store::connect(&url, 1).await.expect("connect");
         store.migrate().await.expect("migrate");
         let router = app(AppState::new(store.clone(), &settings));
-        Some(Self { router, store, backend, _dir: dir })
+        Some(Self {
+            router,
+            store,
+            backend,
+            _dir: dir,
+        })
     }
 
     pub async fn team(&self) -> Team {
         let n = self.store.next_id();
-        let t = self.store.create_team(&format!("Team {n}"), &format!("admin{n}@example.com")).await.expect("team");
-        Team { team_id: t.team_id, user_id: t.user_id, api_key: t.api_key, access_token: t.access_token, vendor_key: t.vendor_key }
+        let t = self
+            .store
+            .create_team(&format!("Team {n}"), &format!("admin{n}@example.com"))
+            .await
+            .expect("team");
+        Team {
+            team_id: t.team_id,
+            user_id: t.user_id,
+            api_key: t.api_key,
+            access_token: t.access_token,
+            vendor_key: t.vendor_key,
+        }
     }
 
     pub async fn raw(&self, req: Request<Body>) -> Reply {
@@ -105,8 +126,17 @@ impl TestApp {
         let status = resp.status();
         let headers = resp.headers().clone();
         let bytes = resp.into_body().collect().await.expect("body").to_bytes();
-        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into())) };
-        Reply { status, headers, body }
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn call(&self, method: Method, uri: &str, auth: &str, body: Option<Value>) -> Reply {
@@ -115,7 +145,10 @@ impl TestApp {
             b = b.header("Authorization", auth);
         }
         let req = match body {
-            Some(v) => b.header("Content-Type", "application/json").body(Body::from(v.to_string())).unwrap(),
+            Some(v) => b
+                .header("Content-Type", "application/json")
+                .body(Body::from(v.to_string()))
+                .unwrap(),
             None => b.body(Body::empty()).unwrap(),
         };
         self.raw(req).await
@@ -151,13 +184,18 @@ macro_rules! both {
             use super::*;
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                if let Some(app) = $crate::common::TestApp::start($crate::common::Backend::Sqlite, $settings).await {
+                if let Some(app) =
+                    $crate::common::TestApp::start($crate::common::Backend::Sqlite, $settings).await
+                {
                     ($body)(app).await;
                 }
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                if let Some(app) = $crate::common::TestApp::start($crate::common::Backend::Postgres, $settings).await {
+                if let Some(app) =
+                    $crate::common::TestApp::start($crate::common::Backend::Postgres, $settings)
+                        .await
+                {
                     ($body)(app).await;
                 }
             }
