@@ -3,6 +3,7 @@
 //! Every request and response body, with the JSON field names of the contract
 //! (`shared/seed/lofty-open-api-v1.txt`). No I/O: an API client can depend on this crate.
 
+pub mod calendar;
 pub mod common;
 pub mod comms;
 pub mod leads;
@@ -11,6 +12,7 @@ pub mod notes;
 pub mod people;
 pub mod tasks;
 
+pub use calendar::*;
 pub use common::*;
 pub use comms::*;
 pub use leads::*;

@@ -1,7 +1,8 @@
 //! openhouse rules with no HTTP and no storage in them: errors, IDs, time formats, lead
-//! validation and the lead search model. Pure and unit-tested.
+//! validation, the lead search model and the calendar's rules. Pure and unit-tested.
 
 pub mod auth;
+pub mod calendar;
 pub mod error;
 pub mod id;
 pub mod lead;

@@ -17,6 +17,12 @@ pub fn timeline_type(action: &str) -> (i32, &'static str) {
         "task.updated" => (21, "TaskEdited"),
         "task.finished" => (22, "TaskFinished"),
         "task.deleted" => (23, "TaskDeleted"),
+        "appointment.created" => (24, "AppointmentAdded"),
+        "appointment.updated" => (25, "AppointmentEdited"),
+        "appointment.finished" => (26, "AppointmentFinished"),
+        "appointment.deleted" => (27, "AppointmentDeleted"),
+        "appointment.unfinished" => (28, "AppointmentUnfinished"),
+        "task.unfinished" => (29, "TaskUnfinished"),
         "communication.recorded" => (30, "CommunicationRecorded"),
         "communication.deleted" => (31, "CommunicationDeleted"),
         _ => (0, "Other"),
@@ -77,6 +83,20 @@ pub fn describe(action: &str, detail: &Value) -> String {
         "task.updated" => format!("Task edited: {}", show(&detail["after"]["content"])),
         "task.finished" => format!("Task finished: {}", show(&detail["after"]["content"])),
         "task.deleted" => format!("Task deleted: {}", show(&detail["content"])),
+        "task.unfinished" => format!("Task reopened: {}", show(&detail["after"]["content"])),
+        "appointment.created" => format!("Appointment added: {}", show(&detail["content"])),
+        "appointment.updated" => {
+            format!("Appointment edited: {}", show(&detail["after"]["content"]))
+        }
+        "appointment.finished" => format!(
+            "Appointment finished: {}",
+            show(&detail["after"]["content"])
+        ),
+        "appointment.unfinished" => format!(
+            "Appointment reopened: {}",
+            show(&detail["after"]["content"])
+        ),
+        "appointment.deleted" => format!("Appointment deleted: {}", show(&detail["content"])),
         "communication.recorded" => format!(
             "{} {} {}",
             if detail["manual"] == true {
@@ -109,5 +129,16 @@ mod tests {
             "Lead moved to the trash: dup"
         );
         assert_eq!(timeline_type("note.updated"), (17, "NoteEdited"));
+        assert_eq!(
+            timeline_type("appointment.created"),
+            (24, "AppointmentAdded")
+        );
+        assert_eq!(
+            describe(
+                "appointment.finished",
+                &json!({"after": {"content": "Showing"}})
+            ),
+            "Appointment finished: Showing"
+        );
     }
 }

@@ -1,4 +1,4 @@
-//! The gate every `/v1.0` request passes: who is calling (`Authorization: Bearer <accessToken>`
+//! The gate every API request (`/v1.0`, `/v2.0`) passes: who is calling (`Authorization: Bearer <accessToken>`
 //! or `Authorization: token <apiKey>`), which rate tier (a valid `vendorKey` header or query
 //! parameter selects the higher one), and whether the limit allows the request. Every response
 //! that passes through carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and

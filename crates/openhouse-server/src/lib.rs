@@ -1,9 +1,10 @@
 //! The openhouse HTTP server: the Lofty Open API v1.0 over an openhouse [`Store`].
 //!
 //! One merge point for routes ([`app`]); one folder per API tag, each exporting
-//! `routes() -> OpenApiRouter<AppState>`; every `/v1.0` route passes the [`gate`] (credential,
-//! rate limit); the OpenAPI document is generated from the handlers and types themselves.
+//! `routes() -> OpenApiRouter<AppState>`; every API route (`/v1.0`, `/v2.0`) passes the
+//! [`gate`] (credential, rate limit); the OpenAPI document is generated from the handlers and types themselves.
 
+pub mod calendar;
 pub mod communication;
 pub mod docs;
 pub mod error;
@@ -113,6 +114,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(notes::routes())
         .merge(system_logs::routes())
         .merge(tasks::routes())
+        .merge(calendar::routes())
         .merge(log_types::routes())
         .merge(communication::routes())
         .merge(people::routes())

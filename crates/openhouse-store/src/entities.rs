@@ -228,6 +228,15 @@ entity!(task, "tasks", {
     pub finish_time: i64,
     pub create_time: i64,
     pub update_time: i64,
+    /// `task` or `appointment` (see `openhouse_domain::calendar::EntryKind`).
+    pub kind: String,
+    /// The end, epoch ms (0: none); `deadline` is the start.
+    pub end_time: i64,
+    pub all_day: bool,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub address: Option<String>,
+    /// The IANA zone the entry was made in.
+    pub time_zone: Option<String>,
 });
 
 entity!(communication, "communications", {

@@ -4,6 +4,7 @@
 
 pub mod auth;
 mod cache;
+pub mod calendar;
 pub mod comms;
 pub mod dialect;
 pub mod entities;

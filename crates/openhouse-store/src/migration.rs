@@ -16,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0004Communications),
             Box::new(M0005CoveringLeadIndexes),
             Box::new(M0006OneJournal),
+            Box::new(M0007Appointments),
             Box::new(M0008CommunicationWindows),
             Box::new(M0009People),
         ]
@@ -494,6 +495,41 @@ impl MigrationTrait for M0006OneJournal {
         .await?;
         m.drop_table(Table::drop().table("outbox_events").if_exists().take())
             .await
+    }
+}
+
+/// Appointments are rows of `tasks` with `kind` = 'appointment': the calendar lists tasks and
+/// appointments in one order with one page, which one table gives from one index range (see
+/// docs/DESIGN.md). `deadline` is the start; `end_time` 0 means none (tasks made through
+/// `/v1.0/tasks`). The assignee index serves the calendar of the caller.
+struct M0007Appointments;
+
+impl MigrationName for M0007Appointments {
+    fn name(&self) -> &str {
+        "m0007_appointments"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0007Appointments {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // one column per statement: SQLite's ALTER TABLE adds one at a time
+        for col in [
+            string("kind").default("task").take(),
+            ms("end_time"),
+            boolean("all_day").default(false).take(),
+            text_null("address"),
+            string_null("time_zone"),
+        ] {
+            m.alter_table(Table::alter().table("tasks").add_column(col).take())
+                .await?;
+        }
+        m.create_index(index(
+            "tasks",
+            "tasks_assignee",
+            &["team_id", "assigned_user_id", "deadline"],
+        ))
+        .await
     }
 }
 

@@ -1,10 +1,15 @@
 //! Tasks on leads. A task is as visible as its lead. The lead's open-task count (the `Task`
 //! sort order of the lead search) follows every change.
+//!
+//! The `tasks` table also holds appointments (`kind` = 'appointment', see [`crate::calendar`]):
+//! everything here reads and writes tasks only, so an appointment is never a task of
+//! `/v1.0/tasks` nor counted among a lead's open tasks.
 
 use openhouse_api::{AssignedRole, TaskType};
 use std::sync::Arc;
 
 use openhouse_domain::auth::Principal;
+use openhouse_domain::calendar::EntryKind;
 use openhouse_domain::lead::Lead;
 use openhouse_domain::{Error, time};
 use sea_orm::sea_query::Expr;
@@ -20,9 +25,11 @@ use crate::{Store, db_err};
 
 pub const CONTENT_MAX: usize = 5000;
 
+/// A row of `tasks`: a task or an appointment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Task {
     pub id: i64,
+    pub kind: EntryKind,
     pub lead_id: i64,
     pub task_type: TaskType,
     pub content: String,
@@ -36,11 +43,32 @@ pub struct Task {
     pub finish_time: i64,
     pub create_time: i64,
     pub update_time: i64,
+    /// Epoch ms; 0: none (`deadline` is the start).
+    pub end_time: i64,
+    /// An appointment whose start and end are midnight.
+    pub all_day: bool,
+    pub address: Option<String>,
+    /// The IANA zone it was made in (calendar entries only).
+    pub time_zone: Option<String>,
 }
 
 impl Task {
+    /// Open and past its deadline; an appointment: open and past its end (or start).
     pub fn overdue(&self, now: i64) -> bool {
-        !self.finished && self.deadline > 0 && self.deadline < now
+        let due = match self.kind {
+            EntryKind::Appointment if self.end_time > 0 => self.end_time,
+            _ => self.deadline,
+        };
+        !self.finished && due > 0 && due < now
+    }
+
+    /// The end shown on a calendar: the start for a task without one.
+    pub fn end_or_start(&self) -> i64 {
+        if self.end_time > 0 {
+            self.end_time
+        } else {
+            self.deadline
+        }
     }
 }
 
@@ -80,6 +108,7 @@ impl From<task::Model> for Task {
     fn from(m: task::Model) -> Self {
         Self {
             id: m.id,
+            kind: EntryKind::parse(&m.kind).unwrap_or(EntryKind::Task),
             lead_id: m.lead_id,
             task_type: TaskType::parse(&m.task_type).unwrap_or(TaskType::Other),
             content: m.content,
@@ -91,18 +120,36 @@ impl From<task::Model> for Task {
             finish_time: m.finish_time,
             create_time: m.create_time,
             update_time: m.update_time,
+            end_time: m.end_time,
+            all_day: m.all_day,
+            address: m.address,
+            time_zone: m.time_zone,
         }
     }
 }
 
-fn detail(t: &task::Model) -> serde_json::Value {
-    json!({"taskId": t.id, "type": t.task_type, "content": t.content.chars().take(200).collect::<String>(),
-           "deadline": t.deadline, "finished": t.finished})
+/// What the journal keeps of a task or an appointment.
+pub(crate) fn detail(t: &task::Model) -> serde_json::Value {
+    let content = t.content.chars().take(200).collect::<String>();
+    if t.kind == EntryKind::Appointment.as_str() {
+        return json!({"appointmentId": t.id, "content": content, "start": t.deadline, "end": t.end_time,
+                      "allDay": t.all_day, "address": t.address, "finished": t.finished});
+    }
+    let mut d = json!({"taskId": t.id, "type": t.task_type, "content": content, "deadline": t.deadline, "finished": t.finished});
+    if t.end_time > 0 {
+        d["end"] = json!(t.end_time);
+    }
+    d
+}
+
+/// Rows that are tasks (not appointments).
+pub(crate) fn is_task() -> Expr {
+    task::Column::Kind.eq(EntryKind::Task.as_str())
 }
 
 impl Store {
-    /// Sets the lead's open-task count.
-    async fn count_open_tasks(
+    /// Sets the lead's open-task count (tasks only: appointments do not count).
+    pub(crate) async fn count_open_tasks(
         &self,
         txn: &DatabaseTransaction,
         team_id: i64,
@@ -111,6 +158,7 @@ impl Store {
         let open = task::Entity::find()
             .filter(task::Column::TeamId.eq(team_id))
             .filter(task::Column::LeadId.eq(lead_id))
+            .filter(is_task())
             .filter(task::Column::Finished.eq(false))
             .count(txn)
             .await
@@ -165,6 +213,11 @@ impl Store {
             finish_time: Set(if finished { now } else { 0 }),
             create_time: Set(now),
             update_time: Set(now),
+            kind: Set(EntryKind::Task.as_str().to_string()),
+            end_time: Set(0),
+            all_day: Set(false),
+            address: Set(None),
+            time_zone: Set(None),
         }
         .insert(&*w)
         .await
@@ -185,17 +238,27 @@ impl Store {
     }
 
     async fn find_task(&self, who: &Principal, task_id: i64) -> Result<task::Model, Error> {
-        Ok(self
+        Ok(self.visible_task(who, task_id).await?.0)
+    }
+
+    /// A task (not an appointment) whose lead the caller may see; else 404 as if it did not exist.
+    async fn visible_task(
+        &self,
+        who: &Principal,
+        task_id: i64,
+    ) -> Result<(task::Model, Arc<Lead>), Error> {
+        let (t, lead) = self
             .on_visible_lead::<task::Entity>(who, task_id, "task", |t| t.lead_id)
-            .await?
-            .0)
+            .await?;
+        if t.kind != EntryKind::Task.as_str() {
+            return Err(Error::not_found("task"));
+        }
+        Ok((t, lead))
     }
 
     /// A task the caller may see, with its lead.
     pub async fn task(&self, who: &Principal, task_id: i64) -> Result<(Task, Arc<Lead>), Error> {
-        let (t, lead) = self
-            .on_visible_lead::<task::Entity>(who, task_id, "task", |t| t.lead_id)
-            .await?;
+        let (t, lead) = self.visible_task(who, task_id).await?;
         Ok((t.into(), lead))
     }
 
@@ -209,6 +272,7 @@ impl Store {
         let rows = task::Entity::find()
             .filter(task::Column::TeamId.eq(who.team_id))
             .filter(task::Column::LeadId.eq(lead_id))
+            .filter(is_task())
             .order_by_asc(task::Column::Finished)
             .order_by_asc(task::Column::Deadline)
             .order_by_asc(task::Column::Id)
@@ -239,6 +303,7 @@ impl Store {
         let mut w = self.write().await?;
         self.load_for_write(&w, who, current.lead_id).await?;
         let before = task::Entity::find_by_id((who.team_id, task_id))
+            .filter(is_task())
             .one(&*w)
             .await
             .map_err(db_err)?
@@ -293,6 +358,7 @@ impl Store {
         let mut w = self.write().await?;
         self.load_for_write(&w, who, current.lead_id).await?;
         let gone = task::Entity::delete_by_id((who.team_id, task_id))
+            .filter(is_task())
             .exec(&*w)
             .await
             .map_err(db_err)?;

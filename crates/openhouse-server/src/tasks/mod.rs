@@ -1,5 +1,7 @@
-//! Tasks (section 5.8 of the contract).
+//! Tasks and appointments (section 5.8 of the contract). Appointments are only read here
+//! (`/v1.0/appts`); they are made and changed through the calendar (`crate::calendar`).
 
+mod appointments;
 mod read;
 mod write;
 
@@ -22,6 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
             write::edit_task,
             write::delete_task
         ))
+        .routes(routes!(appointments::list_appointments))
 }
 
 pub(crate) fn change(req: &TaskRequest) -> TaskChange {

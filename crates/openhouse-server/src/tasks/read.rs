@@ -23,7 +23,7 @@ pub struct ListTasksParams {
 #[utoipa::path(
     get,
     path = "/v1.0/tasks",
-    tag = "Tasks",
+    tag = "Tasks & Appointments",
     params(ListTasksParams),
     responses((status = 200, description = "The lead's tasks", body = Vec<TaskResponse>), Errors)
 )]
@@ -47,7 +47,7 @@ pub async fn list_tasks(
 #[utoipa::path(
     get,
     path = "/v1.0/tasks/{taskId}",
-    tag = "Tasks",
+    tag = "Tasks & Appointments",
     params(("taskId" = i64, Path, description = "The ID of the task to get")),
     responses((status = 200, description = "The task", body = TaskResponse), Errors)
 )]

@@ -15,7 +15,7 @@ use crate::openapi::Errors;
 #[utoipa::path(
     post,
     path = "/v1.0/tasks",
-    tag = "Tasks",
+    tag = "Tasks & Appointments",
     request_body = TaskRequest,
     responses((status = 200, description = "The new task's id", body = TaskIdResponse), Errors)
 )]
@@ -41,7 +41,7 @@ pub async fn create_task(
 #[utoipa::path(
     put,
     path = "/v1.0/tasks/{taskId}",
-    tag = "Tasks",
+    tag = "Tasks & Appointments",
     params(("taskId" = i64, Path, description = "The ID of the Task to update")),
     request_body = TaskRequest,
     responses((status = 200, description = "The task is changed"), Errors)
@@ -63,7 +63,7 @@ pub async fn edit_task(
 #[utoipa::path(
     delete,
     path = "/v1.0/tasks/{taskId}",
-    tag = "Tasks",
+    tag = "Tasks & Appointments",
     params(("taskId" = i64, Path, description = "The ID of the Task to delete")),
     responses((status = 200, description = "The task is deleted"), Errors)
 )]
