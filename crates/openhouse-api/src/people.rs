@@ -424,3 +424,103 @@ pub struct OrganizationInfo {
     /// 1: SIGNAL_INSTANCE (a single team), 2: MULTI_TEAM.
     pub org_type: i64,
 }
+
+/// The body of `POST /v1.0/broker/team`: a team under the caller's broker account.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BrokerTeam {
+    /// The new team's admin.
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub phone: String,
+    /// How many members with a seat the team may have (1 or more).
+    #[schema(minimum = 1)]
+    pub seat_limit: i32,
+    pub team_name: String,
+}
+
+/// The new team: its admin's credentials, shown once (as `openhouse team create` prints them).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BrokerTeamCreated {
+    pub team_id: i64,
+    pub user_id: i64,
+    pub api_key: String,
+    pub access_token: String,
+    pub vendor_key: String,
+}
+
+/// The answer to `DELETE /v1.0/broker/team/{id}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BrokerTeamRemoved {
+    pub deleted: bool,
+    pub team_id: i64,
+}
+
+/// An app connected to the team (a vendor key), with the member who connected it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct VendorInfo {
+    /// The member who connected it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent_user_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company_address: Option<String>,
+    /// The app's name.
+    pub company_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// The vendor's id in the team.
+    pub id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_country: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    /// The role of the member who connected it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_name: Option<String>,
+}
+
+/// The body of `POST /v1.0/agent/send-notification`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OpportunityNotificationRequest {
+    /// Shown with `link` when both are given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub lead_id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// 48 Viewed a listing 3 times; 50 Searched; 52 Saved a listing; 46 Requested to sell a
+    /// house; 47 Requested home evaluation; 65 Left a message; 66 Requested a showing; 27 Saved a
+    /// search; 89 Used mortgage calculator multiple times; 165 Re-inquired on text code; 166 Back
+    /// to site - viewed a listing; 162 Requested CMA; 164 Requested financing options; 167
+    /// Submitted a form; 168 Viewed CMA.
+    #[schema(example = 48)]
+    pub notification_type: i32,
+}
+
+/// `{"code": 0, "msg": "success"}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NotificationStatus {
+    pub code: i32,
+    pub msg: String,
+}
+
+/// The answer to `POST /v1.0/agent/send-notification`: `data` is true when the lead had an agent
+/// to notify.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SendNotificationResponse {
+    pub status: NotificationStatus,
+    pub data: bool,
+}

@@ -25,6 +25,7 @@ pub fn timeline_type(action: &str) -> (i32, &'static str) {
         "task.unfinished" => (29, "TaskUnfinished"),
         "communication.recorded" => (30, "CommunicationRecorded"),
         "communication.deleted" => (31, "CommunicationDeleted"),
+        "notification.sent" => (40, "OpportunityNotification"),
         _ => (0, "Other"),
     }
 }
@@ -108,6 +109,12 @@ pub fn describe(action: &str, detail: &Value) -> String {
             show(&detail["channel"])
         ),
         "communication.deleted" => format!("Deleted a {} log", show(&detail["channel"])),
+        "notification.sent" => format!(
+            "Opportunity notification {} sent to user {}: {}",
+            show(&detail["notificationType"]),
+            show(&detail["userId"]),
+            show(&detail["message"])
+        ),
         other => other.to_string(),
     }
 }

@@ -4,6 +4,7 @@
 //! `routes() -> OpenApiRouter<AppState>`; every API route (`/v1.0`, `/v2.0`) passes the
 //! [`gate`] (credential, rate limit); the OpenAPI document is generated from the handlers and types themselves.
 
+pub mod broker;
 pub mod calendar;
 pub mod communication;
 pub mod docs;
@@ -119,6 +120,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(communication::routes())
         .merge(people::routes())
         .merge(org::routes())
+        .merge(broker::routes())
 }
 
 /// The whole server: the API behind the gate, plus `/healthz`, `/openapi.json` and `/docs`.

@@ -32,6 +32,9 @@ use utoipa::{IntoResponses, Modify, OpenApi, PartialSchema, ToSchema};
         (name = "User Account", description = "Agent accounts"),
         (name = "Agent User", description = "Agents with a full profile"),
         (name = "Agent Organization", description = "Offices, the company record, permission profiles"),
+        (name = "Broker", description = "Teams under a broker account"),
+        (name = "Vendor", description = "The apps connected to a team"),
+        (name = "Opportunity", description = "Opportunity notifications for agents"),
     )
 )]
 struct ApiDoc;

@@ -606,3 +606,249 @@ both!(visibility_matrix, |app: TestApp| async move {
     let r = app.get("/v1.0/members", &other.auth()).await;
     assert_eq!(r.ok()["_metadata"]["total"], 1);
 });
+
+both!(broker_teams_and_seats, |app: TestApp| async move {
+    let broker = app.team().await;
+    let make = |name: &str, email: &str, seats: i64| json!({"teamName": name, "email": email, "firstName": "Ada", "lastName": "Admin", "phone": "5550100", "seatLimit": seats});
+    let r = app
+        .post(
+            "/v1.0/broker/team",
+            &broker.auth(),
+            make("North Team", "north@example.com", 2),
+        )
+        .await;
+    let north = r.ok().clone();
+    let north_auth = format!("token {}", north["apiKey"].as_str().unwrap());
+    let r = app
+        .post(
+            "/v1.0/broker/team",
+            &broker.auth(),
+            make("South Team", "south@example.com", 5),
+        )
+        .await;
+    let south = r.ok().clone();
+    let south_auth = format!("Bearer {}", south["accessToken"].as_str().unwrap());
+    assert_ne!(north["teamId"], south["teamId"]);
+    // the new admin works at once, in its own team
+    let me = app.get("/v1.0/me", &north_auth).await;
+    assert_eq!(me.ok()["teamId"], north["teamId"]);
+    assert_eq!(me.ok()["email"], "north@example.com");
+    assert_eq!(me.ok()["lastName"], "Admin");
+    assert_eq!(me.ok()["isAdmin"], true);
+    let org = app.get("/v1.0/org", &north_auth).await;
+    assert_eq!(org.ok()["orgType"], 2);
+    assert_eq!(org.ok()["multiTeamInfo"]["multiTeamId"], broker.team_id);
+    let org = app.get("/v1.0/org", &broker.auth()).await;
+    assert_eq!(
+        org.ok()["orgType"],
+        2,
+        "a broker with teams is a multi-team account"
+    );
+    // one broker's teams see nothing of each other
+    let lead = app
+        .lead(
+            &Team {
+                api_key: north["apiKey"].as_str().unwrap().into(),
+                ..broker.clone()
+            },
+            json!({"firstName": "Northern"}),
+        )
+        .await;
+    app.get(&format!("/v1.0/leads/{lead}"), &north_auth)
+        .await
+        .ok();
+    app.get(&format!("/v1.0/leads/{lead}"), &south_auth)
+        .await
+        .error(404, 20006);
+    app.get(&format!("/v1.0/leads/{lead}"), &broker.auth())
+        .await
+        .error(404, 20006);
+    let r = app.get("/v1.0/leads", &south_auth).await;
+    assert_eq!(r.ok()["_metadata"]["total"], 0);
+    let r = app.get("/v1.0/members", &south_auth).await;
+    assert_eq!(r.ok()["_metadata"]["total"], 1);
+    // seats: the admin holds one of north's two
+    let add = |email: &str, kind: i64| json!({"accountType": kind, "accountInfo": {"emailAddress": email, "firstName": "S", "lastName": "T", "roleName": "Standard User"}});
+    app.post(
+        "/v1.0/agent/profile/add",
+        &north_auth,
+        add("n1@example.com", 1),
+    )
+    .await
+    .ok();
+    app.post(
+        "/v1.0/agent/profile/add",
+        &north_auth,
+        add("n2@example.com", 1),
+    )
+    .await
+    .error(400, 20012);
+    let r = app.post("/v1.0/agent", &north_auth, json!({"emailAddress": "n3@example.com", "firstName": "N", "lastName": "3", "groupId": 0, "profileId": 2})).await;
+    r.error(400, 20012);
+    app.post(
+        "/v1.0/agent/profile/add",
+        &north_auth,
+        add("display@example.com", 2),
+    )
+    .await
+    .ok();
+    let r = app.get("/v1.0/members", &north_auth).await;
+    assert_eq!(
+        r.ok()["_metadata"]["total"],
+        3,
+        "display-only members need no seat"
+    );
+    // refused: a team under a broker makes no teams; bad bodies; agents
+    app.post(
+        "/v1.0/broker/team",
+        &north_auth,
+        make("Sub", "sub@example.com", 1),
+    )
+    .await
+    .error(403, 20017);
+    app.post(
+        "/v1.0/broker/team",
+        &broker.auth(),
+        make("Zero", "zero@example.com", 0),
+    )
+    .await
+    .error(400, 20012);
+    app.post(
+        "/v1.0/broker/team",
+        &broker.auth(),
+        make("  ", "blank@example.com", 1),
+    )
+    .await
+    .error(400, 20012);
+    app.post(
+        "/v1.0/broker/team",
+        &broker.auth(),
+        make("Bad", "not-an-email", 1),
+    )
+    .await
+    .error(400, 20012);
+    app.post(
+        "/v1.0/broker/team",
+        &broker.auth(),
+        json!({"teamName": "Missing"}),
+    )
+    .await
+    .error(400, 20012);
+    // removal: only the broker's own teams; the removed team's credentials stop working
+    let stranger = app.team().await;
+    let north_id = north["teamId"].as_i64().unwrap();
+    app.delete(&format!("/v1.0/broker/team/{north_id}"), &stranger.auth())
+        .await
+        .error(404, 20007);
+    app.delete(&format!("/v1.0/broker/team/{north_id}"), &south_auth)
+        .await
+        .error(404, 20007);
+    let r = app
+        .delete(&format!("/v1.0/broker/team/{north_id}"), &broker.auth())
+        .await;
+    assert_eq!(r.ok()["deleted"], true);
+    app.get("/v1.0/me", &north_auth).await.error(401, 401);
+    app.delete(&format!("/v1.0/broker/team/{north_id}"), &broker.auth())
+        .await
+        .error(404, 20007);
+    app.get("/v1.0/me", &south_auth).await.ok();
+});
+
+both!(vendors_and_notifications, |app: TestApp| async move {
+    let t = app.team().await;
+    let other = app.team().await;
+    let r = app.get("/v1.0/vendor/list", &t.auth()).await;
+    let list = r.ok().as_array().unwrap().clone();
+    assert_eq!(list.len(), 1, "the vendor key made with the team");
+    assert_eq!(list[0]["agentUserId"], t.user_id);
+    assert!(
+        list[0]["companyName"]
+            .as_str()
+            .unwrap()
+            .contains("vendor key")
+    );
+    assert_eq!(list[0]["roleName"], "Admin");
+    let theirs = app.get("/v1.0/vendor/list", &other.auth()).await;
+    assert_ne!(theirs.ok()[0]["id"], list[0]["id"]);
+    assert_eq!(theirs.ok()[0]["agentUserId"], other.user_id);
+
+    let (agent_id, _) = agent(&app, &t, "n@example.com", 0, 2).await;
+    let lead = app
+        .lead(
+            &t,
+            json!({"firstName": "Buyer", "assignedUserId": agent_id}),
+        )
+        .await;
+    let lonely = app.lead(&t, json!({"firstName": "Nobody's"})).await;
+    let r = app
+        .post("/v1.0/agent/send-notification", &t.auth(), json!({"leadId": lead, "notificationType": 48, "message": "Viewed 12 Elm St three times",
+            "description": "San Francisco, CA 94102", "link": "https://example.com/12-elm"}))
+        .await;
+    assert_eq!(r.ok()["data"], true);
+    assert_eq!(r.ok()["status"]["code"], 0);
+    // what was sent is in the lead's log
+    let logs = app
+        .get(&format!("/v1.0/systemLogs?leadId={lead}"), &t.auth())
+        .await;
+    let sent: Vec<Value> = logs
+        .ok()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["timelineTypeDesc"] == "OpportunityNotification")
+        .cloned()
+        .collect();
+    assert_eq!(sent.len(), 1, "{}", logs.body);
+    let text = sent[0].to_string();
+    assert!(text.contains("Viewed 12 Elm St three times"), "{text}");
+    assert!(text.contains(&agent_id.to_string()), "{text}");
+    // no agent: nothing to notify
+    let r = app
+        .post(
+            "/v1.0/agent/send-notification",
+            &t.auth(),
+            json!({"leadId": lonely, "notificationType": 50}),
+        )
+        .await;
+    assert_eq!(r.ok()["data"], false);
+    // refused: an unknown type, a lead not there or another team's
+    app.post(
+        "/v1.0/agent/send-notification",
+        &t.auth(),
+        json!({"leadId": lead, "notificationType": 49}),
+    )
+    .await
+    .error(400, 20012);
+    app.post(
+        "/v1.0/agent/send-notification",
+        &t.auth(),
+        json!({"leadId": lead}),
+    )
+    .await
+    .error(400, 20012);
+    app.post(
+        "/v1.0/agent/send-notification",
+        &t.auth(),
+        json!({"leadId": 4242, "notificationType": 48}),
+    )
+    .await
+    .error(404, 20006);
+    app.post(
+        "/v1.0/agent/send-notification",
+        &other.auth(),
+        json!({"leadId": lead, "notificationType": 48}),
+    )
+    .await
+    .error(404, 20006);
+    let logs = app
+        .get(&format!("/v1.0/systemLogs?leadId={lead}"), &t.auth())
+        .await;
+    let count = logs
+        .ok()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["timelineTypeDesc"] == "OpportunityNotification")
+        .count();
+    assert_eq!(count, 1, "refused notifications are not stored");
+});

@@ -27,6 +27,22 @@ pub struct NewTeam {
     pub vendor_key: String,
 }
 
+/// What a new team is.
+#[derive(Debug, Clone, Default)]
+pub struct TeamSpec {
+    pub name: String,
+    pub admin_email: String,
+    pub admin_first_name: Option<String>,
+    pub admin_last_name: Option<String>,
+    pub admin_phone: Option<String>,
+    /// The broker team it is created under (0: none).
+    pub parent_team_id: i64,
+    /// 0: no limit.
+    pub seat_limit: i32,
+    /// Who created it (0: the command line).
+    pub invitor_user_id: i64,
+}
+
 /// A user of a team, as other records show them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserInfo {
@@ -59,8 +75,19 @@ fn new_secret(prefix: &str) -> String {
 impl Store {
     /// Creates a team with its admin, an API key, an access token and a vendor key.
     pub async fn create_team(&self, name: &str, admin_email: &str) -> Result<NewTeam, Error> {
-        let name = name.trim();
-        let email = admin_email.trim();
+        self.create_team_with(&TeamSpec {
+            name: name.to_string(),
+            admin_email: admin_email.to_string(),
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// Creates a team as `spec` says, with its admin, an API key, an access token and a vendor
+    /// key.
+    pub async fn create_team_with(&self, spec: &TeamSpec) -> Result<NewTeam, Error> {
+        let name = spec.name.trim();
+        let email = spec.admin_email.trim();
         if name.is_empty() {
             return Err(Error::invalid("the team name is empty"));
         }
@@ -82,31 +109,34 @@ impl Store {
             id: Set(team_id),
             name: Set(name.to_string()),
             create_time: Set(now),
-            parent_team_id: Set(0),
-            seat_limit: Set(0),
+            parent_team_id: Set(spec.parent_team_id),
+            seat_limit: Set(spec.seat_limit),
             company: Set("{}".to_string()),
             delete_time: Set(0),
         }
         .insert(&txn)
         .await
         .map_err(db_err)?;
-        let first = email.split('@').next().unwrap_or("admin").to_string();
+        let first = spec
+            .admin_first_name
+            .clone()
+            .unwrap_or_else(|| email.split('@').next().unwrap_or("admin").to_string());
         user::ActiveModel {
             team_id: Set(team_id),
             id: Set(user_id),
             email: Set(email.to_string()),
             email_key: Set(email.to_lowercase()),
             first_name: Set(first),
-            last_name: Set(None),
+            last_name: Set(spec.admin_last_name.clone()),
             role: Set(Role::Admin.as_str().to_string()),
             create_time: Set(now),
             update_time: Set(now),
             office_id: Set(0),
             profile_id: Set(Profile::CompanyAdmin.id()),
-            phone: Set(None),
+            phone: Set(spec.admin_phone.clone()),
             time_zone: Set(None),
             status: Set(1),
-            invitor_user_id: Set(0),
+            invitor_user_id: Set(spec.invitor_user_id),
             seat_type: Set(1),
             doc: Set("{}".to_string()),
         }
@@ -135,6 +165,8 @@ impl Store {
             team_id: Set(team_id),
             name: Set(format!("{name} vendor key")),
             create_time: Set(now),
+            id: Set(self.next_id()),
+            user_id: Set(user_id),
         }
         .insert(&txn)
         .await
@@ -253,6 +285,18 @@ impl Store {
         else {
             return Ok(None);
         };
+        if u.status != 1 {
+            return Ok(None);
+        }
+        // a team a broker removed takes its credentials with it
+        let live = team::Entity::find_by_id(cred.team_id)
+            .one(&self.db)
+            .await
+            .map_err(db_err)?
+            .is_some_and(|t| t.delete_time == 0);
+        if !live {
+            return Ok(None);
+        }
         Ok(Some(Principal {
             team_id: cred.team_id,
             user_id: cred.user_id,

@@ -111,6 +111,10 @@ entity!(vendor_key, "vendor_keys", {
     pub team_id: i64,
     pub name: String,
     pub create_time: i64,
+    /// The vendor's id in the team (`VendorInfo.id`).
+    pub id: i64,
+    /// The user who connected it.
+    pub user_id: i64,
 });
 
 entity!(lead, "leads", {

@@ -615,6 +615,22 @@ impl MigrationTrait for M0009People {
             &["team_id", "office_id", "id"],
         ))
         .await?;
+        // vendors: each key gets an id in its team and the user who connected it
+        for c in [ms("id"), ms("user_id")] {
+            m.alter_table(Table::alter().table("vendor_keys").add_column(c).take())
+                .await?;
+        }
+        // keys made before: the team's first admin connected them; the creation time is an id
+        // that is unique in the team
+        m.get_connection()
+            .execute_unprepared(
+                "UPDATE vendor_keys SET id = create_time, user_id = COALESCE((SELECT MIN(u.id) \
+                 FROM users u WHERE u.team_id = vendor_keys.team_id AND u.role = 'admin'), 0) \
+                 WHERE id = 0",
+            )
+            .await?;
+        m.create_index(index("vendor_keys", "vendor_keys_team", &["team_id", "id"]))
+            .await?;
         m.create_index(index("teams", "teams_parent", &["parent_team_id", "id"]))
             .await?;
         m.create_table(

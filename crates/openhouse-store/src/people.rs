@@ -864,3 +864,210 @@ fn check_office_details(v: &OfficeOpenVo) -> Result<String, Error> {
     d.website_owner_id = v.website_owner_id.filter(|o| *o > 0);
     serde_json::to_string(&d).map_err(|e| Error::internal(e.to_string()))
 }
+
+/// A team a broker made under its account.
+#[derive(Debug, Clone)]
+pub struct ChildTeam {
+    pub name: String,
+    pub admin_email: String,
+    pub admin_first_name: String,
+    pub admin_last_name: String,
+    pub admin_phone: String,
+    pub seat_limit: i32,
+}
+
+/// An app connected to a team through a vendor key.
+#[derive(Debug, Clone)]
+pub struct Vendor {
+    pub id: i64,
+    pub name: String,
+    /// The member who connected it, when known.
+    pub user: Option<Member>,
+}
+
+/// The `notificationType` codes of the contract, with what each means.
+pub const NOTIFICATION_TYPES: [(i32, &str); 15] = [
+    (48, "Viewed a listing 3 times"),
+    (50, "Searched"),
+    (52, "Saved a listing"),
+    (46, "Requested to sell a house"),
+    (47, "Requested home evaluation"),
+    (65, "Left a message"),
+    (66, "Requested a showing"),
+    (27, "Saved a search"),
+    (89, "Used mortgage calculator multiple times"),
+    (165, "Re-inquired on text code"),
+    (166, "Back to site - viewed a listing"),
+    (162, "Requested CMA"),
+    (164, "Requested financing options"),
+    (167, "Submitted a form"),
+    (168, "Viewed CMA"),
+];
+
+/// An opportunity notification for the agent of a lead.
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    pub lead_id: i64,
+    pub notification_type: i32,
+    pub message: Option<String>,
+    pub description: Option<String>,
+    pub link: Option<String>,
+}
+
+impl Store {
+    /// Creates a team under the caller's team, which becomes a broker account (admins of a team
+    /// that is not itself under a broker only). The new team gets its admin and a seat limit.
+    pub async fn create_child_team(
+        &self,
+        who: &Principal,
+        c: &ChildTeam,
+    ) -> Result<crate::auth::NewTeam, Error> {
+        forbidden_unless_admin(who)?;
+        let (me, _) = self.company(who.team_id).await?;
+        if me.parent_team_id > 0 {
+            return Err(Error::forbidden(
+                "a team under a broker cannot have teams of its own",
+            ));
+        }
+        let name = check_name("teamName", &c.name, TEXT_MAX)?;
+        let email = check_email("email", &c.admin_email)?;
+        let first = check_name("firstName", &c.admin_first_name, NAME_MAX)?;
+        let last = check_name("lastName", &c.admin_last_name, NAME_MAX)?;
+        let phone = check_name("phone", &c.admin_phone, 20)?;
+        if c.seat_limit < 1 {
+            return Err(Error::invalid("seatLimit must be 1 or more"));
+        }
+        let team = self
+            .create_team_with(&crate::auth::TeamSpec {
+                name,
+                admin_email: email,
+                admin_first_name: Some(first),
+                admin_last_name: Some(last),
+                admin_phone: Some(phone),
+                parent_team_id: who.team_id,
+                seat_limit: c.seat_limit,
+                invitor_user_id: who.user_id,
+            })
+            .await?;
+        let mut w = self.write().await?;
+        w.record(
+            who,
+            time::now_ms(),
+            Entry {
+                lead_id: 0,
+                action: "team.created",
+                detail: json!({"teamId": team.team_id, "seatLimit": c.seat_limit}),
+            },
+        )
+        .await?;
+        w.commit().await?;
+        Ok(team)
+    }
+
+    /// Removes a team from the caller's broker account: its credentials stop working and its
+    /// data is no longer served. Only the caller's own teams; any other id is not there.
+    pub async fn remove_child_team(&self, who: &Principal, team_id: i64) -> Result<(), Error> {
+        forbidden_unless_admin(who)?;
+        let now = time::now_ms();
+        let mut w = self.write().await?;
+        let gone = team::Entity::update_many()
+            .col_expr(team::Column::DeleteTime, Expr::value(now))
+            .filter(team::Column::Id.eq(team_id))
+            .filter(team::Column::ParentTeamId.eq(who.team_id))
+            .filter(team::Column::DeleteTime.eq(0))
+            .exec(&*w)
+            .await
+            .map_err(db_err)?;
+        if gone.rows_affected == 0 {
+            return Err(Error::not_found("team"));
+        }
+        w.record(
+            who,
+            now,
+            Entry {
+                lead_id: 0,
+                action: "team.removed",
+                detail: json!({"teamId": team_id}),
+            },
+        )
+        .await?;
+        w.commit().await
+    }
+
+    /// The apps connected to the caller's team (its vendor keys).
+    pub async fn vendors(&self, who: &Principal) -> Result<Vec<Vendor>, Error> {
+        let keys = crate::entities::vendor_key::Entity::find()
+            .filter(crate::entities::vendor_key::Column::TeamId.eq(who.team_id))
+            .order_by_asc(crate::entities::vendor_key::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            let user = match k.user_id {
+                0 => None,
+                id => self.member(who, id).await.ok(),
+            };
+            out.push(Vendor {
+                id: k.id,
+                name: k.name,
+                user,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Stores an opportunity notification for the agent of a lead the caller can see, and notes
+    /// it in the lead's log. Answers whether there was an agent to notify.
+    pub async fn notify_agent(&self, who: &Principal, n: &NewNotification) -> Result<bool, Error> {
+        if !NOTIFICATION_TYPES
+            .iter()
+            .any(|(code, _)| *code == n.notification_type)
+        {
+            return Err(Error::invalid(format!(
+                "notificationType {} is not one of the contract's codes",
+                n.notification_type
+            )));
+        }
+        let message = check_text("message", n.message.as_deref(), 1000)?;
+        let description = check_text("description", n.description.as_deref(), 1000)?;
+        let link = check_text("link", n.link.as_deref(), 2048)?;
+        let now = time::now_ms();
+        let mut w = self.write().await?;
+        let lead = self.load_for_write(&w, who, n.lead_id).await?;
+        let Some(agent) = lead.assigned_user_id.filter(|a| *a > 0) else {
+            return Ok(false);
+        };
+        let id = self.next_id();
+        let doc = json!({"message": message, "description": description, "link": link});
+        crate::entities::notification::Entity::insert(
+            crate::entities::notification::Model {
+                team_id: who.team_id,
+                id,
+                user_id: agent,
+                lead_id: n.lead_id,
+                notification_type: n.notification_type,
+                doc: doc.to_string(),
+                create_time: now,
+                read_time: 0,
+            }
+            .into_active_model(),
+        )
+        .exec_without_returning(&*w)
+        .await
+        .map_err(db_err)?;
+        w.record(
+            who,
+            now,
+            Entry {
+                lead_id: n.lead_id,
+                action: "notification.sent",
+                detail: json!({"notificationId": id, "userId": agent, "notificationType": n.notification_type,
+                               "message": message, "description": description, "link": link}),
+            },
+        )
+        .await?;
+        w.commit().await?;
+        Ok(true)
+    }
+}
