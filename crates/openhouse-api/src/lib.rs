@@ -6,6 +6,7 @@
 pub mod calendar;
 pub mod common;
 pub mod comms;
+pub mod features;
 pub mod leads;
 pub mod logs;
 pub mod notes;
@@ -15,6 +16,7 @@ pub mod tasks;
 pub use calendar::*;
 pub use common::*;
 pub use comms::*;
+pub use features::*;
 pub use leads::*;
 pub use logs::*;
 pub use notes::*;

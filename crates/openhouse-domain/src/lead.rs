@@ -7,8 +7,8 @@
 //! (stage: 20 characters) are rejected with PARAMETER_TOO_LONG instead.
 
 use openhouse_api::{
-    CustomAttribute, EditLeadRequest, Language, LeadFamilyMember, LeadInquiry, LeadProfile,
-    LeadProperty, LeadRequest, LeadTransaction, OwnershipScope,
+    CustomAttribute, CustomRole, EditLeadRequest, Language, LeadFamilyMember, LeadInquiry,
+    LeadProfile, LeadProperty, LeadRequest, LeadTransaction, OwnershipScope,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -51,6 +51,9 @@ pub struct LeadDoc {
     pub segments: Vec<String>,
     pub tags: Vec<LeadTag>,
     pub custom_attributes: Vec<CustomAttribute>,
+    /// Team members in custom roles on the lead (Assistant, Lender, ...), shown in
+    /// `customRoleList`.
+    pub custom_roles: Vec<CustomRole>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inquiry: Option<LeadInquiry>,
     pub properties: Vec<LeadProperty>,
@@ -91,6 +94,8 @@ pub struct Lead {
     pub update_time: i64,
     pub assign_time: i64,
     pub delete_time: i64,
+    /// The lead pond it sits in (0: none).
+    pub pond_id: i64,
     pub stats: LeadStats,
     pub doc: LeadDoc,
 }
@@ -115,6 +120,12 @@ pub struct LeadPatch {
     pub stage: Option<String>,
     pub language: Option<Language>,
     pub assigned_user_id: Option<i64>,
+    /// The lender (0: none).
+    pub lender_user_id: Option<i64>,
+    /// Custom role assignees to set, by role name (an assignee id 0 removes the role).
+    pub custom_roles: Option<Vec<CustomRole>>,
+    /// The lead pond (0: out of any pond).
+    pub pond_id: Option<i64>,
     pub ownership: Option<(OwnershipScope, Option<i64>)>,
     pub custom_attributes: Option<Vec<CustomAttribute>>,
     pub inquiry: Option<LeadInquiry>,
@@ -500,6 +511,9 @@ impl LeadPatch {
     /// The patch of `PUT /v1.0/leads/{leadId}`.
     pub fn from_edit(r: &EditLeadRequest) -> Result<Self, Error> {
         Ok(Self {
+            lender_user_id: None,
+            custom_roles: None,
+            pond_id: None,
             first_name: r.first_name.as_deref().map(clean_first_name).transpose()?,
             last_name: r.last_name.as_deref().map(|s| truncate(s, NAME_MAX)),
             emails: r
@@ -630,6 +644,21 @@ impl Lead {
             self.doc.hide_vendor_id = patch.hide_vendor_id;
         }
         self.doc.profile = overlay(&self.doc.profile, &patch.profile);
+        if let Some(l) = patch.lender_user_id {
+            self.lender_user_id = (l > 0).then_some(l);
+        }
+        if let Some(roles) = &patch.custom_roles {
+            for r in roles {
+                self.doc.custom_roles.retain(|o| o.role_id != r.role_id);
+                if r.assignee_id.is_some_and(|a| a > 0) {
+                    self.doc.custom_roles.push(r.clone());
+                }
+            }
+            self.doc.custom_roles.sort_by_key(|r| r.role_id);
+        }
+        if let Some(p) = patch.pond_id {
+            self.pond_id = p.max(0);
+        }
         let mut reassigned = false;
         if let Some(a) = patch.assigned_user_id {
             let a = (a > 0).then_some(a);
@@ -696,6 +725,11 @@ impl Lead {
         put("stage", Value::from(self.stage.clone()));
         put("language", Value::from(self.language.map(|l| l.as_str())));
         put("assignedUserId", Value::from(self.assigned_user_id));
+        put("lenderUserId", Value::from(self.lender_user_id));
+        put(
+            "pondId",
+            Value::from((self.pond_id > 0).then_some(self.pond_id)),
+        );
         put(
             "ownershipScope",
             Value::from(self.ownership_scope.map(|s| s.as_str())),

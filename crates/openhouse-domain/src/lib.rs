@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod calendar;
+pub mod custom_fields;
 pub mod error;
 pub mod id;
 pub mod lead;

@@ -26,6 +26,7 @@ pub fn timeline_type(action: &str) -> (i32, &'static str) {
         "communication.recorded" => (30, "CommunicationRecorded"),
         "communication.deleted" => (31, "CommunicationDeleted"),
         "notification.sent" => (40, "OpportunityNotification"),
+        "activity.added" => (41, "ActivityAdded"),
         _ => (0, "Other"),
     }
 }
@@ -109,6 +110,11 @@ pub fn describe(action: &str, detail: &Value) -> String {
             show(&detail["channel"])
         ),
         "communication.deleted" => format!("Deleted a {} log", show(&detail["channel"])),
+        "activity.added" => format!(
+            "Activity: {} {}",
+            show(&detail["type"]),
+            show(&detail["text"])
+        ),
         "notification.sent" => format!(
             "Opportunity notification {} sent to user {}: {}",
             show(&detail["notificationType"]),

@@ -33,6 +33,7 @@ use utoipa::{IntoResponses, Modify, OpenApi, PartialSchema, ToSchema};
         (name = "Agent User", description = "Agents with a full profile"),
         (name = "Agent Organization", description = "Offices, the company record, permission profiles"),
         (name = "Broker", description = "Teams under a broker account"),
+        (name = "TeamFeatures", description = "Lead ponds, custom fields, tags"),
         (name = "Vendor", description = "The apps connected to a team"),
         (name = "Opportunity", description = "Opportunity notifications for agents"),
     )

@@ -159,6 +159,8 @@ entity!(lead, "leads", {
     pub smart_plan_status: i64,
     #[sea_orm(column_type = "Text")]
     pub doc: String,
+    /// The lead pond it sits in (0: none).
+    pub pond_id: i64,
 });
 
 entity!(tag, "tags", {
@@ -261,5 +263,55 @@ entity!(communication, "communications", {
     pub to_email: Option<String>,
     pub pinned: bool,
     pub agent_user_id: Option<i64>,
+    pub create_time: i64,
+});
+
+entity!(lead_activity, "lead_activities", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i64,
+    pub lead_id: i64,
+    pub kind: String,
+    /// The activity as it was reported (LeadActivityReq), as JSON.
+    #[sea_orm(column_type = "Text")]
+    pub doc: String,
+    /// When it happened (epoch ms, as reported).
+    pub created: i64,
+    pub create_time: i64,
+});
+
+entity!(custom_field, "custom_fields", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i64,
+    pub name: String,
+    pub name_key: String,
+    pub kind: String,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub params: Option<String>,
+    pub creator_user_id: Option<i64>,
+    pub create_time: i64,
+});
+
+entity!(lead_pond, "lead_ponds", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i64,
+    pub name: String,
+    pub owner_user_id: i64,
+    /// The agents who may work the pond's leads, as a JSON array of user ids.
+    #[sea_orm(column_type = "Text")]
+    pub agent_ids: String,
+    pub create_time: i64,
+    pub update_time: i64,
+});
+
+entity!(server_secret, "server_secrets", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub name: String,
+    pub value: String,
     pub create_time: i64,
 });

@@ -20,7 +20,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::entities::{lead, lead_transaction, note, office, tag, user};
+use crate::entities::{lead, lead_pond, lead_transaction, note, office, tag, user};
 use crate::journal::Entry;
 use crate::{Store, db_err, dialect};
 
@@ -135,6 +135,7 @@ fn to_lead(m: lead::Model) -> Result<Lead, Error> {
         update_time: m.update_time,
         assign_time: m.assign_time,
         delete_time: m.delete_time,
+        pond_id: m.pond_id,
         stats: LeadStats {
             last_touch: m.last_touch,
             last_visit: m.last_visit,
@@ -157,6 +158,8 @@ fn owned_columns(l: &Lead, am: &mut lead::ActiveModel) {
     am.stage = Set(l.stage.clone());
     am.language = Set(l.language.map(|x| x.as_str().to_string()));
     am.assigned_user_id = Set(l.assigned_user_id.unwrap_or(0));
+    am.lender_user_id = Set(l.lender_user_id.unwrap_or(0));
+    am.pond_id = Set(l.pond_id);
     am.ownership_scope = Set(l
         .ownership_scope
         .unwrap_or(OwnershipScope::Personal)
@@ -196,15 +199,27 @@ impl Store {
         Ok(())
     }
 
-    async fn check_patch_users(
+    /// Checks what a patch refers to — users, the owning office, the pond — and the custom
+    /// attribute values against the team's custom fields; answers the patch with those values
+    /// in the fields' own names and types.
+    async fn check_patch(
         &self,
         txn: &DatabaseTransaction,
         who: &Principal,
         patch: &LeadPatch,
-    ) -> Result<(), Error> {
+    ) -> Result<LeadPatch, Error> {
+        let mut patch = patch.clone();
         if let Some(a) = patch.assigned_user_id.filter(|a| *a > 0) {
             self.check_user(txn, who.team_id, "assignedUserId", a)
                 .await?;
+        }
+        if let Some(a) = patch.lender_user_id.filter(|a| *a > 0) {
+            self.check_user(txn, who.team_id, "lenderUserId", a).await?;
+        }
+        for r in patch.custom_roles.iter().flatten() {
+            if let Some(a) = r.assignee_id.filter(|a| *a > 0) {
+                self.check_user(txn, who.team_id, "assignee", a).await?;
+            }
         }
         if let Some((OwnershipScope::Personal, Some(owner))) = patch.ownership {
             self.check_user(txn, who.team_id, "ownershipId", owner)
@@ -221,7 +236,20 @@ impl Store {
                 )));
             }
         }
-        Ok(())
+        if let Some(p) = patch.pond_id.filter(|p| *p > 0) {
+            let found = lead_pond::Entity::find_by_id((who.team_id, p))
+                .one(txn)
+                .await
+                .map_err(db_err)?;
+            if found.is_none() {
+                return Err(Error::not_found("lead pond"));
+            }
+        }
+        if let Some(attrs) = patch.custom_attributes.as_mut() {
+            self.check_custom_attributes(txn, who.team_id, attrs)
+                .await?;
+        }
+        Ok(patch)
     }
 
     /// Finds or creates the team's tags by name; returns them in the order asked. Existing tags
@@ -490,7 +518,7 @@ impl Store {
             ..Default::default()
         };
         let mut w = self.write().await?;
-        self.check_patch_users(&w, who, patch).await?;
+        let patch = &self.check_patch(&w, who, patch).await?;
         l.apply(patch, now, || self.next_id());
         if l.ownership_scope.is_none() {
             l.ownership_scope = Some(OwnershipScope::Personal);
@@ -641,7 +669,7 @@ impl Store {
         let now = time::now_ms();
         let mut w = self.write().await?;
         let before = self.load_for_write(&w, who, id).await?;
-        self.check_patch_users(&w, who, patch).await?;
+        let patch = &self.check_patch(&w, who, patch).await?;
         if let Some(pid) = patch
             .property
             .as_ref()

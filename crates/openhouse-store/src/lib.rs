@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod comms;
 pub mod dialect;
 pub mod entities;
+pub mod features;
 pub mod journal;
 pub mod leads;
 pub mod migration;

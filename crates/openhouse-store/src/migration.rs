@@ -19,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0007Appointments),
             Box::new(M0008CommunicationWindows),
             Box::new(M0009People),
+            Box::new(M0011LeadFeatures),
         ]
     }
 }
@@ -667,5 +668,93 @@ impl MigrationTrait for M0009People {
             &["team_id", "user_id", "id"],
         ))
         .await
+    }
+}
+
+/// What hangs on a lead besides notes, tasks and communications: its activities on the website,
+/// the team's custom fields and lead ponds, the lead's pond, and the server's signing secrets.
+struct M0011LeadFeatures;
+
+impl MigrationName for M0011LeadFeatures {
+    fn name(&self) -> &str {
+        "m0011_lead_features"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0011LeadFeatures {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("lead_activities")
+                .col(big_integer("team_id"))
+                .col(big_integer("id"))
+                .col(big_integer("lead_id"))
+                .col(string("kind"))
+                .col(text("doc"))
+                .col(ms("created"))
+                .col(ms("create_time"))
+                .primary_key(&mut pk(&["team_id", "id"]))
+                .take(),
+        )
+        .await?;
+        m.create_index(index(
+            "lead_activities",
+            "lead_activities_lead",
+            &["team_id", "lead_id", "created", "id"],
+        ))
+        .await?;
+        m.create_table(
+            table("custom_fields")
+                .col(big_integer("team_id"))
+                .col(big_integer("id"))
+                .col(string("name"))
+                .col(string("name_key"))
+                .col(string("kind"))
+                .col(text_null("params"))
+                .col(big_integer_null("creator_user_id"))
+                .col(ms("create_time"))
+                .primary_key(&mut pk(&["team_id", "id"]))
+                .take(),
+        )
+        .await?;
+        m.create_index(
+            index(
+                "custom_fields",
+                "custom_fields_name",
+                &["team_id", "name_key"],
+            )
+            .unique()
+            .take(),
+        )
+        .await?;
+        m.create_table(
+            table("lead_ponds")
+                .col(big_integer("team_id"))
+                .col(big_integer("id"))
+                .col(string("name"))
+                .col(big_integer("owner_user_id"))
+                .col(text("agent_ids").default("[]"))
+                .col(ms("create_time"))
+                .col(ms("update_time"))
+                .primary_key(&mut pk(&["team_id", "id"]))
+                .take(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table("leads")
+                .add_column(ms("pond_id"))
+                .take(),
+        )
+        .await?;
+        m.create_table(
+            table("server_secrets")
+                .col(string("name").primary_key())
+                .col(string("value"))
+                .col(ms("create_time"))
+                .take(),
+        )
+        .await?;
+        Ok(())
     }
 }

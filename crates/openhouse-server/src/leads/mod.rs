@@ -3,13 +3,14 @@
 mod create;
 mod delete;
 mod edit;
+pub(crate) mod extras;
 mod get;
 mod search;
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
 
-use openhouse_api::{LeadProperty, LeadResponse, UserLeadTagVo};
+use openhouse_api::{CustomRole, LeadProperty, LeadResponse, UserLeadTagVo};
 use openhouse_domain::auth::Principal;
 use openhouse_domain::lead::Lead;
 use openhouse_domain::{Error, time};
@@ -24,6 +25,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(search::search_by_create_time))
         .routes(routes!(search::search_by_update_time))
         .routes(routes!(get::get_lead, edit::edit_lead, delete::delete_lead))
+        .routes(routes!(extras::list_activities))
+        .routes(routes!(extras::add_activity))
+        .routes(routes!(extras::place_inquiry))
+        .routes(routes!(extras::place_property))
+        .routes(routes!(extras::assign))
+        .routes(routes!(extras::find_assignees))
+        .routes(routes!(extras::specified_url))
+        .routes(routes!(extras::verify_login_token))
 }
 
 /// Shows leads as the API does, looking up the names of their assignees in one query.
@@ -34,16 +43,45 @@ pub(crate) async fn respond<L: Borrow<Lead>>(
 ) -> Result<Vec<LeadResponse>, Error> {
     let ids: Vec<i64> = leads
         .iter()
-        .filter_map(|l| l.borrow().assigned_user_id)
+        .flat_map(|l| {
+            let l = l.borrow();
+            l.assigned_user_id.into_iter().chain(l.lender_user_id)
+        })
         .collect();
     let names = crate::user_names(state, who, ids).await?;
+    let mut pond_ids: Vec<i64> = leads
+        .iter()
+        .map(|l| l.borrow().pond_id)
+        .filter(|p| *p > 0)
+        .collect();
+    pond_ids.sort_unstable();
+    pond_ids.dedup();
+    let ponds = state.store.pond_names(who.team_id, &pond_ids).await?;
     Ok(leads
         .iter()
-        .map(|l| to_response(l.borrow(), &names))
+        .map(|l| to_response(l.borrow(), &names, &ponds))
         .collect())
 }
 
-fn to_response(l: &Lead, names: &HashMap<i64, String>) -> LeadResponse {
+/// The lead's roles besides its agent: the lender, then the custom roles (Assistant, ...).
+fn custom_roles(l: &Lead, names: &HashMap<i64, String>) -> Vec<CustomRole> {
+    let lender = l.lender_user_id.map(|id| CustomRole {
+        assignee: names.get(&id).cloned(),
+        assignee_id: Some(id),
+        role: "Lender".into(),
+        role_id: extras::ROLE_LENDER,
+    });
+    lender
+        .into_iter()
+        .chain(l.doc.custom_roles.iter().cloned())
+        .collect()
+}
+
+fn to_response(
+    l: &Lead,
+    names: &HashMap<i64, String>,
+    ponds: &HashMap<i64, String>,
+) -> LeadResponse {
     let d = l.doc.clone();
     LeadResponse {
         assign_completion_status: l.assigned_user_id.is_some(),
@@ -52,7 +90,7 @@ fn to_response(l: &Lead, names: &HashMap<i64, String>) -> LeadResponse {
         assigned_user_id: l.assigned_user_id,
         create_time: time::format_ms(l.create_time),
         custom_attributes: d.custom_attributes,
-        custom_role_list: Vec::new(),
+        custom_role_list: custom_roles(l, names),
         emails: d.emails,
         facebook: None,
         first_name: l.first_name.clone(),
@@ -81,8 +119,8 @@ fn to_response(l: &Lead, names: &HashMap<i64, String>) -> LeadResponse {
         ownership_scope: l.ownership_scope.unwrap_or_default(),
         phone_statuses: d.phones.iter().map(|_| 2).collect(),
         phones: d.phones,
-        pond_id: None,
-        pond_name: None,
+        pond_id: (l.pond_id > 0).then_some(l.pond_id),
+        pond_name: ponds.get(&l.pond_id).cloned(),
         score: l.stats.score.clamp(i32::MIN as i64, i32::MAX as i64) as i32,
         segments: d.segments,
         source: l.source.clone(),
