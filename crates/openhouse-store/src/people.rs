@@ -183,6 +183,51 @@ pub fn office_subtree(offices: &[Office], roots: &[i64]) -> HashSet<i64> {
     out
 }
 
+/// The address and contact fields offices and the company share, as (JSON name, sent value,
+/// kept value, longest length).
+macro_rules! contact_fields {
+    ($src:expr, $dst:expr) => {
+        [
+            ("city", &$src.city, &mut $dst.city, TEXT_MAX),
+            ("email", &$src.email, &mut $dst.email, 254),
+            ("phone", &$src.phone, &mut $dst.phone, 20),
+            ("phoneCode", &$src.phone_code, &mut $dst.phone_code, 8),
+            (
+                "phoneCountry",
+                &$src.phone_country,
+                &mut $dst.phone_country,
+                8,
+            ),
+            ("state", &$src.state, &mut $dst.state, TEXT_MAX),
+            (
+                "streetAddress",
+                &$src.street_address,
+                &mut $dst.street_address,
+                TEXT_MAX,
+            ),
+            ("zipcode", &$src.zipcode, &mut $dst.zipcode, 20),
+        ]
+    };
+}
+
+/// Sets what was sent (checked and trimmed; empty clears), leaves the rest; the email, when
+/// there is one, must be an address.
+fn merge_contact<const N: usize>(
+    fields: [(&str, &Option<String>, &mut Option<String>, usize); N],
+) -> Result<(), Error> {
+    for (field, src, dst, max) in fields {
+        if let Some(s) = src {
+            *dst = check_text(field, Some(s), max)?;
+        }
+        if field == "email"
+            && let Some(e) = dst.as_deref()
+        {
+            check_email("email", e)?;
+        }
+    }
+    Ok(())
+}
+
 impl UserChange {
     /// Checks every field and trims it; lengths as the contract's neighbours keep them.
     fn check(&mut self) -> Result<(), Error> {
@@ -695,20 +740,7 @@ impl Store {
             m.allow_manage_sub = b;
         }
         let mut merged = current.details.clone();
-        for (src, dst) in [
-            (&v.city, &mut merged.city),
-            (&v.email, &mut merged.email),
-            (&v.phone, &mut merged.phone),
-            (&v.phone_code, &mut merged.phone_code),
-            (&v.phone_country, &mut merged.phone_country),
-            (&v.state, &mut merged.state),
-            (&v.street_address, &mut merged.street_address),
-            (&v.zipcode, &mut merged.zipcode),
-        ] {
-            if src.is_some() {
-                dst.clone_from(src);
-            }
-        }
+        merge_contact(contact_fields!(v, merged))?;
         if v.website_owner_id.is_some() {
             merged.website_owner_id = v.website_owner_id;
         }
@@ -787,29 +819,14 @@ impl Store {
             return Err(Error::invalid("teamId must be the caller's team"));
         }
         let (t, mut c) = self.company(who.team_id).await?;
+        merge_contact(contact_fields!(v, c))?;
         for (field, src, dst, max) in [
-            ("city", &v.city, &mut c.city, TEXT_MAX),
-            ("email", &v.email, &mut c.email, 254),
             ("header", &v.header, &mut c.header, 2048),
             ("name", &v.name, &mut c.name, TEXT_MAX),
-            ("phone", &v.phone, &mut c.phone, 20),
-            ("phoneCode", &v.phone_code, &mut c.phone_code, 8),
-            ("phoneCountry", &v.phone_country, &mut c.phone_country, 8),
-            ("state", &v.state, &mut c.state, TEXT_MAX),
-            (
-                "streetAddress",
-                &v.street_address,
-                &mut c.street_address,
-                TEXT_MAX,
-            ),
-            ("zipcode", &v.zipcode, &mut c.zipcode, 20),
         ] {
             if let Some(s) = src {
                 *dst = check_text(field, Some(s), max)?;
             }
-        }
-        if let Some(e) = &c.email {
-            check_email("email", e)?;
         }
         c.team_id = None;
         let now = time::now_ms();
@@ -841,26 +858,7 @@ impl Store {
 /// The contact details of an office, checked, as the JSON kept with it.
 fn check_office_details(v: &OfficeOpenVo) -> Result<String, Error> {
     let mut d = OfficeOpenVo::default();
-    for (field, src, dst, max) in [
-        ("city", &v.city, &mut d.city, TEXT_MAX),
-        ("email", &v.email, &mut d.email, 254),
-        ("phone", &v.phone, &mut d.phone, 20),
-        ("phoneCode", &v.phone_code, &mut d.phone_code, 8),
-        ("phoneCountry", &v.phone_country, &mut d.phone_country, 8),
-        ("state", &v.state, &mut d.state, TEXT_MAX),
-        (
-            "streetAddress",
-            &v.street_address,
-            &mut d.street_address,
-            TEXT_MAX,
-        ),
-        ("zipcode", &v.zipcode, &mut d.zipcode, 20),
-    ] {
-        *dst = check_text(field, src.as_deref(), max)?;
-    }
-    if let Some(e) = &d.email {
-        check_email("email", e)?;
-    }
+    merge_contact(contact_fields!(v, d))?;
     d.website_owner_id = v.website_owner_id.filter(|o| *o > 0);
     serde_json::to_string(&d).map_err(|e| Error::internal(e.to_string()))
 }
