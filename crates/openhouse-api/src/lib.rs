@@ -11,6 +11,7 @@ pub mod logs;
 pub mod notes;
 pub mod people;
 pub mod tasks;
+pub mod transactions;
 
 pub use calendar::*;
 pub use common::*;
@@ -20,3 +21,4 @@ pub use logs::*;
 pub use notes::*;
 pub use people::*;
 pub use tasks::*;
+pub use transactions::*;
