@@ -20,6 +20,7 @@ pub mod people;
 pub mod ratelimit;
 pub mod system_logs;
 pub mod tasks;
+pub mod transactions;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -121,6 +122,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(people::routes())
         .merge(org::routes())
         .merge(broker::routes())
+        .merge(transactions::routes())
 }
 
 /// The whole server: the API behind the gate, plus `/healthz`, `/openapi.json` and `/docs`.
