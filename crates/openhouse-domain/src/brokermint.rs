@@ -141,7 +141,7 @@ pub fn instant(field: &str, t: &BrokermintTime) -> Result<i64, Error> {
 
 /// What an incoming transaction changes.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct TransactionChange {
+pub struct IncomingChange {
     /// Brokermint's id: the key of the upsert.
     pub id: i64,
     /// The transaction's fields, as a caller of the transaction API would send them.
@@ -154,7 +154,7 @@ pub struct TransactionChange {
     pub name: String,
 }
 
-impl TransactionChange {
+impl IncomingChange {
     /// The property address after the change, from the one before.
     pub fn address_over(
         &self,
@@ -186,7 +186,7 @@ impl TransactionChange {
 /// Reads an incoming transaction: `id` is required; `status` only means something when it is
 /// Closed or Cancelled and `transactionType` when it is a type openhouse knows (any case),
 /// otherwise they are ignored, as Lofty does.
-pub fn incoming(t: &IncomingTransaction) -> Result<TransactionChange, Error> {
+pub fn incoming(t: &IncomingTransaction) -> Result<IncomingChange, Error> {
     let id = t.id.ok_or_else(|| Error::invalid("id is required"))?;
     let mut sent = Map::new();
     if let Some(k) = given(&t.transaction_type)
@@ -228,7 +228,7 @@ pub fn incoming(t: &IncomingTransaction) -> Result<TransactionChange, Error> {
         .street_address
         .clone()
         .unwrap_or_else(|| format!("Brokermint {id}"));
-    Ok(TransactionChange {
+    Ok(IncomingChange {
         id,
         sent,
         address,

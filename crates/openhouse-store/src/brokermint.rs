@@ -61,23 +61,19 @@ impl Store {
             .map_err(db_err)
     }
 
-    /// Points a link at `target_id`, making it when it is new.
+    /// Points a link at `target_id`: makes it, or (`exists`) moves it.
+    #[allow(clippy::too_many_arguments)]
     async fn put_link(
         &self,
         w: &Write<'_>,
         team_id: i64,
         kind: &str,
         external_id: &str,
+        exists: bool,
         target_id: i64,
         now: i64,
     ) -> Result<(), Error> {
-        let key = (team_id, kind.to_string(), external_id.to_string());
-        if brokermint_link::Entity::find_by_id(key)
-            .one(&**w)
-            .await
-            .map_err(db_err)?
-            .is_some()
-        {
+        if exists {
             brokermint_link::Entity::update_many()
                 .col_expr(brokermint_link::Column::TargetId, Expr::value(target_id))
                 .col_expr(brokermint_link::Column::UpdateTime, Expr::value(now))
@@ -213,7 +209,8 @@ impl Store {
         if let Some(e) = &ext
             && link.as_ref().map(|l| l.target_id) != Some(id)
         {
-            self.put_link(&w, who.team_id, CONTACT, e, id, now).await?;
+            self.put_link(&w, who.team_id, CONTACT, e, link.is_some(), id, now)
+                .await?;
         }
         w.commit().await?;
         Ok((id, outcome))
@@ -302,8 +299,16 @@ impl Store {
             return Ok((lead, t, outcome));
         }
         if link.as_ref().map(|l| l.target_id) != Some(t.id) && t.id != change.id {
-            self.put_link(&w, who.team_id, TRANSACTION, &key, t.id, now)
-                .await?;
+            self.put_link(
+                &w,
+                who.team_id,
+                TRANSACTION,
+                &key,
+                link.is_some(),
+                t.id,
+                now,
+            )
+            .await?;
         }
         w.commit().await?;
         Ok((lead, t, outcome))
