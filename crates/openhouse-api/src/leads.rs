@@ -363,23 +363,34 @@ pub enum PayType {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Commission {
+    /// AMOUNT (the default) or PERCENT
     #[serde(skip_serializing_if = "Option::is_none")]
     pub calculate_type: Option<CalculateType>,
     /// no more than 512 chars
+    #[schema(max_length = 512)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub desc: Option<String>,
+    /// Given by the server; send it back to keep the line when editing
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// agentId, teamId or leadId
+    /// agentId (AGENT: a user of the team), teamId (TEAM: the caller's team) or leadId (LEAD: a
+    /// lead of the team)
     pub pay_to: i64,
+    /// no more than 255 chars
+    #[schema(max_length = 255)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pay_to_name: Option<String>,
     pub pay_type: PayType,
+    /// agentId, teamId or leadId, as payTo
     pub split_pay_to: i64,
+    /// no more than 255 chars
+    #[schema(max_length = 255)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub split_pay_to_name: Option<String>,
     pub split_pay_type: PayType,
-    /// pay amount in cents or percentage (5023 = 50.23) by calculateType
+    /// Pay amount in cents, or percentage in hundredths (5023 = 50.23%), by calculateType. In
+    /// preSplit and postSplit a value below 0 deducts, otherwise it adds; split values are not
+    /// negative and split percentages add up to at most 100%.
     pub value: i64,
 }
 
@@ -407,62 +418,100 @@ pub struct CustomFieldRequest {
     pub value: Option<String>,
 }
 
-/// A transaction of a lead.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+/// A transaction of a lead. In requests, `transactionId`, `created`, `updated`, `leadName` and
+/// `assignedAgent` are ignored: the server sets them. Amounts come back exactly as they were
+/// sent (`5000` stays `5000`, `5000.0` stays `5000.0`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct LeadTransaction {
+    /// The agent revenue of transaction
+    #[schema(value_type = Option<f64>, minimum = 0, example = 4000.0)]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub agent_revenue: Option<f64>,
+    pub agent_revenue: Option<serde_json::Number>,
+    /// Epoch milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agreement_signed_date: Option<i64>,
+    /// Epoch milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub appointment_date: Option<i64>,
+    /// Epoch milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub appraisal_date: Option<i64>,
-    /// Lead's assigned agent (not supported on update)
+    /// The agent the transaction is assigned to: the lead's assigned agent, unless Brokermint
+    /// named one (not supported on update).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_agent: Option<i64>,
+    /// The closed date of transaction (epoch milliseconds)
+    #[schema(example = 1508580010000_i64)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub close_date: Option<i64>,
+    /// The commission rate of transaction, in percent (0–100)
+    #[schema(value_type = Option<f64>, minimum = 0, maximum = 100, example = 3.0)]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub commission_rate: Option<f64>,
+    pub commission_rate: Option<serde_json::Number>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commissions: Option<Commissions>,
+    /// Epoch milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contract_date: Option<i64>,
     /// created time in milliseconds
+    #[schema(required = true, example = 1518078026000_i64)]
+    #[serde(default)]
     pub created: i64,
+    /// Custom field values: the list sent replaces the transaction's (ids from
+    /// GET /v1.0/transaction/customfields; a null or blank value clears the field).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldRequest>>,
+    /// Epoch milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub escrow_date: Option<i64>,
+    /// The expected close date of transaction (epoch milliseconds)
+    #[schema(example = 1508580010000_i64)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected_close_date: Option<i64>,
+    /// Epoch milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration: Option<i64>,
+    /// The GCI of transaction
+    #[schema(value_type = Option<f64>, minimum = 0, example = 5000.0)]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub gci: Option<f64>,
+    pub gci: Option<serde_json::Number>,
+    /// Epoch milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub home_inspection_date: Option<i64>,
+    /// The home price of transaction
+    #[schema(value_type = Option<f64>, minimum = 0, example = 1000000.0)]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub home_price: Option<f64>,
+    pub home_price: Option<serde_json::Number>,
     /// Lead's name (not supported on update)
+    #[schema(example = "Bob")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_name: Option<String>,
+    /// Epoch milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offer_date: Option<i64>,
+    /// The team revenue of transaction
+    #[schema(value_type = Option<f64>, minimum = 0, example = 1000.0)]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub team_revenue: Option<f64>,
+    pub team_revenue: Option<serde_json::Number>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<i64>,
-    /// Property address / transaction name
+    /// Property address / transaction name: not blank, no '<' or '>', at most 255 characters
+    #[schema(example = "123 Main St")]
     pub transaction_name: String,
+    /// A stage of the pipeline of the transaction's type, any case (default: its first stage).
+    /// Purchase, Lease and Other: Pre-contract, Under Contract, Closed, Cancelled; Listing:
+    /// Pre-listing, Active, Under Contract, Closed, Cancelled.
+    #[schema(example = "Pre-contract")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction_status: Option<String>,
-    /// Purchase or Listing
+    /// Purchase (default), Listing, Lease or Other
+    #[schema(example = "Purchase")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction_type: Option<String>,
     /// updated time in milliseconds (not supported on update)
+    #[schema(required = true, example = 1518078026000_i64)]
+    #[serde(default)]
     pub updated: i64,
 }
 

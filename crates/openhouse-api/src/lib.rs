@@ -12,6 +12,7 @@ pub mod logs;
 pub mod notes;
 pub mod people;
 pub mod tasks;
+pub mod transactions;
 
 pub use calendar::*;
 pub use common::*;
@@ -22,3 +23,4 @@ pub use logs::*;
 pub use notes::*;
 pub use people::*;
 pub use tasks::*;
+pub use transactions::*;

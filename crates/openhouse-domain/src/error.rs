@@ -28,6 +28,10 @@ pub mod codes {
     pub const PARAMETER_TOO_LONG: i64 = 20043;
     pub const PROPERTY_ADDRESS_EMPTY: i64 = 200057;
     pub const LEAD_PROPERTY_NOT_EXIST: i64 = 200108;
+    pub const TRANSACTION_NOT_EXIST: i64 = 200060;
+    /// TRANSACTION_NAME_BLANK and TRANSACTION_NAME_HTML share it.
+    pub const TRANSACTION_NAME_INVALID: i64 = 200062;
+    pub const TRANSACTION_STATUS_INVALID: i64 = 200125;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -147,7 +147,7 @@ fn truncate(s: &str, max: usize) -> String {
         .to_string()
 }
 
-fn bounded(field: &str, s: &str, max: usize) -> Result<String, Error> {
+pub(crate) fn bounded(field: &str, s: &str, max: usize) -> Result<String, Error> {
     let t = s.trim();
     if t.chars().count() > max {
         return Err(Error::too_long(field, max));
@@ -155,7 +155,11 @@ fn bounded(field: &str, s: &str, max: usize) -> Result<String, Error> {
     Ok(t.to_string())
 }
 
-fn opt_bounded(field: &str, s: &Option<String>, max: usize) -> Result<Option<String>, Error> {
+pub(crate) fn opt_bounded(
+    field: &str,
+    s: &Option<String>,
+    max: usize,
+) -> Result<Option<String>, Error> {
     s.as_deref().map(|v| bounded(field, v, max)).transpose()
 }
 
@@ -397,24 +401,11 @@ fn clean_custom_attributes(list: &[CustomAttribute]) -> Result<Vec<CustomAttribu
     Ok(out)
 }
 
+/// The transaction's name is checked with the lead; the rest when it is stored, where the
+/// team's custom fields and users are known.
 fn clean_transaction(t: &LeadTransaction) -> Result<LeadTransaction, Error> {
-    let name = t.transaction_name.trim();
-    if name.is_empty() {
-        return Err(Error::new(
-            ErrorKind::BadRequest,
-            200062,
-            "leadTransaction.transactionName is blank",
-        ));
-    }
-    if name.contains('<') || name.contains('>') {
-        return Err(Error::new(
-            ErrorKind::BadRequest,
-            200062,
-            "leadTransaction.transactionName contains HTML",
-        ));
-    }
     let mut t = t.clone();
-    t.transaction_name = bounded("leadTransaction.transactionName", name, TEXT_MAX)?;
+    t.transaction_name = crate::transaction::clean_name(&t.transaction_name)?;
     Ok(t)
 }
 

@@ -2,6 +2,7 @@
 //! validation, the lead search model and the calendar's rules. Pure and unit-tested.
 
 pub mod auth;
+pub mod brokermint;
 pub mod calendar;
 pub mod custom_fields;
 pub mod error;
@@ -11,5 +12,6 @@ pub mod people;
 pub mod search;
 pub mod time;
 pub mod timeline;
+pub mod transaction;
 
 pub use error::{Error, ErrorKind, Result};

@@ -109,6 +109,66 @@ pub fn parse_birthday(field: &str, value: &str) -> Result<String, Error> {
     Ok(d.format("%b %-d, %Y").to_string())
 }
 
+/// The latest epoch-millisecond time accepted anywhere: 9999-12-31 23:59:59.999 UTC.
+pub const MAX_MS: i64 = 253_402_300_799_999;
+
+/// A time as integrations other than Lofty's own clients send it (Brokermint): RFC 3339 with an
+/// offset; `yyyy-MM-ddTHH:mm:ss[.fff]` or `yyyy-MM-dd HH:mm:ss` without one, read in UTC; or a
+/// date `yyyy-MM-dd`, midnight UTC.
+pub fn parse_instant(field: &str, value: &str) -> Result<i64, Error> {
+    let v = value.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(v) {
+        return Ok(t.timestamp_millis());
+    }
+    let naive = NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S%.f")
+        .or_else(|_| NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M:%S%.f"))
+        .or_else(|_| {
+            NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight"))
+        })
+        .map_err(|_| {
+            Error::invalid(format!(
+                "{field} must be an ISO-8601 time like 2026-03-01T14:00:00Z, or epoch milliseconds"
+            ))
+        })?;
+    Ok(naive.and_utc().timestamp_millis())
+}
+
+/// A `java.util.Date` given by its parts: `year` since 1900, `month` 0–11, `date` the day of
+/// the month, on a wall clock `offset_minutes` behind UTC (Java's `getTimezoneOffset`).
+#[allow(clippy::too_many_arguments)]
+pub fn from_java_parts(
+    field: &str,
+    year: i32,
+    month: i32,
+    date: i32,
+    hours: i32,
+    minutes: i32,
+    seconds: i32,
+    nanos: i32,
+    offset_minutes: i32,
+) -> Result<i64, Error> {
+    let bad = || Error::invalid(format!("{field} is not a valid date"));
+    let month = u32::try_from(month + 1).map_err(|_| bad())?;
+    let day = u32::try_from(date).map_err(|_| bad())?;
+    let d = NaiveDate::from_ymd_opt(year + 1900, month, day).ok_or_else(bad)?;
+    let t = d
+        .and_hms_nano_opt(
+            u32::try_from(hours).map_err(|_| bad())?,
+            u32::try_from(minutes).map_err(|_| bad())?,
+            u32::try_from(seconds).map_err(|_| bad())?,
+            u32::try_from(nanos).map_err(|_| bad())?,
+        )
+        .ok_or_else(bad)?;
+    Ok(t.and_utc().timestamp_millis() + i64::from(offset_minutes) * 60_000)
+}
+
+/// Whether a string is a date: `yyyy-MM-dd`, or epoch milliseconds.
+pub fn is_date(value: &str) -> bool {
+    let v = value.trim();
+    v.parse::<i64>().is_ok() || NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,6 +219,24 @@ mod tests {
         ] {
             assert!(parse_iso("t", bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn instants_from_integrations() {
+        let z = parse_instant("t", "2026-03-01T14:00:00Z").unwrap();
+        assert_eq!(parse_instant("t", "2026-03-01T06:00:00-08:00").unwrap(), z);
+        assert_eq!(parse_instant("t", "2026-03-01T14:00:00").unwrap(), z);
+        assert_eq!(parse_instant("t", "2026-03-01 14:00:00").unwrap(), z);
+        assert_eq!(
+            format_ms(parse_instant("t", "2026-03-01").unwrap()),
+            "2026-03-01 00:00:00"
+        );
+        assert!(parse_instant("t", "soon").is_err());
+        // 2026-03-01 06:00 at UTC-8: Java's offset is +480
+        assert_eq!(from_java_parts("t", 126, 2, 1, 6, 0, 0, 0, 480).unwrap(), z);
+        assert!(from_java_parts("t", 126, 12, 1, 0, 0, 0, 0, 0).is_err());
+        assert!(is_date("2026-03-01") && is_date("1740866400000"));
+        assert!(!is_date("03/01/2026"));
     }
 
     #[test]

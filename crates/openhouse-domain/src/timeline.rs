@@ -27,6 +27,8 @@ pub fn timeline_type(action: &str) -> (i32, &'static str) {
         "communication.deleted" => (31, "CommunicationDeleted"),
         "notification.sent" => (40, "OpportunityNotification"),
         "activity.added" => (41, "ActivityAdded"),
+        "transaction.created" => (50, "TransactionAdded"),
+        "transaction.updated" => (51, "TransactionEdited"),
         _ => (0, "Other"),
     }
 }
@@ -121,6 +123,23 @@ pub fn describe(action: &str, detail: &Value) -> String {
             show(&detail["userId"]),
             show(&detail["message"])
         ),
+        "transaction.created" => format!(
+            "Transaction added: {} ({}, {})",
+            show(&detail["transactionName"]),
+            show(&detail["transactionType"]),
+            show(&detail["transactionStatus"])
+        ),
+        "transaction.updated" => {
+            let fields: Vec<String> = detail["changes"]
+                .as_array()
+                .map(|cs| cs.iter().map(|c| show(&c["field"])).collect())
+                .unwrap_or_default();
+            format!(
+                "Transaction edited: {} ({})",
+                show(&detail["transactionName"]),
+                fields.join(", ")
+            )
+        }
         other => other.to_string(),
     }
 }
@@ -152,6 +171,13 @@ mod tests {
                 &json!({"after": {"content": "Showing"}})
             ),
             "Appointment finished: Showing"
+        );
+        assert_eq!(
+            describe(
+                "transaction.updated",
+                &json!({"transactionName": "1 Main St", "changes": [{"field": "closeDate", "from": null, "to": 1}]})
+            ),
+            "Transaction edited: 1 Main St (closeDate)"
         );
     }
 }

@@ -21,6 +21,7 @@ pub mod ratelimit;
 pub mod system_logs;
 pub mod tasks;
 pub mod team_features;
+pub mod transactions;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -123,6 +124,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(org::routes())
         .merge(broker::routes())
         .merge(team_features::routes())
+        .merge(transactions::routes())
 }
 
 /// The whole server: the API behind the gate, plus `/healthz`, `/openapi.json` and `/docs`.

@@ -84,6 +84,24 @@ enum TeamCommand {
         #[command(flatten)]
         db: Db,
     },
+    /// Add a custom field to a team's transactions (GET /v1.0/transaction/customfields lists
+    /// them); prints it as that operation shows it.
+    TransactionField {
+        /// The team.
+        #[arg(long)]
+        team_id: i64,
+        /// The field's name.
+        #[arg(long)]
+        name: String,
+        /// DATE, TEXT, NUMBER, PERCENTAGE, CURRENCY, HTML, Single-Select or Multi-Select.
+        #[arg(long = "type")]
+        field_type: String,
+        /// An option of a select field (repeat for each).
+        #[arg(long = "option")]
+        options: Vec<String>,
+        #[command(flatten)]
+        db: Db,
+    },
 }
 
 fn init_logs(json: bool) {
@@ -197,6 +215,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("  access token: {}", t.access_token);
                 println!("  vendor key:   {}", t.vendor_key);
             }
+            store.close().await;
+            Ok(())
+        }
+        Command::Team(TeamCommand::TransactionField {
+            team_id,
+            name,
+            field_type,
+            options,
+            db,
+        }) => {
+            let store = open(&db).await?;
+            let f = store
+                .add_transaction_custom_field(team_id, &name, &field_type, &options)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            println!("{}", serde_json::to_string(&f.show())?);
             store.close().await;
             Ok(())
         }

@@ -1,4 +1,5 @@
-//! The `openhouse` binary as a user runs it: team create, migrate, serve, and its errors.
+//! The `openhouse` binary as a user runs it: team create, transaction fields, migrate, serve,
+//! and its errors.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -69,6 +70,64 @@ fn team_create_prints_credentials_that_work() {
                 .unwrap()
         );
     });
+}
+
+#[test]
+fn team_transaction_field_adds_a_custom_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    let out = openhouse()
+        .args([
+            "team",
+            "create",
+            "--name",
+            "A",
+            "--admin-email",
+            "a@a.test",
+            "--json",
+        ])
+        .arg("--database-url")
+        .arg(&db)
+        .output()
+        .unwrap();
+    let team: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let team_id = team["teamId"].to_string();
+    let out = openhouse()
+        .args(["team", "transaction-field", "--team-id", &team_id])
+        .args(["--name", "Side", "--type", "single_select"])
+        .args(["--option", "Buyer", "--option", "Seller", "--database-url"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let f: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(f["id"].as_i64().unwrap() > 0);
+    assert_eq!(f["type"], "Single-Select");
+    assert_eq!(
+        f["params"],
+        r#"[{"label":"Buyer","value":"Buyer"},{"label":"Seller","value":"Seller"}]"#
+    );
+    for bad in [
+        vec!["--team-id", &team_id, "--name", "X", "--type", "COLOR"],
+        vec!["--team-id", "1", "--name", "X", "--type", "TEXT"],
+    ] {
+        let out = openhouse()
+            .args(["team", "transaction-field"])
+            .args(bad)
+            .arg("--database-url")
+            .arg(&db)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr).trim().lines().count(),
+            1
+        );
+    }
 }
 
 #[test]

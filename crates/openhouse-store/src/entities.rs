@@ -315,3 +315,29 @@ entity!(server_secret, "server_secrets", {
     pub value: String,
     pub create_time: i64,
 });
+
+entity!(transaction_custom_field, "transaction_custom_fields", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i64,
+    pub name: String,
+    /// As the API shows it: DATE, TEXT, …, Single-Select, Multi-Select.
+    pub field_type: String,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub params: Option<String>,
+    pub create_time: i64,
+});
+
+entity!(brokermint_link, "brokermint_links", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    /// `contact` (target: a lead) or `transaction` (target: a transaction).
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub kind: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub external_id: String,
+    pub target_id: i64,
+    pub create_time: i64,
+    pub update_time: i64,
+});

@@ -20,8 +20,9 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::entities::{lead, lead_pond, lead_transaction, note, office, tag, user};
-use crate::journal::Entry;
+use crate::entities::{lead, lead_pond, note, office, tag, user};
+use crate::journal::{Entry, Write};
+use crate::transactions::TransactionChange;
 use crate::{Store, db_err, dialect};
 
 /// One page of a lead search.
@@ -178,7 +179,7 @@ fn name_key(s: &str) -> String {
 
 impl Store {
     /// Checks that `user_id` is a user of the caller's team: 400 USER_NOT_EXIST otherwise.
-    async fn check_user(
+    pub(crate) async fn check_user(
         &self,
         txn: &DatabaseTransaction,
         team_id: i64,
@@ -445,10 +446,11 @@ impl Store {
         Ok(())
     }
 
-    /// Stores what a patch carries besides the lead itself: a note and a transaction.
+    /// Stores what a patch carries besides the lead itself: a note and a transaction (a new
+    /// one; on edit, the lead's transaction `transactionId` names, when it does).
     async fn store_attachments(
         &self,
-        txn: &DatabaseTransaction,
+        w: &mut Write<'_>,
         who: &Principal,
         lead_id: i64,
         patch: &LeadPatch,
@@ -466,43 +468,28 @@ impl Store {
                 create_time: Set(now),
                 update_time: Set(now),
             }
-            .insert(txn)
+            .insert(&**w)
             .await
             .map_err(db_err)?;
         }
         if let Some(t) = &patch.transaction {
             let existing = match t.transaction_id {
-                Some(tid) => lead_transaction::Entity::find_by_id((who.team_id, tid))
-                    .filter(lead_transaction::Column::LeadId.eq(lead_id))
-                    .one(txn)
-                    .await
-                    .map_err(db_err)?,
+                Some(tid) => Some(self.transaction_of_lead(&**w, who, lead_id, tid).await?),
                 None => None,
             };
-            match existing {
-                Some(row) => {
-                    let mut am: lead_transaction::ActiveModel = row.into();
-                    am.doc = Set(serde_json::to_string(t).expect("serializable"));
-                    am.update_time = Set(now);
-                    am.update(txn).await.map_err(db_err)?;
-                }
-                None => {
-                    let tid = self.next_id();
-                    let mut t = t.clone();
-                    t.transaction_id = Some(tid);
-                    lead_transaction::ActiveModel {
-                        team_id: Set(who.team_id),
-                        id: Set(tid),
-                        lead_id: Set(lead_id),
-                        doc: Set(serde_json::to_string(&t).expect("serializable")),
-                        create_time: Set(now),
-                        update_time: Set(now),
-                    }
-                    .insert(txn)
-                    .await
-                    .map_err(db_err)?;
-                }
-            }
+            let sent = match serde_json::to_value(t) {
+                Ok(serde_json::Value::Object(m)) => m,
+                _ => serde_json::Map::new(),
+            };
+            self.put_transaction(
+                w,
+                who,
+                lead_id,
+                existing,
+                &TransactionChange::fields(&sent),
+                now,
+            )
+            .await?;
         }
         Ok(())
     }
@@ -510,6 +497,21 @@ impl Store {
     /// Creates a lead; returns its id.
     pub async fn create_lead(&self, who: &Principal, patch: &LeadPatch) -> Result<i64, Error> {
         let now = time::now_ms();
+        let mut w = self.write().await?;
+        let id = self.create_lead_in(&mut w, who, patch, now, None).await?;
+        w.commit().await?;
+        Ok(id)
+    }
+
+    /// Creates a lead within a write; `origin`, when given, is recorded with the change.
+    pub(crate) async fn create_lead_in(
+        &self,
+        w: &mut Write<'_>,
+        who: &Principal,
+        patch: &LeadPatch,
+        now: i64,
+        origin: Option<serde_json::Value>,
+    ) -> Result<i64, Error> {
         let id = self.next_id();
         let mut l = Lead {
             team_id: who.team_id,
@@ -517,14 +519,13 @@ impl Store {
             create_time: now,
             ..Default::default()
         };
-        let mut w = self.write().await?;
-        let patch = &self.check_patch(&w, who, patch).await?;
+        let patch = &self.check_patch(w, who, patch).await?;
         l.apply(patch, now, || self.next_id());
         if l.ownership_scope.is_none() {
             l.ownership_scope = Some(OwnershipScope::Personal);
             l.ownership_id = Some(who.user_id);
         }
-        self.apply_tags(&w, who, &mut l, patch, now).await?;
+        self.apply_tags(w, who, &mut l, patch, now).await?;
         let mut am = lead::ActiveModel {
             team_id: Set(who.team_id),
             id: Set(id),
@@ -560,16 +561,18 @@ impl Store {
             am.set(c, Value::BigInt(Some(0)));
         }
         lead::Entity::insert(am)
-            .exec_without_returning(&*w)
+            .exec_without_returning(&**w)
             .await
             .map_err(db_err)?;
-        self.reindex(&w, None, &l).await?;
-        self.store_attachments(&w, who, id, patch, now).await?;
+        self.reindex(w, None, &l).await?;
         let mut view = l.audit_view();
         view.insert(
             "tags".into(),
             json!(l.doc.tags.iter().map(|t| &t.name).collect::<Vec<_>>()),
         );
+        if let Some(o) = origin {
+            view.insert("origin".into(), o);
+        }
         w.record(
             who,
             now,
@@ -580,7 +583,7 @@ impl Store {
             },
         )
         .await?;
-        w.commit().await?;
+        self.store_attachments(w, who, id, patch, now).await?;
         Ok(id)
     }
 
@@ -669,7 +672,24 @@ impl Store {
         let now = time::now_ms();
         let mut w = self.write().await?;
         let before = self.load_for_write(&w, who, id).await?;
-        let patch = &self.check_patch(&w, who, patch).await?;
+        self.edit_lead_in(&mut w, who, before, patch, now, None)
+            .await?;
+        w.commit().await
+    }
+
+    /// Edits a lead loaded for write (with [`Store::load_for_write`]) within that write;
+    /// `origin`, when given, is recorded with the change.
+    pub(crate) async fn edit_lead_in(
+        &self,
+        w: &mut Write<'_>,
+        who: &Principal,
+        before: Lead,
+        patch: &LeadPatch,
+        now: i64,
+        origin: Option<serde_json::Value>,
+    ) -> Result<(), Error> {
+        let id = before.id;
+        let patch = &self.check_patch(w, who, patch).await?;
         if let Some(pid) = patch
             .property
             .as_ref()
@@ -685,28 +705,31 @@ impl Store {
         }
         let mut after = before.clone();
         let reassigned = after.apply(patch, now, || self.next_id());
-        self.apply_tags(&w, who, &mut after, patch, now).await?;
+        self.apply_tags(w, who, &mut after, patch, now).await?;
         let mut am: lead::ActiveModel = lead::ActiveModel {
             team_id: sea_orm::ActiveValue::Unchanged(who.team_id),
             id: sea_orm::ActiveValue::Unchanged(id),
             ..Default::default()
         };
         owned_columns(&after, &mut am);
-        am.update(&*w).await.map_err(db_err)?;
-        self.reindex(&w, Some(&before), &after).await?;
-        self.store_attachments(&w, who, id, patch, now).await?;
+        am.update(&**w).await.map_err(db_err)?;
+        self.reindex(w, Some(&before), &after).await?;
         let changes = diff(&before.audit_view(), &after.audit_view());
         let old_tags: Vec<&str> = before.doc.tags.iter().map(|t| t.name.as_str()).collect();
         let new_tags: Vec<&str> = after.doc.tags.iter().map(|t| t.name.as_str()).collect();
         let added: Vec<&&str> = new_tags.iter().filter(|t| !old_tags.contains(t)).collect();
         let removed: Vec<&&str> = old_tags.iter().filter(|t| !new_tags.contains(t)).collect();
+        let mut detail = json!({"changes": changes, "tagsAdded": added, "tagsRemoved": removed});
+        if let Some(o) = origin {
+            detail["origin"] = o;
+        }
         w.record(
             who,
             now,
             Entry {
                 lead_id: id,
                 action: "lead.updated",
-                detail: json!({"changes": changes, "tagsAdded": added, "tagsRemoved": removed}),
+                detail,
             },
         )
         .await?;
@@ -722,8 +745,7 @@ impl Store {
             )
             .await?;
         }
-        w.commit().await?;
-        Ok(())
+        self.store_attachments(w, who, id, patch, now).await
     }
 
     /// Moves a lead to the trash, keeping the reason.

@@ -3,6 +3,7 @@
 //! unavoidable dialect difference lives in [`dialect`].
 
 pub mod auth;
+pub mod brokermint;
 mod cache;
 pub mod calendar;
 pub mod comms;
@@ -15,6 +16,7 @@ pub mod migration;
 pub mod notes;
 pub mod people;
 pub mod tasks;
+pub mod transactions;
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;

@@ -19,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0007Appointments),
             Box::new(M0008CommunicationWindows),
             Box::new(M0009People),
+            Box::new(M0010Transactions),
             Box::new(M0011LeadFeatures),
         ]
     }
@@ -667,6 +668,47 @@ impl MigrationTrait for M0009People {
             "notifications_user",
             &["team_id", "user_id", "id"],
         ))
+        .await
+    }
+}
+
+/// Transactions: the team's transaction custom fields (`transaction_custom_fields`), and what
+/// Brokermint's ids are in openhouse (`brokermint_links`: a contact's external id → a lead, a
+/// Brokermint transaction id → a transaction), the keys of its idempotent upserts.
+struct M0010Transactions;
+
+impl MigrationName for M0010Transactions {
+    fn name(&self) -> &str {
+        "m0010_transactions"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0010Transactions {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("transaction_custom_fields")
+                .col(big_integer("team_id"))
+                .col(big_integer("id"))
+                .col(string("name"))
+                .col(string("field_type"))
+                .col(text_null("params"))
+                .col(ms("create_time"))
+                .primary_key(&mut pk(&["team_id", "id"]))
+                .take(),
+        )
+        .await?;
+        m.create_table(
+            table("brokermint_links")
+                .col(big_integer("team_id"))
+                .col(string("kind"))
+                .col(string("external_id"))
+                .col(big_integer("target_id"))
+                .col(ms("create_time"))
+                .col(ms("update_time"))
+                .primary_key(&mut pk(&["team_id", "kind", "external_id"]))
+                .take(),
+        )
         .await
     }
 }
