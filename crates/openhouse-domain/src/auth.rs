@@ -67,6 +67,8 @@ pub struct Principal {
     pub role: Role,
     /// The office the user belongs to (0: none). OFFICE leads of this office are visible.
     pub office_id: i64,
+    /// The lead ponds the user owns or works: their leads are visible.
+    pub pond_ids: Vec<i64>,
     pub kind: CredentialKind,
     /// The OAuth app the credential was issued to, when it was.
     pub app_id: Option<i64>,

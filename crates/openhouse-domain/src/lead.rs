@@ -26,6 +26,10 @@ pub const EMAIL_MAX: usize = 254;
 pub const NOTE_MAX: usize = 10_000;
 pub const FAMILY_MAX: usize = 4;
 pub const LIST_MAX: usize = 100;
+/// Role ids on a lead, as Lofty numbers them in lead routing.
+pub const ROLE_AGENT: i32 = 1;
+pub const ROLE_LENDER: i32 = 2;
+pub const ROLE_ASSISTANT: i32 = 4;
 pub const LEAD_TYPES: [i32; 5] = [-1, 1, 2, 3, 5];
 pub const LEAD_TYPES_MULTI: [i32; 9] = [-1, 1, 2, 3, 5, 6, 7, 8, 9];
 
@@ -661,6 +665,16 @@ impl Lead {
         }
         self.update_time = now;
         reassigned
+    }
+
+    /// The member in the Assistant role (custom role 4), if any.
+    pub fn assistant_user_id(&self) -> Option<i64> {
+        self.doc
+            .custom_roles
+            .iter()
+            .find(|r| r.role_id == ROLE_ASSISTANT)
+            .and_then(|r| r.assignee_id)
+            .filter(|a| *a > 0)
     }
 
     /// Adds a property or merges it into the one with the same address (or the same id).

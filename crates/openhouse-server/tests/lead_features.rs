@@ -239,7 +239,10 @@ both!(
         // assignment by account
         let (agent_id, agent_auth) = agent(&app, &t, "agent@example.com").await;
         let (lender_id, _) = agent(&app, &t, "lender@example.com").await;
-        let (assistant_id, _) = agent(&app, &t, "assistant@example.com").await;
+        let (assistant_id, assistant_auth) = agent(&app, &t, "assistant@example.com").await;
+        app.get(&format!("/v1.0/leads/{lead}"), &assistant_auth)
+            .await
+            .error(404, 20006);
         let r = app
         .post(&format!("/v1.0/leads/{lead}/assignment"), &t.auth(), json!([{"role": "Agent", "assiginee": "AGENT@example.com"},
             {"role": "Lender", "assiginee": "lender@example.com"}, {"role": "Assistant", "assiginee": "assistant@example.com"}]))
@@ -270,6 +273,12 @@ both!(
         app.get(&format!("/v1.0/leads/{lead}"), &agent_auth)
             .await
             .ok();
+        // the assistant on the lead sees it too
+        app.get(&format!("/v1.0/leads/{lead}"), &assistant_auth)
+            .await
+            .ok();
+        let r = app.get("/v1.0/leads", &assistant_auth).await;
+        assert_eq!(lead_ids(r.ok()), [lead]);
         // refused: unknown account or role, nothing changes
         app.post(
             &format!("/v1.0/leads/{lead}/assignment"),
@@ -655,6 +664,9 @@ both!(lead_ponds, |app: TestApp| async move {
     .error(404, 20007);
     // leads sit in the pond
     let lead = app.lead(&t, json!({"firstName": "Cold"})).await;
+    app.get(&format!("/v1.0/leads/{lead}"), &inside_auth)
+        .await
+        .error(404, 20006);
     app.post(
         &format!("/v1.0/team-features/lead-pond/{pid}/leads"),
         &t.auth(),
@@ -665,6 +677,15 @@ both!(lead_ponds, |app: TestApp| async move {
     let l = app.get(&format!("/v1.0/leads/{lead}"), &t.auth()).await;
     assert_eq!(l.ok()["pondId"], pid);
     assert_eq!(l.ok()["pondName"], "Cold leads");
+    // the pond's agents see its leads, others do not
+    app.get(&format!("/v1.0/leads/{lead}"), &inside_auth)
+        .await
+        .ok();
+    let r = app.get("/v1.0/leads", &inside_auth).await;
+    assert_eq!(lead_ids(r.ok()), [lead]);
+    app.get(&format!("/v1.0/leads/{lead}"), &outside_auth)
+        .await
+        .error(404, 20006);
     app.post(
         &format!("/v1.0/team-features/lead-pond/{pid}/leads"),
         &other.auth(),
@@ -681,4 +702,7 @@ both!(lead_ponds, |app: TestApp| async move {
     .ok();
     let l = app.get(&format!("/v1.0/leads/{lead}"), &t.auth()).await;
     assert!(l.ok().get("pondId").is_none());
+    app.get(&format!("/v1.0/leads/{lead}"), &inside_auth)
+        .await
+        .error(404, 20006);
 });

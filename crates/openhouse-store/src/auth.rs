@@ -297,11 +297,26 @@ impl Store {
         if !live {
             return Ok(None);
         }
+        // the ponds the user owns or works
+        let pond_ids = crate::entities::lead_pond::Entity::find()
+            .filter(crate::entities::lead_pond::Column::TeamId.eq(cred.team_id))
+            .all(&self.db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .filter(|p| {
+                p.owner_user_id == u.id
+                    || serde_json::from_str::<Vec<i64>>(&p.agent_ids)
+                        .is_ok_and(|a| a.contains(&u.id))
+            })
+            .map(|p| p.id)
+            .collect();
         Ok(Some(Principal {
             team_id: cred.team_id,
             user_id: cred.user_id,
             role: Role::parse(&u.role).unwrap_or(Role::Agent),
             office_id: u.office_id,
+            pond_ids,
             kind,
             app_id: cred.app_id,
             credential_key: key,

@@ -161,6 +161,8 @@ entity!(lead, "leads", {
     pub doc: String,
     /// The lead pond it sits in (0: none).
     pub pond_id: i64,
+    /// The member in the lead's Assistant role (0: none), kept from the lead's custom roles.
+    pub assistant_user_id: i64,
 });
 
 entity!(tag, "tags", {

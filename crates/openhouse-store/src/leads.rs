@@ -37,8 +37,8 @@ pub struct LeadPage {
 
 /// The condition every lead read is filtered by: the caller's team, and within it what the
 /// caller's role lets them see. Admins see the whole team; others see team-wide leads, leads
-/// assigned to them (as agent or lender), leads they own personally and the OFFICE leads of
-/// their office.
+/// assigned to them (as agent, lender or assistant), leads they own personally, the OFFICE leads
+/// of their office and the leads of the ponds they work.
 pub fn visible(who: &Principal) -> Condition {
     let team = Condition::all().add(lead::Column::TeamId.eq(who.team_id));
     if who.role == Role::Admin {
@@ -60,6 +60,10 @@ pub fn visible(who: &Principal) -> Condition {
                 .add(lead::Column::OwnershipId.eq(who.office_id)),
         );
     }
+    own = own.add(lead::Column::AssistantUserId.eq(who.user_id));
+    if !who.pond_ids.is_empty() {
+        own = own.add(lead::Column::PondId.is_in(who.pond_ids.iter().copied()));
+    }
     team.add(own)
 }
 
@@ -80,6 +84,8 @@ pub fn visible_to(who: &Principal, l: &Lead) -> bool {
                 || (who.office_id > 0
                     && l.ownership_scope == Some(OwnershipScope::Office)
                     && l.ownership_id == Some(who.office_id))
+                || l.assistant_user_id() == Some(who.user_id)
+                || (l.pond_id > 0 && who.pond_ids.contains(&l.pond_id))
         }
     }
 }
@@ -161,6 +167,7 @@ fn owned_columns(l: &Lead, am: &mut lead::ActiveModel) {
     am.assigned_user_id = Set(l.assigned_user_id.unwrap_or(0));
     am.lender_user_id = Set(l.lender_user_id.unwrap_or(0));
     am.pond_id = Set(l.pond_id);
+    am.assistant_user_id = Set(l.assistant_user_id().unwrap_or(0));
     am.ownership_scope = Set(l
         .ownership_scope
         .unwrap_or(OwnershipScope::Personal)

@@ -782,13 +782,11 @@ impl MigrationTrait for M0011LeadFeatures {
                 .take(),
         )
         .await?;
-        m.alter_table(
-            Table::alter()
-                .table("leads")
-                .add_column(ms("pond_id"))
-                .take(),
-        )
-        .await?;
+        // the pond and the assistant widen who sees a lead: columns, so the search can test them
+        for c in [ms("pond_id"), ms("assistant_user_id")] {
+            m.alter_table(Table::alter().table("leads").add_column(c).take())
+                .await?;
+        }
         m.create_table(
             table("server_secrets")
                 .col(string("name").primary_key())

@@ -22,10 +22,7 @@ use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use crate::openapi::Errors;
 
-/// Role ids on a lead, as Lofty numbers them in lead routing.
-pub const ROLE_AGENT: i32 = 1;
-pub const ROLE_LENDER: i32 = 2;
-pub const ROLE_ASSISTANT: i32 = 4;
+pub use openhouse_domain::lead::{ROLE_AGENT, ROLE_ASSISTANT, ROLE_LENDER};
 
 fn activity_res(a: Activity) -> LeadActivityRes {
     let r = a.activity;

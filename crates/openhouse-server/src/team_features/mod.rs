@@ -91,12 +91,13 @@ pub async fn create_pond(
     Caller(who): Caller,
     ApiJson(p): ApiJson<LeadPond>,
 ) -> ApiResult<Json<LeadPond>> {
-    Ok(Json(pond(
-        state
-            .store
-            .create_pond(&who, &p.pond_name, &p.agent_ids)
-            .await?,
-    )))
+    let made = state
+        .store
+        .create_pond(&who, &p.pond_name, &p.agent_ids)
+        .await?;
+    // the pond's agents see its leads from their next request
+    state.credentials.invalidate_all();
+    Ok(Json(pond(made)))
 }
 
 /// Put leads into a pond
