@@ -705,4 +705,14 @@ both!(lead_ponds, |app: TestApp| async move {
     app.get(&format!("/v1.0/leads/{lead}"), &inside_auth)
         .await
         .error(404, 20006);
+    // all or none: one lead that is not there moves none
+    app.post(
+        &format!("/v1.0/team-features/lead-pond/{pid}/leads"),
+        &t.auth(),
+        json!({"leadIds": [lead, 4242]}),
+    )
+    .await
+    .error(404, 20006);
+    let l = app.get(&format!("/v1.0/leads/{lead}"), &t.auth()).await;
+    assert!(l.ok().get("pondId").is_none());
 });

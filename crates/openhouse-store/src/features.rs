@@ -457,6 +457,28 @@ impl Store {
             .collect())
     }
 
+    /// Moves leads into a pond (0: out of any), all or none: each must be a lead the caller can
+    /// see and change.
+    pub async fn move_to_pond(
+        &self,
+        who: &Principal,
+        pond_id: i64,
+        lead_ids: &[i64],
+    ) -> Result<(), Error> {
+        let patch = openhouse_domain::lead::LeadPatch {
+            pond_id: Some(pond_id),
+            ..Default::default()
+        };
+        let now = time::now_ms();
+        let mut w = self.write().await?;
+        for id in lead_ids {
+            let before = self.load_for_write(&w, who, *id).await?;
+            self.edit_lead_in(&mut w, who, before, &patch, now, None)
+                .await?;
+        }
+        w.commit().await
+    }
+
     /// The names of a team's ponds, by id.
     pub async fn pond_names(
         &self,

@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::extract::State;
 use openhouse_api::{CustomAttribute, LeadPond, PondLeadsRequest, UserLeadTag};
-use openhouse_domain::lead::LeadPatch;
 use openhouse_domain::{Error, time};
 use openhouse_store::features::Pond;
 use utoipa_axum::router::OpenApiRouter;
@@ -102,9 +101,8 @@ pub async fn create_pond(
 
 /// Put leads into a pond
 ///
-/// openhouse's way to move leads into a pond (`id` 0: out of any pond). Each lead must be one
-/// the caller can see and change; the first that is not stops the request (those before it
-/// have moved). Leads show `pondId` and `pondName`.
+/// openhouse's way to move leads into a pond (`id` 0: out of any pond), all or none: each lead
+/// must be one the caller can see and change. Leads show `pondId` and `pondName`.
 #[utoipa::path(
     post,
     path = "/v1.0/team-features/lead-pond/{id}/leads",
@@ -130,13 +128,7 @@ pub async fn put_leads_in_pond(
     if r.lead_ids.is_empty() || r.lead_ids.len() > 100 {
         return Err(Error::invalid("leadIds takes 1 to 100 leads").into());
     }
-    let patch = LeadPatch {
-        pond_id: Some(id),
-        ..Default::default()
-    };
-    for lead in &r.lead_ids {
-        state.store.edit_lead(&who, *lead, &patch).await?;
-    }
+    state.store.move_to_pond(&who, id, &r.lead_ids).await?;
     Ok(Json(found.map(pond).unwrap_or(LeadPond {
         agent_ids: vec![],
         id: 0,
