@@ -156,6 +156,12 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
         )
     })?;
     let store = open(&s.db).await?;
+    let indexing = store.clone();
+    tokio::spawn(async move {
+        if let Err(e) = indexing.build_search_index().await {
+            tracing::error!(error = %e.message, "the lead search index was not built: searches stay in SQL");
+        }
+    });
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;

@@ -15,8 +15,10 @@ use sea_orm::{
 use serde_json::Value;
 use tokio::sync::OwnedMutexGuard;
 
+use openhouse_domain::lead::Lead;
+
 use crate::entities::system_log;
-use crate::{Store, db_err};
+use crate::{Store, db_err, search_index};
 
 /// One recorded change.
 pub struct Entry<'a> {
@@ -38,6 +40,8 @@ pub(crate) struct Write<'s> {
     txn: DatabaseTransaction,
     store: &'s Store,
     touched: Vec<(i64, i64)>,
+    /// The new state of leads this write changed, for the search index (SQLite only).
+    fresh: Vec<search_index::Entry>,
     _turn: Option<OwnedMutexGuard<()>>,
 }
 
@@ -67,6 +71,7 @@ impl Store {
             txn,
             store: self,
             touched: Vec::new(),
+            fresh: Vec::new(),
             _turn: turn,
         })
     }
@@ -101,12 +106,56 @@ impl Write<'_> {
         Ok(())
     }
 
-    /// Commits, then forgets the cached copies of the leads this write changed.
-    pub(crate) async fn commit(self) -> Result<(), Error> {
+    /// Tells the search index the new state of a lead this write changed. A lead the write
+    /// recorded a change of but did not hand over here is read back before the commit.
+    pub(crate) fn wrote(&mut self, lead: &Lead) {
+        if self.store.index.as_ref().is_some_and(|i| i.ready()) {
+            self.fresh
+                .retain(|e| e.id != lead.id || e.team_id != lead.team_id);
+            self.fresh.push(search_index::Entry::of(lead));
+        }
+    }
+
+    /// Commits, then forgets the cached copies of the leads this write changed and brings the
+    /// search index up to date, while the write still holds its turn (so in commit order).
+    pub(crate) async fn commit(mut self) -> Result<(), Error> {
+        if let Some(index) = self.store.index.clone().filter(|i| i.ready()) {
+            let mut missing: Vec<(i64, i64)> = self
+                .touched
+                .iter()
+                .filter(|(t, l)| {
+                    *l != 0 && !self.fresh.iter().any(|e| e.team_id == *t && e.id == *l)
+                })
+                .copied()
+                .collect();
+            missing.sort_unstable();
+            missing.dedup();
+            for (team, ids) in by_team(&missing) {
+                for l in self.store.leads_by_id(&self.txn, team, &ids).await? {
+                    self.fresh.push(search_index::Entry::of(&l));
+                }
+            }
+            self.txn.commit().await.map_err(db_err)?;
+            self.store.cache.changed(&self.touched);
+            index.apply(&self.fresh);
+            return Ok(());
+        }
         self.txn.commit().await.map_err(db_err)?;
         self.store.cache.changed(&self.touched);
         Ok(())
     }
+}
+
+/// (team, lead) pairs, sorted, grouped by team.
+fn by_team(pairs: &[(i64, i64)]) -> Vec<(i64, Vec<i64>)> {
+    let mut out: Vec<(i64, Vec<i64>)> = Vec::new();
+    for (t, l) in pairs {
+        match out.last_mut() {
+            Some((team, ids)) if team == t => ids.push(*l),
+            _ => out.push((*t, vec![*l])),
+        }
+    }
+    out
 }
 
 impl Store {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use openhouse_api::{Language, OwnershipScope};
 use openhouse_domain::auth::{Principal, Role};
 use openhouse_domain::lead::{Lead, LeadDoc, LeadPatch, LeadStats, LeadTag, diff, phone_key};
-use openhouse_domain::search::{LeadQuery, LeadSort, Position};
+use openhouse_domain::search::{LeadFilter, LeadQuery, LeadSort, Position};
 use openhouse_domain::{Error, ErrorKind, error::codes, time};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
@@ -22,13 +22,14 @@ use serde_json::json;
 
 use crate::entities::{lead, lead_pond, note, office, tag, user};
 use crate::journal::{Entry, Write};
+use crate::search_index::Resolved;
 use crate::transactions::TransactionChange;
 use crate::{Store, db_err, dialect};
 
 /// One page of a lead search.
 #[derive(Debug, Clone)]
 pub struct LeadPage {
-    pub leads: Vec<Lead>,
+    pub leads: Vec<Arc<Lead>>,
     /// How many leads match in all.
     pub total: u64,
     /// Where this page ended, when more may follow.
@@ -503,8 +504,10 @@ impl Store {
 
     /// Creates a lead; returns its id.
     pub async fn create_lead(&self, who: &Principal, patch: &LeadPatch) -> Result<i64, Error> {
-        let now = time::now_ms();
         let mut w = self.write().await?;
+        // the time is taken in the write turn, like the id: so leads' create times follow their
+        // ids, which the search index's default order relies on to be fast
+        let now = time::now_ms();
         let id = self.create_lead_in(&mut w, who, patch, now, None).await?;
         w.commit().await?;
         Ok(id)
@@ -572,6 +575,7 @@ impl Store {
             .await
             .map_err(db_err)?;
         self.reindex(w, None, &l).await?;
+        w.wrote(&l);
         let mut view = l.audit_view();
         view.insert(
             "tags".into(),
@@ -721,6 +725,7 @@ impl Store {
         owned_columns(&after, &mut am);
         am.update(&**w).await.map_err(db_err)?;
         self.reindex(w, Some(&before), &after).await?;
+        w.wrote(&after);
         let changes = diff(&before.audit_view(), &after.audit_view());
         let old_tags: Vec<&str> = before.doc.tags.iter().map(|t| t.name.as_str()).collect();
         let new_tags: Vec<&str> = after.doc.tags.iter().map(|t| t.name.as_str()).collect();
@@ -770,6 +775,7 @@ impl Store {
         };
         owned_columns(&l, &mut am);
         am.update(&*w).await.map_err(db_err)?;
+        w.wrote(&l);
         w.record(
             who,
             now,
@@ -796,13 +802,59 @@ impl Store {
         Ok(rows.into_iter().map(|t| t.id).collect())
     }
 
-    /// The filter of a search as a query, or None when it can match nothing.
-    async fn filtered(
+    /// A search filter with the names it uses resolved to what the rows hold (tag ids, the
+    /// offices `groupIds` stands for), or None when it can match nothing.
+    async fn resolve<'f>(
         &self,
         who: &Principal,
-        q: &LeadQuery,
-    ) -> Result<Option<Select<lead::Entity>>, Error> {
-        let f = &q.filter;
+        f: &'f LeadFilter,
+    ) -> Result<Option<Resolved<'f>>, Error> {
+        let team = who.team_id;
+        let mut r = Resolved {
+            filter: f,
+            any_tags: None,
+            all_tags: Vec::new(),
+            offices: None,
+        };
+        if !f.any_tags.is_empty() {
+            let ids = self.tag_ids(team, &f.any_tags).await?;
+            if ids.is_empty() {
+                return Ok(None);
+            }
+            r.any_tags = Some(ids);
+        }
+        if !f.all_tags.is_empty() {
+            let ids = self.tag_ids(team, &f.all_tags).await?;
+            let wanted: HashSet<String> = f.all_tags.iter().map(|n| name_key(n)).collect();
+            if ids.len() < wanted.len() {
+                return Ok(None);
+            }
+            r.all_tags = ids;
+        }
+        if f.phone.as_deref().is_some_and(|p| phone_key(p).is_empty()) {
+            return Ok(None);
+        }
+        if !f.group_ids.is_empty() {
+            // the offices asked for, and with querySubGroup the offices under them too
+            r.offices = Some(if f.query_sub_group {
+                let all = self.offices(team).await?;
+                let mut tree: Vec<i64> = crate::people::office_subtree(&all, &f.group_ids)
+                    .into_iter()
+                    .collect();
+                tree.extend(f.group_ids.iter().copied());
+                tree.sort_unstable();
+                tree.dedup();
+                tree
+            } else {
+                f.group_ids.clone()
+            });
+        }
+        Ok(Some(r))
+    }
+
+    /// A resolved search filter as a query.
+    fn filtered(&self, who: &Principal, r: &Resolved<'_>) -> Select<lead::Entity> {
+        let f = r.filter;
         let team = who.team_id;
         let mut sel = lead::Entity::find()
             .filter(visible(who))
@@ -820,28 +872,17 @@ impl Store {
                     .to_owned(),
             )
         };
-        if !f.any_tags.is_empty() {
-            let ids = self.tag_ids(team, &f.any_tags).await?;
-            if ids.is_empty() {
-                return Ok(None);
-            }
+        if let Some(ids) = &r.any_tags {
             sel = sel.filter(in_index(
                 "lead_tags",
-                Condition::all().add(Expr::col("tag_id").is_in(ids)),
+                Condition::all().add(Expr::col("tag_id").is_in(ids.iter().copied())),
             ));
         }
-        if !f.all_tags.is_empty() {
-            let ids = self.tag_ids(team, &f.all_tags).await?;
-            let wanted: HashSet<String> = f.all_tags.iter().map(|n| name_key(n)).collect();
-            if ids.len() < wanted.len() {
-                return Ok(None);
-            }
-            for id in ids {
-                sel = sel.filter(in_index(
-                    "lead_tags",
-                    Condition::all().add(Expr::col("tag_id").eq(id)),
-                ));
-            }
+        for id in &r.all_tags {
+            sel = sel.filter(in_index(
+                "lead_tags",
+                Condition::all().add(Expr::col("tag_id").eq(*id)),
+            ));
         }
         if !f.segments.is_empty() {
             let keys: Vec<String> = f.segments.iter().map(|s| name_key(s)).collect();
@@ -861,9 +902,6 @@ impl Store {
         }
         if let Some(p) = f.phone.as_deref() {
             let digits = phone_key(p);
-            if digits.is_empty() {
-                return Ok(None);
-            }
             let c = if f.precise {
                 Expr::col("phone_key").eq(digits)
             } else {
@@ -877,23 +915,10 @@ impl Store {
         if let Some(c) = f.contacted {
             sel = sel.filter(lead::Column::Contacted.eq(c));
         }
-        if !f.group_ids.is_empty() {
-            // the offices asked for, and with querySubGroup the offices under them too
-            let offices: Vec<i64> = if f.query_sub_group {
-                let all = self.offices(team).await?;
-                let mut tree: Vec<i64> = crate::people::office_subtree(&all, &f.group_ids)
-                    .into_iter()
-                    .collect();
-                tree.extend(f.group_ids.iter().copied());
-                tree.sort_unstable();
-                tree.dedup();
-                tree
-            } else {
-                f.group_ids.clone()
-            };
+        if let Some(offices) = &r.offices {
             sel = sel
                 .filter(lead::Column::OwnershipScope.eq(OwnershipScope::Office.as_str()))
-                .filter(lead::Column::OwnershipId.is_in(offices));
+                .filter(lead::Column::OwnershipId.is_in(offices.iter().copied()));
         }
         if !f.languages.is_empty() {
             sel = sel.filter(lead::Column::Language.is_in(f.languages.iter().cloned()));
@@ -910,33 +935,44 @@ impl Store {
         if let Some(t) = f.updated_min {
             sel = sel.filter(lead::Column::UpdateTime.gte(t));
         }
-        Ok(Some(sel))
+        sel
     }
 
-    /// Runs a lead search: one page and the total.
+    /// Runs a lead search: one page and the total. Where the search index holds the filter, it
+    /// gives the total, and in the default order the page too; SQL does the rest.
     pub async fn search_leads(&self, who: &Principal, q: &LeadQuery) -> Result<LeadPage, Error> {
-        let Some(sel) = self.filtered(who, q).await? else {
+        let Some(r) = self.resolve(who, &q.filter).await? else {
             return Ok(LeadPage {
                 leads: Vec::new(),
                 total: 0,
                 last: None,
             });
         };
-        // the total depends on the caller's view and the filter only; visibility is part of the key
-        let key = format!(
-            "{:?}:{}:{}",
-            who.role,
-            who.user_id,
-            serde_json::to_string(&q.filter).expect("serializable")
-        );
-        let total = match self.cache.count(who.team_id, &key) {
-            Some(n) => n,
-            None => {
-                let epoch = self.cache.epoch();
-                let n = sel.clone().count(&self.db).await.map_err(db_err)?;
-                self.cache.keep_count(who.team_id, key, n, epoch);
-                n
+        let by_create_time = matches!(q.sort, LeadSort::Default | LeadSort::CreateTime);
+        let mut total = None;
+        if let Some(index) = &self.index
+            && r.indexable()
+            && let Some(a) =
+                index.search(who, &r, q.desc, q.offset, q.limit, q.after, by_create_time)
+        {
+            if by_create_time {
+                let ids: Vec<i64> = a.page.iter().map(|(_, id)| *id).collect();
+                let full = a.page.len() == q.limit as usize;
+                return Ok(LeadPage {
+                    leads: self.leads_in_order(who.team_id, &ids).await?,
+                    total: a.total,
+                    last: a.page.last().filter(|_| full).map(|(value, id)| Position {
+                        value: *value,
+                        id: *id,
+                    }),
+                });
             }
+            total = Some(a.total);
+        }
+        let sel = self.filtered(who, &r);
+        let total = match total {
+            Some(n) => n,
+            None => self.count_matches(who, q, &sel).await?,
         };
         let col = sort_column(q.sort);
         let order = if q.desc {
@@ -970,13 +1006,76 @@ impl Store {
         let full = rows.len() as u64 == q.limit as u64;
         let leads = rows
             .into_iter()
-            .map(to_lead)
+            .map(|m| to_lead(m).map(Arc::new))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(LeadPage {
             leads,
             total,
             last: if full { last } else { None },
         })
+    }
+
+    /// How many leads a search matches, counted in SQL (and kept a while: counting is the
+    /// expensive half of a search page, and scrolling asks for the same total page after page).
+    async fn count_matches(
+        &self,
+        who: &Principal,
+        q: &LeadQuery,
+        sel: &Select<lead::Entity>,
+    ) -> Result<u64, Error> {
+        // the total depends on the caller's view and the filter only; visibility is part of the key
+        let key = format!(
+            "{:?}:{}:{}",
+            who.role,
+            who.user_id,
+            serde_json::to_string(&q.filter).expect("serializable")
+        );
+        if let Some(n) = self.cache.count(who.team_id, &key) {
+            return Ok(n);
+        }
+        let epoch = self.cache.epoch();
+        let n = sel.clone().count(&self.db).await.map_err(db_err)?;
+        self.cache.keep_count(who.team_id, key, n, epoch);
+        Ok(n)
+    }
+
+    /// Leads of a team by id, in no particular order (those that do not exist are left out).
+    pub(crate) async fn leads_by_id<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        team_id: i64,
+        ids: &[i64],
+    ) -> Result<Vec<Lead>, Error> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        lead::Entity::find()
+            .filter(lead::Column::TeamId.eq(team_id))
+            .filter(lead::Column::Id.is_in(ids.iter().copied()))
+            .all(conn)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(to_lead)
+            .collect()
+    }
+
+    /// Leads of a team in the order of `ids`, from the lead cache where it has them.
+    async fn leads_in_order(&self, team_id: i64, ids: &[i64]) -> Result<Vec<Arc<Lead>>, Error> {
+        let mut found: Vec<Option<Arc<Lead>>> =
+            ids.iter().map(|id| self.cache.lead(team_id, *id)).collect();
+        let missing: Vec<i64> = ids
+            .iter()
+            .zip(&found)
+            .filter(|(_, l)| l.is_none())
+            .map(|(id, _)| *id)
+            .collect();
+        for l in self.leads_by_id(&self.db, team_id, &missing).await? {
+            if let Some(i) = ids.iter().position(|id| *id == l.id) {
+                found[i] = Some(Arc::new(l));
+            }
+        }
+        Ok(found.into_iter().flatten().collect())
     }
 }
 

@@ -15,6 +15,7 @@ pub mod leads;
 pub mod migration;
 pub mod notes;
 pub mod people;
+mod search_index;
 pub mod tasks;
 pub mod transactions;
 
@@ -40,6 +41,8 @@ pub struct Store {
     pub(crate) cache: Arc<cache::Caches>,
     /// SQLite only: the queue writers wait in (see [`journal::Write`]).
     pub(crate) write_lock: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// SQLite only: the in-memory lead search index (see [`search_index`]).
+    pub(crate) index: Option<Arc<search_index::SearchIndex>>,
 }
 
 /// The process's one ID generator: every Store of a process draws from it, so two stores over
@@ -134,6 +137,7 @@ impl Store {
             ids: id_generator(node),
             cache: Arc::new(cache::Caches::new(sqlite)),
             write_lock: sqlite.then(|| Arc::new(tokio::sync::Mutex::new(()))),
+            index: sqlite.then(Default::default),
         })
     }
 

@@ -25,6 +25,7 @@ pub struct TestApp {
     pub router: Router,
     pub store: Store,
     pub backend: Backend,
+    url: String,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -96,13 +97,31 @@ impl TestApp {
         };
         let store = Store::connect(&url, 1).await.expect("connect");
         store.migrate().await.expect("migrate");
+        store.build_search_index().await.expect("search index");
         let router = app(AppState::new(store.clone(), &settings));
         Some(Self {
             router,
             store,
             backend,
+            url,
             _dir: dir,
         })
+    }
+
+    /// A second server over the same database, as after a restart: it builds its caches and
+    /// its search index from what the database holds. (The first one keeps the files.)
+    pub async fn reopen(&self) -> TestApp {
+        let store = Store::connect(&self.url, 1).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        store.build_search_index().await.expect("search index");
+        let router = app(AppState::new(store.clone(), &roomy()));
+        TestApp {
+            router,
+            store,
+            backend: self.backend,
+            url: self.url.clone(),
+            _dir: None,
+        }
     }
 
     pub async fn team(&self) -> Team {
