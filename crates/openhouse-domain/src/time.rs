@@ -19,8 +19,26 @@ pub fn now_ms() -> i64 {
 
 /// `2024-05-01 12:00:00`, in UTC.
 pub fn format_ms(ms: i64) -> String {
+    use chrono::{Datelike, Timelike};
+    use std::fmt::Write;
+    // written field by field: a format string is parsed again on every call, and a lead's
+    // response shows several times
     match Utc.timestamp_millis_opt(ms).single() {
-        Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+        Some(t) if !(0..=9999).contains(&t.year()) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+        Some(t) => {
+            let mut s = String::with_capacity(19);
+            let _ = write!(
+                s,
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            );
+            s
+        }
         None => String::new(),
     }
 }

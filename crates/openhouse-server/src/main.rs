@@ -7,6 +7,11 @@ use clap::{Args, Parser, Subcommand};
 use openhouse_server::{AppState, Settings, app, openapi_document, spawn_housekeeping};
 use openhouse_store::Store;
 
+/// mimalloc instead of the system allocator: a request allocates and frees many small blocks
+/// across threads, where glibc's malloc spent a fifth of the server's CPU (bench/RESULTS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "openhouse",

@@ -1,14 +1,28 @@
 //! sea-orm entities, one module per table of [`crate::migration`].
 
 macro_rules! entity {
-    ($module:ident, $table:literal, { $($field:tt)* }) => {
+    ($module:ident, $table:literal, { $( $(#[$meta:meta])* pub $name:ident : $ty:ty ),* $(,)? }) => {
         pub mod $module {
             use sea_orm::entity::prelude::*;
 
             #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
             #[sea_orm(table_name = $table)]
             pub struct Model {
-                $($field)*
+                $( $(#[$meta])* pub $name: $ty, )*
+            }
+
+            impl Model {
+                /// The model from a row of a SQLite query that selects every column in the
+                /// order of the fields, as sea-orm's own selects do (see [`crate::sqlite_read`]).
+                #[allow(dead_code)]
+                pub(crate) fn from_sqlite_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                    let mut i = 0usize;
+                    let mut next = || {
+                        i += 1;
+                        i - 1
+                    };
+                    Ok(Self { $( $name: row.get(next())?, )* })
+                }
             }
 
             #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

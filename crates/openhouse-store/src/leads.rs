@@ -6,7 +6,7 @@
 //! see; a lead outside it is indistinguishable from one that does not exist.
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use openhouse_api::{Language, OwnershipScope};
 use openhouse_domain::auth::{Principal, Role};
@@ -15,8 +15,9 @@ use openhouse_domain::search::{LeadFilter, LeadQuery, LeadSort, Position};
 use openhouse_domain::{Error, ErrorKind, error::codes, time};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Set, Value,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend,
+    EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Select, Set, Statement, Value,
 };
 use serde_json::json;
 
@@ -179,6 +180,24 @@ fn owned_columns(l: &Lead, am: &mut lead::ActiveModel) {
     am.assign_time = Set(l.assign_time);
     am.delete_time = Set(l.delete_time);
     am.doc = Set(serde_json::to_string(&l.doc).expect("serializable"));
+}
+
+/// The read of one lead by id, as a statement: its SQL is built once per backend (the
+/// hottest read builds no query), and without a LIMIT, which would make SQLite prepare the
+/// statement again on every run (a primary key finds one row anyway).
+fn by_id_statement(backend: DbBackend, team_id: i64, id: i64) -> Statement {
+    static SQL: LazyLock<[(DbBackend, String); 2]> = LazyLock::new(|| {
+        [DbBackend::Sqlite, DbBackend::Postgres].map(|b| {
+            let q = lead::Entity::find_by_id((0, 0)).build(b);
+            (b, q.sql)
+        })
+    });
+    let sql = SQL
+        .iter()
+        .find(|(b, _)| *b == backend)
+        .map(|(_, sql)| sql.clone())
+        .unwrap_or_else(|| lead::Entity::find_by_id((0, 0)).build(backend).sql);
+    Statement::from_sql_and_values(backend, sql, [Value::from(team_id), Value::from(id)])
 }
 
 fn name_key(s: &str) -> String {
@@ -609,13 +628,15 @@ impl Store {
             Some(l) => l,
             None => {
                 let epoch = self.cache.epoch();
-                // `.all()`, not `.one()`: a bound LIMIT makes SQLite prepare the statement
-                // again on every run; a primary key finds one row anyway
-                let m = lead::Entity::find_by_id((who.team_id, id))
-                    .all(&self.db)
-                    .await
-                    .map_err(db_err)?
-                    .pop();
+                let m = match &self.reader {
+                    Some(r) => r.leads(who.team_id, &[id])?.pop(),
+                    None => lead::Entity::find()
+                        .from_raw_sql(by_id_statement(self.backend(), who.team_id, id))
+                        .all(&self.db)
+                        .await
+                        .map_err(db_err)?
+                        .pop(),
+                };
                 let l = Arc::new(to_lead(m.ok_or_else(Error::lead_not_found)?)?);
                 self.cache.keep_lead(l.clone(), epoch);
                 l
@@ -1070,7 +1091,15 @@ impl Store {
             .filter(|(_, l)| l.is_none())
             .map(|(id, _)| *id)
             .collect();
-        for l in self.leads_by_id(&self.db, team_id, &missing).await? {
+        let read = match &self.reader {
+            Some(r) => r
+                .leads(team_id, &missing)?
+                .into_iter()
+                .map(to_lead)
+                .collect::<Result<Vec<_>, _>>()?,
+            None => self.leads_by_id(&self.db, team_id, &missing).await?,
+        };
+        for l in read {
             if let Some(i) = ids.iter().position(|id| *id == l.id) {
                 found[i] = Some(Arc::new(l));
             }

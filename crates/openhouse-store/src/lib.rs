@@ -16,6 +16,7 @@ pub mod migration;
 pub mod notes;
 pub mod people;
 mod search_index;
+mod sqlite_read;
 pub mod tasks;
 pub mod transactions;
 
@@ -43,6 +44,8 @@ pub struct Store {
     pub(crate) write_lock: Option<Arc<tokio::sync::Mutex<()>>>,
     /// SQLite only: the in-memory lead search index (see [`search_index`]).
     pub(crate) index: Option<Arc<search_index::SearchIndex>>,
+    /// SQLite only: in-process reads of leads by id (see [`sqlite_read`]).
+    pub(crate) reader: Option<Arc<sqlite_read::Reader>>,
 }
 
 /// The process's one ID generator: every Store of a process draws from it, so two stores over
@@ -138,6 +141,7 @@ impl Store {
             cache: Arc::new(cache::Caches::new(sqlite)),
             write_lock: sqlite.then(|| Arc::new(tokio::sync::Mutex::new(()))),
             index: sqlite.then(Default::default),
+            reader: sqlite_read::Reader::for_url(&url).map(Arc::new),
         })
     }
 

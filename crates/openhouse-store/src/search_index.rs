@@ -17,6 +17,7 @@
 //! Filters the index does not hold (email and phone substrings, update time) and sort orders
 //! other than create time are answered by SQL ([`crate::leads`]).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -143,6 +144,16 @@ fn forget<K>(m: &mut Values<K>, ord: u32) {
     });
 }
 
+/// The leads with any of these values: the value's own bitmap when there is one value.
+fn any_of<'m, K: std::hash::Hash + Eq>(m: &'m Values<K>, keys: &[K]) -> Cow<'m, RoaringBitmap> {
+    match keys {
+        [k] => m
+            .get(k)
+            .map_or_else(|| Cow::Owned(RoaringBitmap::new()), Cow::Borrowed),
+        _ => Cow::Owned(union(m, keys.iter())),
+    }
+}
+
 fn union<'a, K: std::hash::Hash + Eq + 'a>(
     m: &Values<K>,
     keys: impl IntoIterator<Item = &'a K>,
@@ -263,10 +274,11 @@ impl TeamIndex {
         }
     }
 
-    /// The live leads `who` may see (see [`crate::leads::visible`], which this must agree with).
-    fn visible(&self, who: &Principal) -> RoaringBitmap {
+    /// The leads besides the team-wide ones that `who` may see, or None for an admin, who sees
+    /// them all (see [`crate::leads::visible`], which this must agree with).
+    fn visible_beyond_team(&self, who: &Principal) -> Option<RoaringBitmap> {
         if who.role == Role::Admin {
-            return self.live.clone();
+            return None;
         }
         let u = who.user_id;
         let mut seen = self.team_scope.clone();
@@ -286,44 +298,56 @@ impl TeamIndex {
             seen |= b;
         }
         seen |= union(&self.pond, who.pond_ids.iter());
-        seen & &self.live
+        Some(seen)
     }
 
+    /// The live leads `who` may see that match the filter: the intersection of one bitmap per
+    /// condition, smallest first, so the work follows the most selective condition.
     fn matches(&self, who: &Principal, r: &Resolved<'_>) -> RoaringBitmap {
         let f = r.filter;
-        let mut set = self.visible(who);
+        let mut parts: Vec<Cow<'_, RoaringBitmap>> = vec![Cow::Borrowed(&self.live)];
+        if let Some(seen) = self.visible_beyond_team(who) {
+            parts.push(Cow::Owned(seen));
+        }
         if let Some(ids) = &r.any_tags {
-            set &= union(&self.tags, ids.iter());
+            parts.push(any_of(&self.tags, ids));
         }
         for t in &r.all_tags {
-            match self.tags.get(t) {
-                Some(b) => set &= b,
-                None => return RoaringBitmap::new(),
-            }
+            parts.push(any_of(&self.tags, std::slice::from_ref(t)));
         }
         if !f.segments.is_empty() {
             let keys: Vec<String> = f.segments.iter().map(|s| segment_key(s)).collect();
-            set &= union(&self.segments, keys.iter());
+            parts.push(any_of(&self.segments, &keys));
         }
         if let Some(a) = f.assigned_user_id.filter(|a| *a != -1) {
-            set &= union(&self.assigned, [&a.max(0)]);
+            parts.push(any_of(&self.assigned, &[a.max(0)]));
         }
-        match f.contacted {
-            Some(true) => set &= &self.contacted,
-            Some(false) => set -= &self.contacted,
-            None => {}
+        if f.contacted == Some(true) {
+            parts.push(Cow::Borrowed(&self.contacted));
         }
         if let Some(offices) = &r.offices {
-            set &= union(&self.office, offices.iter());
+            parts.push(any_of(&self.office, offices));
         }
         if !f.languages.is_empty() {
-            set &= union(&self.language, f.languages.iter());
+            parts.push(any_of(&self.language, &f.languages));
         }
         if let Some(s) = &f.source {
-            set &= union(&self.source, [s]);
+            parts.push(any_of(&self.source, std::slice::from_ref(s)));
         }
         if !f.stages.is_empty() {
-            set &= union(&self.stage, f.stages.iter());
+            parts.push(any_of(&self.stage, &f.stages));
+        }
+        parts.sort_by_key(|b| b.len());
+        let mut parts = parts.into_iter();
+        let mut set = parts.next().map(Cow::into_owned).unwrap_or_default();
+        for p in parts {
+            if set.is_empty() {
+                break;
+            }
+            set &= p.as_ref();
+        }
+        if f.contacted == Some(false) {
+            set -= &self.contacted;
         }
         if let Some(t) = f.created_min {
             if self.ordered() {
