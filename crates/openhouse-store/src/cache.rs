@@ -24,6 +24,9 @@ pub(crate) struct Caches {
     /// expensive half of a search page, and scrolling asks for the same total page after page.
     counts: Option<Cache<(i64, String), u64>>,
     users: Cache<(i64, i64), Arc<UserInfo>>,
+    /// Tags by (team, name key): a tag is never renamed or deleted, so a tag once found stays
+    /// right (names not found are not kept: they may be created later).
+    tags: Cache<(i64, String), (i64, String)>,
     epoch: AtomicU64,
 }
 
@@ -48,6 +51,7 @@ impl Caches {
                 .max_capacity(10_000)
                 .time_to_live(Duration::from_secs(60))
                 .build(),
+            tags: Cache::builder().max_capacity(10_000).build(),
             epoch: AtomicU64::new(0),
         }
     }
@@ -104,6 +108,15 @@ impl Caches {
                 c.invalidate(&k);
             }
         }
+    }
+
+    /// A team's tag by its name key: (id, name).
+    pub(crate) fn tag(&self, team_id: i64, key: &str) -> Option<(i64, String)> {
+        self.tags.get(&(team_id, key.to_string()))
+    }
+
+    pub(crate) fn keep_tag(&self, team_id: i64, key: String, id: i64, name: String) {
+        self.tags.insert((team_id, key), (id, name));
     }
 
     pub(crate) fn user(&self, team_id: i64, id: i64) -> Option<Arc<UserInfo>> {

@@ -280,20 +280,28 @@ impl Store {
         Ok(patch)
     }
 
-    /// Finds or creates the team's tags by name; returns them in the order asked. Existing tags
-    /// are only read: inserting them again, even with ON CONFLICT DO NOTHING, would make
-    /// concurrent writers that share a tag wait for each other on PostgreSQL.
+    /// Finds or creates the team's tags by name; returns them, (id, name), in the order asked.
+    /// Existing tags are only read (from the tag cache when it has them all): inserting them
+    /// again, even with ON CONFLICT DO NOTHING, would make concurrent writers that share a tag
+    /// wait for each other on PostgreSQL.
     async fn resolve_tags(
         &self,
         txn: &DatabaseTransaction,
         who: &Principal,
         names: &[String],
         now: i64,
-    ) -> Result<Vec<tag::Model>, Error> {
+    ) -> Result<Vec<(i64, String)>, Error> {
         if names.is_empty() {
             return Ok(Vec::new());
         }
         let keys: Vec<String> = names.iter().map(|n| name_key(n)).collect();
+        let cached: Vec<(i64, String)> = keys
+            .iter()
+            .map_while(|k| self.cache.tag(who.team_id, k))
+            .collect();
+        if cached.len() == keys.len() {
+            return Ok(cached);
+        }
         let find = || {
             tag::Entity::find()
                 .filter(tag::Column::TeamId.eq(who.team_id))
@@ -327,9 +335,20 @@ impl Store {
                 .map_err(db_err)?;
             found = find().await.map_err(db_err)?;
         }
+        // only tags that existed before this write are cached: a new one would be wrong in
+        // the cache if the write rolled back
+        let new_here =
+            |t: &tag::Model| t.create_time == now && t.creator_user_id == Some(who.user_id);
+        for t in &found {
+            if !new_here(t) {
+                self.cache
+                    .keep_tag(who.team_id, t.name_key.clone(), t.id, t.name.clone());
+            }
+        }
         Ok(keys
             .iter()
-            .filter_map(|k| found.iter().find(|t| &t.name_key == k).cloned())
+            .filter_map(|k| found.iter().find(|t| &t.name_key == k))
+            .map(|t| (t.id, t.name.clone()))
             .collect())
     }
 
@@ -355,11 +374,11 @@ impl Store {
         let tags = self.resolve_tags(txn, who, &names, now).await?;
         lead.doc.tags = tags
             .into_iter()
-            .map(|t| {
-                let kept = lead.doc.tags.iter().find(|o| o.id == t.id);
+            .map(|(id, name)| {
+                let kept = lead.doc.tags.iter().find(|o| o.id == id);
                 LeadTag {
-                    id: t.id,
-                    name: t.name,
+                    id,
+                    name,
                     creator_user_id: kept.map_or(Some(who.user_id), |k| k.creator_user_id),
                     create_time: kept.map_or(now, |k| k.create_time),
                 }
@@ -813,14 +832,29 @@ impl Store {
 
     /// Ids of the team's tags with these names (names that are no tag are left out).
     async fn tag_ids(&self, team_id: i64, names: &[String]) -> Result<Vec<i64>, Error> {
-        let keys: Vec<String> = names.iter().map(|n| name_key(n)).collect();
-        let rows = tag::Entity::find()
-            .filter(tag::Column::TeamId.eq(team_id))
-            .filter(tag::Column::NameKey.is_in(keys))
-            .all(&self.db)
-            .await
-            .map_err(db_err)?;
-        Ok(rows.into_iter().map(|t| t.id).collect())
+        let mut ids = Vec::new();
+        let mut unknown = Vec::new();
+        for k in names.iter().map(|n| name_key(n)) {
+            match self.cache.tag(team_id, &k) {
+                Some((id, _)) => ids.push(id),
+                None => unknown.push(k),
+            }
+        }
+        if !unknown.is_empty() {
+            let rows = tag::Entity::find()
+                .filter(tag::Column::TeamId.eq(team_id))
+                .filter(tag::Column::NameKey.is_in(unknown))
+                .all(&self.db)
+                .await
+                .map_err(db_err)?;
+            for t in rows {
+                ids.push(t.id);
+                self.cache.keep_tag(team_id, t.name_key, t.id, t.name);
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
     }
 
     /// A search filter with the names it uses resolved to what the rows hold (tag ids, the

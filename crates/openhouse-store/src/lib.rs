@@ -122,8 +122,10 @@ impl Store {
                     .busy_timeout(Duration::from_secs(10))
                     .create_if_missing(true)
                     .statement_cache_capacity(256)
-                    // 8 MB of page cache per connection (SQLite's default is 2 MB): 32 MB in all
-                    .pragma("cache_size", "-8192")
+                    // SQLite's default 2 MB of page cache per connection: the hot reads go
+                    // through sqlite_read and the search index, and the pages themselves stay in
+                    // the OS's cache; a larger cache here held 32 MB of the server's memory
+                    .pragma("cache_size", "-2048")
             });
         } else {
             opts.max_connections(16).min_connections(1);

@@ -208,9 +208,12 @@ impl TeamIndex {
                 ord
             }
         };
-        if e.live {
-            self.live.insert(ord);
+        // a trashed lead is in no bitmap: searches never show one, so no search needs to
+        // intersect with the live leads unless it has no other condition
+        if !e.live {
+            return;
         }
+        self.live.insert(ord);
         match e.scope {
             Some(OwnershipScope::Team) => {
                 self.team_scope.insert(ord);
@@ -274,8 +277,8 @@ impl TeamIndex {
         }
     }
 
-    /// The leads besides the team-wide ones that `who` may see, or None for an admin, who sees
-    /// them all (see [`crate::leads::visible`], which this must agree with).
+    /// The live leads `who` may see, or None for an admin, who sees them all (see
+    /// [`crate::leads::visible`], which this must agree with).
     fn visible_beyond_team(&self, who: &Principal) -> Option<RoaringBitmap> {
         if who.role == Role::Admin {
             return None;
@@ -302,10 +305,11 @@ impl TeamIndex {
     }
 
     /// The live leads `who` may see that match the filter: the intersection of one bitmap per
-    /// condition, smallest first, so the work follows the most selective condition.
+    /// condition (each holds live leads only), smallest first, so the work follows the most
+    /// selective condition.
     fn matches(&self, who: &Principal, r: &Resolved<'_>) -> RoaringBitmap {
         let f = r.filter;
-        let mut parts: Vec<Cow<'_, RoaringBitmap>> = vec![Cow::Borrowed(&self.live)];
+        let mut parts: Vec<Cow<'_, RoaringBitmap>> = Vec::new();
         if let Some(seen) = self.visible_beyond_team(who) {
             parts.push(Cow::Owned(seen));
         }
@@ -339,7 +343,10 @@ impl TeamIndex {
         }
         parts.sort_by_key(|b| b.len());
         let mut parts = parts.into_iter();
-        let mut set = parts.next().map(Cow::into_owned).unwrap_or_default();
+        let mut set = match parts.next() {
+            Some(p) => p.into_owned(),
+            None => self.live.clone(),
+        };
         for p in parts {
             if set.is_empty() {
                 break;

@@ -24,7 +24,7 @@ use crate::entities::lead;
 const MAX_IDS: usize = 100;
 
 /// Idle connections kept: the runtime has a worker per core, and each runs one read at a time.
-const MAX_IDLE: usize = 4;
+const MAX_IDLE: usize = 2;
 
 /// The SQL reading the leads of a team with `n` ids (index `n - 1`).
 static LEADS_SQL: LazyLock<Vec<String>> = LazyLock::new(|| {
