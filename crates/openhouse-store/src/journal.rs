@@ -9,8 +9,8 @@ use std::ops::Deref;
 use openhouse_domain::Error;
 use openhouse_domain::auth::Principal;
 use sea_orm::{
-    AccessMode, DatabaseTransaction, EntityTrait, Set, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    AccessMode, ConnectionTrait, DatabaseTransaction, EntityTrait, Set, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 use serde_json::Value;
 use tokio::sync::OwnedMutexGuard;
@@ -52,12 +52,26 @@ impl Deref for Write<'_> {
     }
 }
 
+/// Where a write stood, to go back to (see [`Write::savepoint`]).
+pub(crate) struct Mark {
+    touched: usize,
+    fresh: usize,
+}
+
 impl Store {
     pub(crate) async fn write(&self) -> Result<Write<'_>, Error> {
         let turn = match &self.write_lock {
             Some(lock) => Some(lock.clone().lock_owned().await),
             None => None,
         };
+        self.write_in(turn).await
+    }
+
+    /// A write in a turn already taken (SQLite), or in none (PostgreSQL).
+    pub(crate) async fn write_in(
+        &self,
+        turn: Option<OwnedMutexGuard<()>>,
+    ) -> Result<Write<'_>, Error> {
         let txn = self
             .db
             .begin_with_options(TransactionOptions {
@@ -103,6 +117,40 @@ impl Write<'_> {
         // a team-level entry (lead id 0: people, offices) forgets the team's search totals too,
         // since office filters follow the office tree
         self.touched.push((who.team_id, entry.lead_id));
+        Ok(())
+    }
+
+    /// Starts a savepoint: what follows can be undone with [`Write::rollback_to`] while the
+    /// rest of the write stands.
+    pub(crate) async fn savepoint(&self) -> Result<Mark, Error> {
+        self.txn
+            .execute_unprepared("SAVEPOINT part")
+            .await
+            .map_err(db_err)?;
+        Ok(Mark {
+            touched: self.touched.len(),
+            fresh: self.fresh.len(),
+        })
+    }
+
+    /// Keeps what was done since the savepoint.
+    pub(crate) async fn release(&self) -> Result<(), Error> {
+        self.txn
+            .execute_unprepared("RELEASE part")
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    /// Undoes what was done since the savepoint, and forgets what it recorded.
+    pub(crate) async fn rollback_to(&mut self, mark: Mark) -> Result<(), Error> {
+        self.txn
+            .execute_unprepared("ROLLBACK TO part")
+            .await
+            .map_err(db_err)?;
+        self.release().await?;
+        self.touched.truncate(mark.touched);
+        self.fresh.truncate(mark.fresh);
         Ok(())
     }
 

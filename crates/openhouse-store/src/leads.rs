@@ -542,6 +542,9 @@ impl Store {
 
     /// Creates a lead; returns its id.
     pub async fn create_lead(&self, who: &Principal, patch: &LeadPatch) -> Result<i64, Error> {
+        if let (Some(lock), Some(pending)) = (&self.write_lock, &self.pending) {
+            return self.create_lead_grouped(lock, pending, who, patch).await;
+        }
         let mut w = self.write().await?;
         // the time is taken in the write turn, like the id: so leads' create times follow their
         // ids, which the search index's default order relies on to be fast
@@ -552,6 +555,9 @@ impl Store {
     }
 
     /// Creates a lead within a write; `origin`, when given, is recorded with the change.
+    ///
+    /// Every check comes before the first write, except those of the transaction the patch may
+    /// carry: [`crate::group_commit`] relies on that to run many creates in one transaction.
     pub(crate) async fn create_lead_in(
         &self,
         w: &mut Write<'_>,

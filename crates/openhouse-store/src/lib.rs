@@ -10,6 +10,7 @@ pub mod comms;
 pub mod dialect;
 pub mod entities;
 pub mod features;
+mod group_commit;
 pub mod journal;
 pub mod leads;
 pub mod migration;
@@ -46,6 +47,8 @@ pub struct Store {
     pub(crate) index: Option<Arc<search_index::SearchIndex>>,
     /// SQLite only: in-process reads of leads by id (see [`sqlite_read`]).
     pub(crate) reader: Option<Arc<sqlite_read::Reader>>,
+    /// SQLite only: lead creates waiting for the write turn (see [`group_commit`]).
+    pub(crate) pending: Option<Arc<group_commit::Pending>>,
 }
 
 /// The process's one ID generator: every Store of a process draws from it, so two stores over
@@ -144,6 +147,7 @@ impl Store {
             write_lock: sqlite.then(|| Arc::new(tokio::sync::Mutex::new(()))),
             index: sqlite.then(Default::default),
             reader: sqlite_read::Reader::for_url(&url).map(Arc::new),
+            pending: sqlite.then(Default::default),
         })
     }
 

@@ -27,10 +27,8 @@ use openhouse_domain::auth::{Principal, Role};
 use openhouse_domain::lead::Lead;
 use openhouse_domain::search::{LeadFilter, Position};
 use roaring::RoaringBitmap;
-use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{
-    ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Value,
-};
+use sea_orm::sea_query::Query;
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use crate::entities::lead;
 use crate::{Store, db_err};
@@ -106,7 +104,7 @@ impl Resolved<'_> {
 type Values<K> = HashMap<K, RoaringBitmap>;
 
 #[derive(Default)]
-struct TeamIndex {
+pub(crate) struct TeamIndex {
     /// Lead id by ordinal.
     ids: Vec<i64>,
     /// Create time by ordinal.
@@ -481,11 +479,7 @@ impl SearchIndex {
     fn install(&self, teams: HashMap<i64, TeamIndex>) {
         let teams = teams
             .into_iter()
-            .map(|(k, mut t)| {
-                t.ids.shrink_to_fit();
-                t.times.shrink_to_fit();
-                (k, Arc::new(RwLock::new(t)))
-            })
+            .map(|(k, t)| (k, Arc::new(RwLock::new(t))))
             .collect();
         *self.teams.write().expect("index lock") = Some(teams);
     }
@@ -541,121 +535,31 @@ impl SearchIndex {
     }
 }
 
-/// A lead row as the index build reads it.
-#[derive(Debug, FromQueryResult)]
-struct Row {
-    team_id: i64,
-    id: i64,
-    create_time: i64,
-    delete_time: i64,
-    stage: Option<String>,
-    source: Option<String>,
-    language: Option<String>,
-    assigned_user_id: i64,
-    lender_user_id: i64,
-    assistant_user_id: i64,
-    pond_id: i64,
-    ownership_scope: String,
-    ownership_id: i64,
-    contacted: bool,
-}
-
-/// Leads read per step of the build: bounds the memory the build takes besides the index.
-const BUILD_CHUNK: u64 = 10_000;
-
 impl Store {
     /// Builds the search index from the database (on SQLite; elsewhere there is none). Writers
     /// wait until it is done, so no change can slip between the read and the install; searches
     /// run in SQL meanwhile. On a million leads it takes some seconds.
     pub async fn build_search_index(&self) -> Result<(), Error> {
-        use sea_orm::sea_query::ExprTrait;
         let (Some(index), Some(lock)) = (&self.index, &self.write_lock) else {
             return Ok(());
         };
         let _turn = lock.clone().lock_owned().await;
         let started = std::time::Instant::now();
-        let mut teams: HashMap<i64, TeamIndex> = HashMap::new();
-        let mut from: (i64, i64) = (i64::MIN, i64::MIN);
-        let mut count = 0u64;
-        loop {
-            let rows = lead::Entity::find()
-                .select_only()
-                .columns([
-                    lead::Column::TeamId,
-                    lead::Column::Id,
-                    lead::Column::CreateTime,
-                    lead::Column::DeleteTime,
-                    lead::Column::Stage,
-                    lead::Column::Source,
-                    lead::Column::Language,
-                    lead::Column::AssignedUserId,
-                    lead::Column::LenderUserId,
-                    lead::Column::AssistantUserId,
-                    lead::Column::PondId,
-                    lead::Column::OwnershipScope,
-                    lead::Column::OwnershipId,
-                    lead::Column::Contacted,
-                ])
-                .filter(
-                    Expr::tuple([Expr::col(lead::Column::TeamId), Expr::col(lead::Column::Id)])
-                        .gt(Expr::tuple([Expr::val(from.0), Expr::val(from.1)])),
-                )
-                .order_by_asc(lead::Column::TeamId)
-                .order_by_asc(lead::Column::Id)
-                .limit(BUILD_CHUNK)
-                .into_model::<Row>()
-                .all(&self.db)
-                .await
-                .map_err(db_err)?;
-            let Some(last) = rows.last() else { break };
-            let to = (last.team_id, last.id);
-            let tags = self.chunk_of("lead_tags", "tag_id", from, to).await?;
-            let segments = self.chunk_of("lead_segments", "name_key", from, to).await?;
-            let (mut t, mut s) = (tags.into_iter().peekable(), segments.into_iter().peekable());
-            for r in &rows {
-                let mut e = Entry {
-                    team_id: r.team_id,
-                    id: r.id,
-                    create_time: r.create_time,
-                    live: r.delete_time == 0,
-                    stage: r.stage.clone(),
-                    source: r.source.clone(),
-                    language: r.language.clone(),
-                    assigned: r.assigned_user_id,
-                    lender: r.lender_user_id,
-                    assistant: r.assistant_user_id,
-                    pond: r.pond_id,
-                    scope: OwnershipScope::parse(&r.ownership_scope),
-                    owner: r.ownership_id,
-                    contacted: r.contacted,
-                    ..Default::default()
-                };
-                let key = (r.team_id, r.id);
-                while let Some((k, v)) = t.next_if(|(k, _)| *k <= key) {
-                    if k == key
-                        && let Value::BigInt(Some(v)) = v
-                    {
-                        e.tags.push(v);
-                    }
-                }
-                while let Some((k, v)) = s.next_if(|(k, _)| *k <= key) {
-                    if k == key
-                        && let Value::String(Some(v)) = v
-                    {
-                        e.segments.push(v);
-                    }
-                }
-                teams
-                    .entry(r.team_id)
-                    .or_insert_with(TeamIndex::new)
-                    .upsert(&e);
+        let teams = match &self.reader {
+            // one pass over each table on a connection of its own, row by row
+            Some(reader) => {
+                let reader = reader.clone();
+                tokio::task::spawn_blocking(move || reader.index_rows(build))
+                    .await
+                    .map_err(|e| {
+                        tracing::error!(error = %e, "the index build stopped");
+                        Error::internal("internal error")
+                    })??
             }
-            count += rows.len() as u64;
-            if (rows.len() as u64) < BUILD_CHUNK {
-                break;
-            }
-            from = to;
-        }
+            // an in-memory database: small by nature
+            None => self.index_rows_here().await?,
+        };
+        let count: usize = teams.values().map(|t| t.ids.len()).sum();
         index.install(teams);
         tracing::info!(
             leads = count,
@@ -665,40 +569,184 @@ impl Store {
         Ok(())
     }
 
-    /// The rows of a lead index table (`lead_tags`, `lead_segments`) for the leads after
-    /// `from` up to `to` (team, lead id), in that order: ((team, lead id), value).
-    async fn chunk_of(
-        &self,
-        table: &'static str,
-        col: &'static str,
-        from: (i64, i64),
-        to: (i64, i64),
-    ) -> Result<Vec<((i64, i64), Value)>, Error> {
-        use sea_orm::sea_query::ExprTrait;
-        let key = || Expr::tuple([Expr::col("team_id"), Expr::col("lead_id")]);
-        let q = Query::select()
+    /// The index rows read through sea-orm, for a database the reader cannot open.
+    async fn index_rows_here(&self) -> Result<HashMap<i64, TeamIndex>, Error> {
+        let sql = index_sql();
+        let mut all = Vec::new();
+        for (i, sql) in sql.iter().enumerate() {
+            let rows = self
+                .db
+                .query_all_raw(Statement::from_string(DbBackend::Sqlite, sql.clone()))
+                .await
+                .map_err(db_err)?;
+            let rows = rows
+                .into_iter()
+                .map(|r| IndexRow::from_query_result(i, &r))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db_err)?;
+            all.push(rows);
+        }
+        let mut it = all.into_iter();
+        let (leads, tags, segments) = (
+            it.next().unwrap_or_default(),
+            it.next().unwrap_or_default(),
+            it.next().unwrap_or_default(),
+        );
+        Ok(build(
+            &mut leads.into_iter().map(Ok),
+            &mut tags.into_iter().map(Ok),
+            &mut segments.into_iter().map(Ok),
+            None,
+        )?)
+    }
+}
+
+/// The three queries an index build reads, in (team, lead id) order: the leads' indexed
+/// columns, their tags and their segments (built by sea-query, as every query is).
+pub(crate) fn index_sql() -> [String; 3] {
+    use sea_orm::sea_query::SqliteQueryBuilder;
+    let leads = Query::select()
+        .columns([
+            "team_id",
+            "id",
+            "create_time",
+            "delete_time",
+            "stage",
+            "source",
+            "language",
+            "assigned_user_id",
+            "lender_user_id",
+            "assistant_user_id",
+            "pond_id",
+            "ownership_scope",
+            "ownership_id",
+            "contacted",
+        ])
+        .from(lead::Entity)
+        .order_by("team_id", sea_orm::Order::Asc)
+        .order_by("id", sea_orm::Order::Asc)
+        .to_string(SqliteQueryBuilder);
+    let side = |table: &'static str, col: &'static str| {
+        Query::select()
             .columns(["team_id", "lead_id", col])
-            .from(table)
-            .and_where(key().gt(Expr::tuple([Expr::val(from.0), Expr::val(from.1)])))
-            .and_where(key().lte(Expr::tuple([Expr::val(to.0), Expr::val(to.1)])))
+            .from(sea_orm::sea_query::Alias::new(table))
             .order_by("team_id", sea_orm::Order::Asc)
             .order_by("lead_id", sea_orm::Order::Asc)
-            .to_owned();
-        let rows = self.db.query_all(&q).await.map_err(db_err)?;
-        rows.into_iter()
-            .map(|r| {
-                let team: i64 = r.try_get_by_index(0)?;
-                let lead: i64 = r.try_get_by_index(1)?;
-                let v = if col == "tag_id" {
-                    Value::from(r.try_get_by_index::<i64>(2)?)
-                } else {
-                    Value::from(r.try_get_by_index::<String>(2)?)
-                };
-                Ok(((team, lead), v))
-            })
-            .collect::<Result<_, sea_orm::DbErr>>()
-            .map_err(db_err)
+            .to_string(SqliteQueryBuilder)
+    };
+    [
+        leads,
+        side("lead_tags", "tag_id"),
+        side("lead_segments", "name_key"),
+    ]
+}
+
+/// How many leads each team has (team, count), to size the index before it is built.
+pub(crate) fn count_sql() -> String {
+    use sea_orm::sea_query::{Expr, ExprTrait, SqliteQueryBuilder};
+    Query::select()
+        .column("team_id")
+        .expr(Expr::col("id").count())
+        .from(lead::Entity)
+        .group_by_col("team_id")
+        .to_string(SqliteQueryBuilder)
+}
+
+/// One row of an index build query: a lead (its entry without tags and segments), or one tag
+/// or segment of a lead.
+pub(crate) enum IndexRow {
+    Lead(Entry),
+    Tag((i64, i64), i64),
+    Segment((i64, i64), String),
+}
+
+impl IndexRow {
+    /// The row of query `which` of [`index_sql`], from any row type with typed getters.
+    pub(crate) fn from_row<E>(
+        which: usize,
+        int: impl Fn(usize) -> Result<i64, E>,
+        opt: impl Fn(usize) -> Result<Option<String>, E>,
+    ) -> Result<Self, E> {
+        Ok(match which {
+            0 => IndexRow::Lead(Entry {
+                team_id: int(0)?,
+                id: int(1)?,
+                create_time: int(2)?,
+                live: int(3)? == 0,
+                stage: opt(4)?,
+                source: opt(5)?,
+                language: opt(6)?,
+                assigned: int(7)?,
+                lender: int(8)?,
+                assistant: int(9)?,
+                pond: int(10)?,
+                scope: opt(11)?.as_deref().and_then(OwnershipScope::parse),
+                owner: int(12)?,
+                contacted: int(13)? != 0,
+                ..Default::default()
+            }),
+            1 => IndexRow::Tag((int(0)?, int(1)?), int(2)?),
+            _ => IndexRow::Segment((int(0)?, int(1)?), opt(2)?.unwrap_or_default()),
+        })
     }
+
+    fn from_query_result(which: usize, r: &sea_orm::QueryResult) -> Result<Self, sea_orm::DbErr> {
+        Self::from_row(
+            which,
+            |i| r.try_get_by_index::<i64>(i).map_err(Into::into),
+            |i| r.try_get_by_index::<Option<String>>(i).map_err(Into::into),
+        )
+    }
+}
+
+/// Builds the teams' indexes from the three streams of [`index_sql`], merging each lead with its
+/// tags and segments. `counts`, when known, sizes each team's tables up front.
+pub(crate) fn build<E>(
+    leads: &mut dyn Iterator<Item = Result<IndexRow, E>>,
+    tags: &mut dyn Iterator<Item = Result<IndexRow, E>>,
+    segments: &mut dyn Iterator<Item = Result<IndexRow, E>>,
+    counts: Option<&HashMap<i64, usize>>,
+) -> Result<HashMap<i64, TeamIndex>, E> {
+    let mut teams: HashMap<i64, TeamIndex> = HashMap::new();
+    let mut tags = tags.peekable();
+    let mut segments = segments.peekable();
+    let key_of = |r: &Result<IndexRow, E>| match r {
+        Ok(IndexRow::Tag(k, _)) | Ok(IndexRow::Segment(k, _)) => Some(*k),
+        _ => None,
+    };
+    for row in leads {
+        let IndexRow::Lead(mut e) = row? else {
+            continue;
+        };
+        let key = (e.team_id, e.id);
+        while let Some(r) = tags.next_if(|r| r.is_err() || key_of(r).is_some_and(|k| k <= key)) {
+            if let IndexRow::Tag(k, t) = r?
+                && k == key
+            {
+                e.tags.push(t);
+            }
+        }
+        while let Some(r) = segments.next_if(|r| r.is_err() || key_of(r).is_some_and(|k| k <= key))
+        {
+            if let IndexRow::Segment(k, s) = r?
+                && k == key
+            {
+                e.segments.push(s);
+            }
+        }
+        teams
+            .entry(e.team_id)
+            .or_insert_with(|| {
+                let mut t = TeamIndex::new();
+                if let Some(n) = counts.and_then(|c| c.get(&e.team_id)) {
+                    t.ids.reserve_exact(*n);
+                    t.times.reserve_exact(*n);
+                }
+                t
+            })
+            .upsert(&e);
+    }
+    Ok(teams)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 //! number of ids) from the entity, and [`crate::entities`] decodes the row in the entity's
 //! field order, which is the order sea-orm selects the columns in.
 
+use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
@@ -19,6 +20,7 @@ use rusqlite::{Connection, OpenFlags};
 use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait};
 
 use crate::entities::lead;
+use crate::search_index::{self, IndexRow, TeamIndex};
 
 /// Ids read per statement: searches ask for at most 100 leads a page.
 const MAX_IDS: usize = 100;
@@ -49,6 +51,20 @@ pub(crate) struct Reader {
 fn read_err(e: rusqlite::Error) -> Error {
     tracing::error!(error = %e, "database error");
     Error::internal("internal error")
+}
+
+/// The rows of query `which` of [`search_index::index_sql`], one at a time.
+fn index_rows<'s>(
+    s: &'s mut rusqlite::Statement<'_>,
+    which: usize,
+) -> rusqlite::Result<impl Iterator<Item = rusqlite::Result<IndexRow>> + 's> {
+    s.query_map([], move |r| {
+        IndexRow::from_row(
+            which,
+            |i| r.get::<_, i64>(i),
+            |i| r.get::<_, Option<String>>(i),
+        )
+    })
 }
 
 impl Reader {
@@ -90,6 +106,41 @@ impl Reader {
             idle.push(conn);
         }
         out
+    }
+
+    /// Runs an index build over the three queries of [`search_index::index_sql`], in one read
+    /// transaction of a connection of its own, row by row (nothing is buffered).
+    pub(crate) fn index_rows(
+        &self,
+        build: impl FnOnce(
+            &mut dyn Iterator<Item = rusqlite::Result<IndexRow>>,
+            &mut dyn Iterator<Item = rusqlite::Result<IndexRow>>,
+            &mut dyn Iterator<Item = rusqlite::Result<IndexRow>>,
+            Option<&HashMap<i64, usize>>,
+        ) -> rusqlite::Result<HashMap<i64, TeamIndex>>,
+    ) -> Result<HashMap<i64, TeamIndex>, Error> {
+        let run = || -> rusqlite::Result<HashMap<i64, TeamIndex>> {
+            let mut c = self.connect()?;
+            let tx = c.transaction()?;
+            let counts: HashMap<i64, usize> = tx
+                .prepare(&search_index::count_sql())?
+                .query_map([], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as usize))
+                })?
+                .collect::<Result<_, _>>()?;
+            let sql = search_index::index_sql();
+            let mut stmts = [
+                tx.prepare(&sql[0])?,
+                tx.prepare(&sql[1])?,
+                tx.prepare(&sql[2])?,
+            ];
+            let [a, b, c] = &mut stmts;
+            let mut leads = index_rows(a, 0)?;
+            let mut tags = index_rows(b, 1)?;
+            let mut segments = index_rows(c, 2)?;
+            build(&mut leads, &mut tags, &mut segments, Some(&counts))
+        };
+        run().map_err(read_err)
     }
 
     /// The rows of a team's leads with these ids, in no particular order.
