@@ -65,7 +65,12 @@ impl Store {
         });
         let gone = || Error::internal("internal error");
         loop {
-            let turn = lock.clone().lock_owned().await;
+            // answered by a batch another caller ran, or the turn to run one
+            let turn = tokio::select! {
+                biased;
+                r = &mut answer => return r.unwrap_or_else(|_| Err(gone())),
+                turn = lock.clone().lock_owned() => turn,
+            };
             let jobs = pending.take();
             if jobs.is_empty() {
                 // an earlier turn took this create: its batch answers it
@@ -74,11 +79,6 @@ impl Store {
             }
             let store = self.clone();
             let _ = tokio::spawn(async move { store.create_batch(turn, jobs).await }).await;
-            match answer.try_recv() {
-                Ok(r) => return r,
-                Err(oneshot::error::TryRecvError::Empty) => continue,
-                Err(oneshot::error::TryRecvError::Closed) => return Err(gone()),
-            }
         }
     }
 

@@ -76,7 +76,9 @@ impl Store {
             .db
             .begin_with_options(TransactionOptions {
                 isolation_level: None,
-                access_mode: Some(AccessMode::ReadWrite),
+                // SQLite has no access modes (sea-orm would warn on every write); its write
+                // transactions are IMMEDIATE instead
+                access_mode: (self.write_lock.is_none()).then_some(AccessMode::ReadWrite),
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             })
             .await
