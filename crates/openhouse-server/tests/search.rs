@@ -8,15 +8,6 @@ use std::collections::HashSet;
 use common::*;
 use serde_json::{Value, json};
 
-fn ids(r: &Value) -> Vec<i64> {
-    r["leads"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["leadId"].as_i64().unwrap())
-        .collect()
-}
-
 async fn search(app: &TestApp, t: &Team, q: &str) -> Value {
     let r = app.get(&format!("/v1.0/leads{q}"), &t.auth()).await;
     r.ok().clone()
@@ -29,7 +20,7 @@ async fn found(app: &TestApp, t: &Team, q: &str) -> HashSet<i64> {
         r["leads"].as_array().unwrap().len(),
         "{q}: total"
     );
-    ids(&r).into_iter().collect()
+    lead_ids(&r).into_iter().collect()
 }
 
 fn set(xs: &[i64]) -> HashSet<i64> {
@@ -158,11 +149,11 @@ both!(every_sort_order, |app: TestApp| async move {
     }
     // newest first by default; desc=false reverses
     let r = search(&app, &t, "").await;
-    assert_eq!(ids(&r), made.iter().rev().copied().collect::<Vec<_>>());
+    assert_eq!(lead_ids(&r), made.iter().rev().copied().collect::<Vec<_>>());
     let r = search(&app, &t, "?sort=CreateTime&desc=false").await;
-    assert_eq!(ids(&r), made);
+    assert_eq!(lead_ids(&r), made);
     let r = search(&app, &t, "?sort=AssignTime").await;
-    let got = ids(&r);
+    let got = lead_ids(&r);
     assert_eq!(
         &got[..2],
         &[made[2], made[0]],
@@ -198,11 +189,11 @@ both!(every_sort_order, |app: TestApp| async move {
         for desc in ["true", "false"] {
             let r = search(&app, &t, &format!("?sort={s}&desc={desc}&limit=3")).await;
             assert_eq!(r["_metadata"]["total"], 4, "{s}");
-            let page1 = ids(&r);
+            let page1 = lead_ids(&r);
             assert_eq!(page1.len(), 3, "{s}");
             // ties are broken by id in the same direction, so paging is stable
             let r2 = search(&app, &t, &format!("?sort={s}&desc={desc}&limit=3&offset=3")).await;
-            let mut all: Vec<i64> = page1.into_iter().chain(ids(&r2)).collect();
+            let mut all: Vec<i64> = page1.into_iter().chain(lead_ids(&r2)).collect();
             all.sort();
             let mut want = made.clone();
             want.sort();
@@ -223,17 +214,17 @@ both!(offset_paging, |app: TestApp| async move {
         r["_metadata"],
         json!({"collection": "leads", "limit": 3, "offset": 0, "total": 7, "scrollId": r["_metadata"]["scrollId"]})
     );
-    assert_eq!(ids(&r), made[0..3]);
+    assert_eq!(lead_ids(&r), made[0..3]);
     let r = search(&app, &t, "?limit=3&offset=3").await;
-    assert_eq!(ids(&r), made[3..6]);
+    assert_eq!(lead_ids(&r), made[3..6]);
     assert_eq!(r["_metadata"]["offset"], 3);
     let r = search(&app, &t, "?limit=3&offset=6").await;
-    assert_eq!(ids(&r), made[6..7]);
+    assert_eq!(lead_ids(&r), made[6..7]);
     let r = search(&app, &t, "?offset=-1").await;
     assert_eq!(r["_metadata"]["limit"], 25);
-    assert_eq!(ids(&r).len(), 7);
+    assert_eq!(lead_ids(&r).len(), 7);
     let r = search(&app, &t, "?offset=100").await;
-    assert_eq!(ids(&r).len(), 0);
+    assert_eq!(lead_ids(&r).len(), 0);
     assert_eq!(r["_metadata"]["total"], 7);
 });
 
@@ -260,7 +251,7 @@ both!(
             let mut r = search(&app, &t, q).await;
             let mut pages = 0;
             loop {
-                seen.extend(ids(&r));
+                seen.extend(lead_ids(&r));
                 pages += 1;
                 // other clients keep adding matching leads while we scroll
                 let (x, y) = tokio::join!(
@@ -274,7 +265,7 @@ both!(
                 };
                 assert_eq!(
                     r["_metadata"]["offset"].as_u64().unwrap() as usize,
-                    seen.len() - ids(&r).len()
+                    seen.len() - lead_ids(&r).len()
                 );
                 r = search(&app, &t, &format!("?scrollId={sid}")).await;
                 assert!(pages < 100, "scroll does not end");
@@ -305,10 +296,10 @@ both!(scroll_keeps_filters_and_sort, |app: TestApp| async move {
         .await;
     }
     let r = search(&app, &t, "?stage=Keep&limit=2&desc=false").await;
-    let first = ids(&r);
+    let first = lead_ids(&r);
     let sid = r["_metadata"]["scrollId"].as_str().unwrap().to_string();
     let r2 = search(&app, &t, &format!("?scrollId={sid}")).await;
-    let second = ids(&r2);
+    let second = lead_ids(&r2);
     assert_eq!(second.len(), 1);
     assert!(second[0] > first[1], "ascending order kept");
     assert!(
@@ -321,7 +312,7 @@ both!(scroll_keeps_filters_and_sort, |app: TestApp| async move {
     let r3 = app
         .get(&format!("/v1.0/leads?scrollId={sid}"), &other.auth())
         .await;
-    assert_eq!(ids(r3.ok()).len(), 0);
+    assert_eq!(lead_ids(r3.ok()).len(), 0);
 });
 
 both!(
@@ -335,14 +326,14 @@ both!(
             .lead(&t, json!({"firstName": "New", "tags": ["t"]}))
             .await;
         let r = app.get("/v1.0/leads/createTime", &t.auth()).await;
-        assert_eq!(ids(r.ok()), [a, b], "oldest first");
+        assert_eq!(lead_ids(r.ok()), [a, b], "oldest first");
         let r = app
             .get(
                 "/v1.0/leads/createTime?leadCreateTime=1900-01-01%2000:00:00&anyTags=t&limit=1",
                 &t.auth(),
             )
             .await;
-        assert_eq!(ids(r.ok()), [a]);
+        assert_eq!(lead_ids(r.ok()), [a]);
         let sid = r.body["_metadata"]["scrollId"]
             .as_str()
             .unwrap()
@@ -350,7 +341,7 @@ both!(
         let r = app
             .get(&format!("/v1.0/leads/createTime?scrollId={sid}"), &t.auth())
             .await;
-        assert_eq!(ids(r.ok()), [b]);
+        assert_eq!(lead_ids(r.ok()), [b]);
         // a minimum in the future (read in UTC-7) finds nothing
         let r = app
             .get(
@@ -370,7 +361,7 @@ both!(
         .await
         .ok();
         let r = app.get("/v1.0/leads/updateTime", &t.auth()).await;
-        assert_eq!(ids(r.ok()), [b, a]);
+        assert_eq!(lead_ids(r.ok()), [b, a]);
         let lead_a = app.get(&format!("/v1.0/leads/{a}"), &t.auth()).await.body;
         // shown times are UTC; the parameter reads a plain time in UTC-7, or an explicit offset
         let since = lead_a["lastUpdateTime"].as_str().unwrap().replace(' ', "T") + "Z";
@@ -380,7 +371,7 @@ both!(
                 &t.auth(),
             )
             .await;
-        assert_eq!(ids(r.ok()), [a]);
+        assert_eq!(lead_ids(r.ok()), [a]);
         let local = lead_a["lastUpdateTime"]
             .as_str()
             .unwrap()
@@ -392,7 +383,7 @@ both!(
             )
             .await;
         assert_eq!(
-            ids(r.ok()),
+            lead_ids(r.ok()),
             Vec::<i64>::new(),
             "read in UTC-7, a UTC time is seven hours later"
         );

@@ -9,7 +9,7 @@ mod common;
 
 use common::*;
 use openhouse_domain::auth::{CredentialKind, Role};
-use serde_json::{Value, json};
+use serde_json::json;
 
 #[derive(Debug, Clone)]
 struct Model {
@@ -41,15 +41,6 @@ impl Lcg {
     }
 }
 
-fn page_ids(r: &Value) -> Vec<i64> {
-    r["leads"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["leadId"].as_i64().unwrap())
-        .collect()
-}
-
 /// Every lead a query finds, newest first, by scrolling 7 at a time; and the total it states.
 async fn scroll_all(app: &TestApp, auth: &str, q: &str) -> (Vec<i64>, u64) {
     let first = app
@@ -58,7 +49,7 @@ async fn scroll_all(app: &TestApp, auth: &str, q: &str) -> (Vec<i64>, u64) {
         .ok()
         .clone();
     let total = first["_metadata"]["total"].as_u64().unwrap();
-    let mut all = page_ids(&first);
+    let mut all = lead_ids(&first);
     let mut scroll = first["_metadata"]["scrollId"].as_str().map(String::from);
     while let Some(s) = scroll {
         let r = app
@@ -66,7 +57,7 @@ async fn scroll_all(app: &TestApp, auth: &str, q: &str) -> (Vec<i64>, u64) {
             .await
             .ok()
             .clone();
-        all.extend(page_ids(&r));
+        all.extend(lead_ids(&r));
         scroll = r["_metadata"]["scrollId"].as_str().map(String::from);
         assert!(all.len() <= 200, "{q}: the scroll does not end");
     }
@@ -83,7 +74,7 @@ async fn check(app: &TestApp, auth: &str, q: &str, expected: Vec<i64>) {
         .ok()
         .clone();
     let want: Vec<i64> = expected.iter().skip(3).take(4).copied().collect();
-    assert_eq!(page_ids(&r), want, "{q}: offset page");
+    assert_eq!(lead_ids(&r), want, "{q}: offset page");
     let r = app
         .get(
             &format!("/v1.0/leads?limit=5&sort=CreateTime&desc=false{q}"),
@@ -93,7 +84,7 @@ async fn check(app: &TestApp, auth: &str, q: &str, expected: Vec<i64>) {
         .ok()
         .clone();
     let want: Vec<i64> = expected.iter().rev().take(5).copied().collect();
-    assert_eq!(page_ids(&r), want, "{q}: oldest first");
+    assert_eq!(lead_ids(&r), want, "{q}: oldest first");
 }
 
 /// The queries checked, each with what it asks of a lead.

@@ -193,6 +193,16 @@ impl TestApp {
     }
 }
 
+/// The ids of the leads of a page of `GET /v1.0/leads`, in page order.
+pub fn lead_ids(page: &Value) -> Vec<i64> {
+    page["leads"]
+        .as_array()
+        .expect("leads")
+        .iter()
+        .map(|l| l["leadId"].as_i64().expect("leadId"))
+        .collect()
+}
+
 /// Runs one async test body on SQLite and on PostgreSQL:
 /// `both!(name, |app| async move { ... });` defines `name::sqlite` and `name::postgres`.
 #[macro_export]
