@@ -200,7 +200,8 @@ fn by_id_statement(backend: DbBackend, team_id: i64, id: i64) -> Statement {
     Statement::from_sql_and_values(backend, sql, [Value::from(team_id), Value::from(id)])
 }
 
-fn name_key(s: &str) -> String {
+/// How tag names and segments are matched: trimmed, ignoring case.
+pub(crate) fn name_key(s: &str) -> String {
     s.trim().to_lowercase()
 }
 
@@ -653,16 +654,12 @@ impl Store {
             Some(l) => l,
             None => {
                 let epoch = self.cache.epoch();
-                let m = match &self.reader {
-                    Some(r) => r.leads(who.team_id, &[id])?.pop(),
-                    None => lead::Entity::find()
-                        .from_raw_sql(by_id_statement(self.backend(), who.team_id, id))
-                        .all(&self.db)
-                        .await
-                        .map_err(db_err)?
-                        .pop(),
-                };
-                let l = Arc::new(to_lead(m.ok_or_else(Error::lead_not_found)?)?);
+                let l = self
+                    .read_leads(who.team_id, &[id])
+                    .await?
+                    .pop()
+                    .map(Arc::new)
+                    .ok_or_else(Error::lead_not_found)?;
                 self.cache.keep_lead(l.clone(), epoch);
                 l
             }
@@ -1121,6 +1118,23 @@ impl Store {
             .collect()
     }
 
+    /// Leads of a team by id, outside any write (those that do not exist are left out): on
+    /// SQLite through the in-process reader, elsewhere through sea-orm.
+    async fn read_leads(&self, team_id: i64, ids: &[i64]) -> Result<Vec<Lead>, Error> {
+        match (&self.reader, ids) {
+            (Some(r), _) => r.leads(team_id, ids)?.into_iter().map(to_lead).collect(),
+            (None, [id]) => lead::Entity::find()
+                .from_raw_sql(by_id_statement(self.backend(), team_id, *id))
+                .all(&self.db)
+                .await
+                .map_err(db_err)?
+                .into_iter()
+                .map(to_lead)
+                .collect(),
+            (None, _) => self.leads_by_id(&self.db, team_id, ids).await,
+        }
+    }
+
     /// Leads of a team in the order of `ids`, from the lead cache where it has them.
     async fn leads_in_order(&self, team_id: i64, ids: &[i64]) -> Result<Vec<Arc<Lead>>, Error> {
         let mut found: Vec<Option<Arc<Lead>>> =
@@ -1131,14 +1145,7 @@ impl Store {
             .filter(|(_, l)| l.is_none())
             .map(|(id, _)| *id)
             .collect();
-        let read = match &self.reader {
-            Some(r) => r
-                .leads(team_id, &missing)?
-                .into_iter()
-                .map(to_lead)
-                .collect::<Result<Vec<_>, _>>()?,
-            None => self.leads_by_id(&self.db, team_id, &missing).await?,
-        };
+        let read = self.read_leads(team_id, &missing).await?;
         for l in read {
             if let Some(i) = ids.iter().position(|id| *id == l.id) {
                 found[i] = Some(Arc::new(l));

@@ -31,6 +31,7 @@ use sea_orm::sea_query::Query;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use crate::entities::lead;
+use crate::leads::name_key;
 use crate::{Store, db_err};
 
 /// What the index holds of one lead.
@@ -72,14 +73,9 @@ impl Entry {
             owner: l.ownership_id.unwrap_or(0),
             contacted: l.stats.contacted,
             tags: l.doc.tags.iter().map(|t| t.id).collect(),
-            segments: l.doc.segments.iter().map(|s| segment_key(s)).collect(),
+            segments: l.doc.segments.iter().map(|s| name_key(s)).collect(),
         }
     }
-}
-
-/// How segments are matched: trimmed, ignoring case (as the SQL index stores them).
-pub(crate) fn segment_key(s: &str) -> String {
-    s.trim().to_lowercase()
 }
 
 /// A search filter with its names resolved to what the index is keyed by.
@@ -318,7 +314,7 @@ impl TeamIndex {
             parts.push(any_of(&self.tags, std::slice::from_ref(t)));
         }
         if !f.segments.is_empty() {
-            let keys: Vec<String> = f.segments.iter().map(|s| segment_key(s)).collect();
+            let keys: Vec<String> = f.segments.iter().map(|s| name_key(s)).collect();
             parts.push(any_of(&self.segments, &keys));
         }
         if let Some(a) = f.assigned_user_id.filter(|a| *a != -1) {
