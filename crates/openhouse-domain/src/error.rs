@@ -15,6 +15,17 @@ pub enum ErrorKind {
     UnsupportedMediaType,
     TooManyRequests,
     Internal,
+    /// The storage cannot take or serve the request right now (full, I/O error, read-only,
+    /// locked beyond the wait, unreachable): 503 with `Retry-After`. Nothing was changed.
+    Unavailable,
+}
+
+impl ErrorKind {
+    /// A failure of the server or its storage rather than of the request: a write that meets
+    /// one stops and rolls back whole.
+    pub fn is_server_side(self) -> bool {
+        matches!(self, Self::Internal | Self::Unavailable)
+    }
 }
 
 /// Lofty's published error codes used by openhouse.
@@ -32,6 +43,19 @@ pub mod codes {
     /// TRANSACTION_NAME_BLANK and TRANSACTION_NAME_HTML share it.
     pub const TRANSACTION_NAME_INVALID: i64 = 200062;
     pub const TRANSACTION_STATUS_INVALID: i64 = 200125;
+    // openhouse's own, for 503s: which storage condition refused the request
+    /// The disk (or the database's size limit) is full.
+    pub const STORAGE_FULL: i64 = 50301;
+    /// The disk answered with an I/O error.
+    pub const STORAGE_IO_ERROR: i64 = 50302;
+    /// The database cannot be written (read-only file or database, immutable file).
+    pub const STORAGE_READ_ONLY: i64 = 50303;
+    /// Another program held the database locked past the wait.
+    pub const STORAGE_BUSY: i64 = 50304;
+    /// The database cannot be reached (PostgreSQL down or restarting, the pool exhausted).
+    pub const STORAGE_UNREACHABLE: i64 = 50305;
+    /// The SQLite file was moved or removed under the running server.
+    pub const STORAGE_FILE_GONE: i64 = 50306;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +119,10 @@ impl Error {
     }
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Conflict, 409, message)
+    }
+    /// 503: the storage refused; `code` names the condition (see [`codes`]).
+    pub fn unavailable(code: i64, message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Unavailable, code, message)
     }
     /// An unexpected failure: logged at the edge, shown to the caller without details.
     pub fn internal(message: impl Into<String>) -> Self {

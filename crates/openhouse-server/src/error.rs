@@ -3,7 +3,7 @@
 //! details never reach the caller.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use openhouse_api::{ErrorBody, TooManyRequestsBody};
 use openhouse_domain::{Error, ErrorKind};
@@ -12,6 +12,9 @@ use openhouse_domain::{Error, ErrorKind};
 pub struct ApiError(pub Error);
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// What a 503 tells the client to wait before it retries (seconds); 1 for a busy database.
+pub const RETRY_AFTER_SECONDS: &str = "5";
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
@@ -30,6 +33,7 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
         ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 
@@ -44,6 +48,20 @@ impl IntoResponse for ApiError {
                 }),
             )
                 .into_response();
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            // the store logs each storage condition once when it begins and once when it
+            // clears, not once a request; the message names the condition and holds no detail
+            let retry = if self.0.code == openhouse_domain::error::codes::STORAGE_BUSY {
+                "1"
+            } else {
+                RETRY_AFTER_SECONDS
+            };
+            let body = ErrorBody {
+                code: self.0.code,
+                message: self.0.message,
+            };
+            return (status, [(header::RETRY_AFTER, retry)], Json(body)).into_response();
         }
         if status.is_server_error() {
             tracing::error!(code = self.0.code, message = %self.0.message, "request failed");

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use openhouse_domain::auth::Principal;
 use openhouse_domain::lead::LeadPatch;
-use openhouse_domain::{Error, ErrorKind, time};
+use openhouse_domain::{Error, time};
 use tokio::sync::{OwnedMutexGuard, oneshot};
 
 use crate::Store;
@@ -98,7 +98,7 @@ impl Store {
         let mut failed = None;
         for j in &jobs {
             match self.create_one(&mut w, j, now).await {
-                Err(e) if e.kind == ErrorKind::Internal => {
+                Err(e) if e.kind.is_server_side() => {
                     failed = Some(e);
                     break;
                 }
@@ -132,7 +132,7 @@ impl Store {
                 w.release().await?;
                 Ok(id)
             }
-            Err(e) if e.kind == ErrorKind::Internal => Err(e),
+            Err(e) if e.kind.is_server_side() => Err(e),
             Err(e) => {
                 w.rollback_to(mark).await?;
                 Err(e)

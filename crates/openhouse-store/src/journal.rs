@@ -18,7 +18,7 @@ use tokio::sync::OwnedMutexGuard;
 use openhouse_domain::lead::Lead;
 
 use crate::entities::system_log;
-use crate::{Store, db_err, search_index};
+use crate::{Store, db_err, health, search_index};
 
 /// One recorded change.
 pub struct Entry<'a> {
@@ -72,6 +72,9 @@ impl Store {
         &self,
         turn: Option<OwnedMutexGuard<()>>,
     ) -> Result<Write<'_>, Error> {
+        if let Some(f) = &self.file {
+            f.check()?;
+        }
         let txn = self
             .db
             .begin_with_options(TransactionOptions {
@@ -186,13 +189,22 @@ impl Write<'_> {
                 }
             }
             self.txn.commit().await.map_err(db_err)?;
+            health::cleared();
             self.store.cache.changed(&self.touched);
             index.apply(&self.fresh);
             return Ok(());
         }
         self.txn.commit().await.map_err(db_err)?;
+        health::cleared();
         self.store.cache.changed(&self.touched);
         Ok(())
+    }
+
+    /// Commits a write that changed no data of the API (the readiness beat): it proves a write
+    /// commits, and leaves any storage fault in force to real writes to clear.
+    pub(crate) async fn commit_probe(self) -> Result<(), Error> {
+        debug_assert!(self.touched.is_empty() && self.fresh.is_empty());
+        self.txn.commit().await.map_err(db_err)
     }
 }
 

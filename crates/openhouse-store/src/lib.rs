@@ -11,12 +11,14 @@ pub mod dialect;
 pub mod entities;
 pub mod features;
 mod group_commit;
+pub mod health;
 pub mod journal;
 pub mod leads;
 pub mod migration;
 pub mod notes;
 pub mod people;
 mod search_index;
+mod serving;
 mod sqlite_read;
 pub mod tasks;
 pub mod transactions;
@@ -34,6 +36,7 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 
 pub use sea_orm::DatabaseTransaction;
+pub use serving::{Readiness, ServingClaim, StoreOptions};
 
 /// Where the data lives.
 #[derive(Clone)]
@@ -49,6 +52,10 @@ pub struct Store {
     pub(crate) reader: Option<Arc<sqlite_read::Reader>>,
     /// SQLite only: lead creates waiting for the write turn (see [`group_commit`]).
     pub(crate) pending: Option<Arc<group_commit::Pending>>,
+    /// SQLite only: the database file as it was opened, to notice it moved or went away.
+    pub(crate) file: Option<Arc<serving::DbFile>>,
+    /// The URL the store was opened with (for the serving claim's own connection).
+    pub(crate) url: Arc<str>,
 }
 
 /// The process's one ID generator: every Store of a process draws from it, so two stores over
@@ -67,8 +74,14 @@ fn id_generator(node: u16) -> &'static IdGenerator {
     g
 }
 
-/// Logs an unexpected database error and turns it into a 500 that shows no details.
+/// The one way a database error becomes an API error: a condition of the storage (full, I/O
+/// error, read-only, locked, unreachable) is a 503 naming it, logged once while it lasts (see
+/// [`health`]); anything else is unexpected, logged, and a 500 that shows no details.
 pub(crate) fn db_err(e: DbErr) -> Error {
+    if let Some(c) = health::classify(&e) {
+        health::met(c, &e);
+        return c.error();
+    }
     tracing::error!(error = %e, "database error");
     Error::internal("internal error")
 }
@@ -108,8 +121,24 @@ impl Store {
     /// Opens the database (creating a SQLite file when it does not exist yet). `node` is this
     /// process's node number for ID generation.
     pub async fn connect(url: &str, node: u16) -> Result<Self, anyhow::Error> {
+        Self::connect_with(url, node, &StoreOptions::default()).await
+    }
+
+    /// [`Store::connect`] with options.
+    pub async fn connect_with(
+        url: &str,
+        node: u16,
+        options: &StoreOptions,
+    ) -> Result<Self, anyhow::Error> {
         let url = normalize_url(url).map_err(|e| anyhow::anyhow!(e.message))?;
         let sqlite = url.starts_with("sqlite:");
+        // a SQLite file is created here, once: the pool's connections open it without creating
+        // it, so a file moved or removed under the server is an error, not a new empty database
+        let file = if sqlite {
+            serving::DbFile::open(&url)?.map(Arc::new)
+        } else {
+            None
+        };
         let mut opts = ConnectOptions::new(url.clone());
         opts.sqlx_logging(false)
             .connect_timeout(Duration::from_secs(10))
@@ -118,20 +147,40 @@ impl Store {
             // SQLite reads scale with cores, not connections; each connection holds its own page
             // cache, so a small pool keeps memory down
             opts.max_connections(4).min_connections(1);
-            opts.map_sqlx_sqlite_opts(|o| {
-                o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
+            let max_pages = options.sqlite_max_page_count;
+            // FULL: the log is synced at every commit, so a write acknowledged is on the disk
+            // (group commit shares one sync among the creates of a batch)
+            let sync = if options.sqlite_sync_normal {
+                SqliteSynchronous::Normal
+            } else {
+                SqliteSynchronous::Full
+            };
+            let created = file.is_some();
+            opts.map_sqlx_sqlite_opts(move |o| {
+                let o = o
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(sync)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
-                    .create_if_missing(true)
                     .statement_cache_capacity(256)
                     // SQLite's default 2 MB of page cache per connection: the hot reads go
                     // through sqlite_read and the search index, and the pages themselves stay in
                     // the OS's cache; a larger cache here held 32 MB of the server's memory
-                    .pragma("cache_size", "-2048")
+                    .pragma("cache_size", "-2048");
+                let o = if created {
+                    o.create_if_missing(false)
+                } else {
+                    o
+                };
+                match max_pages {
+                    Some(n) => o.pragma("max_page_count", n.to_string()),
+                    None => o,
+                }
             });
+            opts.map_sqlx_sqlite_pool_opts(serving::sqlite_pool_hooks);
         } else {
             opts.max_connections(16).min_connections(1);
+            opts.map_sqlx_postgres_pool_opts(serving::postgres_pool_hooks);
         }
         let db = Database::connect(opts).await.map_err(|e| {
             anyhow::anyhow!(
@@ -148,6 +197,8 @@ impl Store {
             index: sqlite.then(Default::default),
             reader: sqlite_read::Reader::for_url(&url).map(Arc::new),
             pending: sqlite.then(Default::default),
+            file,
+            url: url.into(),
         })
     }
 

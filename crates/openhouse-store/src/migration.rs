@@ -21,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0009People),
             Box::new(M0010Transactions),
             Box::new(M0011LeadFeatures),
+            Box::new(M0012ServerNodes),
         ]
     }
 }
@@ -792,6 +793,31 @@ impl MigrationTrait for M0011LeadFeatures {
                 .col(string("name").primary_key())
                 .col(string("value"))
                 .col(ms("create_time"))
+                .take(),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// The serving processes of the database, one row per node id: `/readyz` proves the database
+/// takes writes by writing its own row (a beat), which also shows operators when each node was
+/// last alive. Not a team's data, so no `team_id`.
+struct M0012ServerNodes;
+
+impl MigrationName for M0012ServerNodes {
+    fn name(&self) -> &str {
+        "m0012_server_nodes"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0012ServerNodes {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("server_nodes")
+                .col(integer("node_id").primary_key())
+                .col(ms("beat_time"))
                 .take(),
         )
         .await?;

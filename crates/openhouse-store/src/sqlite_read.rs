@@ -49,8 +49,7 @@ pub(crate) struct Reader {
 }
 
 fn read_err(e: rusqlite::Error) -> Error {
-    tracing::error!(error = %e, "database error");
-    Error::internal("internal error")
+    crate::health::rusqlite_err(e)
 }
 
 /// The rows of query `which` of [`search_index::index_sql`], one at a time.
