@@ -11,6 +11,7 @@ pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod gate;
+pub mod health;
 pub mod leads;
 pub mod log_types;
 pub mod notes;
@@ -27,8 +28,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
+use axum::extract::DefaultBodyLimit;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use moka::sync::Cache;
@@ -127,7 +127,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(transactions::routes())
 }
 
-/// The whole server: the API behind the gate, plus `/healthz`, `/openapi.json` and `/docs`.
+/// The whole server: the API behind the gate, plus `/healthz`, `/readyz`, `/openapi.json` and
+/// `/docs`.
 pub fn app(state: AppState) -> Router {
     let (api, doc) = api_routes().split_for_parts();
     let doc_json =
@@ -138,7 +139,8 @@ pub fn app(state: AppState) -> Router {
     ));
     Router::new()
         .merge(api)
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .merge(docs::routes(doc_json))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
@@ -152,20 +154,6 @@ pub fn app(state: AppState) -> Router {
 /// The OpenAPI document the server serves.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
     api_routes().split_for_parts().1
-}
-
-async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    if state.store.ping().await {
-        (
-            StatusCode::OK,
-            axum::Json(serde_json::json!({"status": "ok"})),
-        )
-    } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(serde_json::json!({"status": "database unavailable"})),
-        )
-    }
 }
 
 async fn not_found() -> error::ApiError {

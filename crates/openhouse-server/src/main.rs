@@ -37,6 +37,21 @@ struct Db {
     /// database its own.
     #[arg(long, env = "OPENHOUSE_NODE_ID", default_value_t = 0, global = true, value_parser = clap::value_parser!(u16).range(0..=15))]
     node_id: u16,
+    /// SQLite only: `full` syncs the log to disk at every commit, so an acknowledged write
+    /// survives a power loss; `normal` syncs at checkpoints only (faster; a power loss can take
+    /// the last commits, a crash of the process cannot).
+    #[arg(long, env = "OPENHOUSE_SQLITE_SYNC", default_value = "full", global = true, value_parser = ["full", "normal"])]
+    sqlite_sync: String,
+}
+
+impl Db {
+    async fn connect(&self) -> anyhow::Result<Store> {
+        let options = openhouse_store::StoreOptions {
+            sqlite_sync_normal: self.sqlite_sync == "normal",
+            ..Default::default()
+        };
+        Store::connect_with(&self.database_url, self.node_id, &options).await
+    }
 }
 
 #[derive(Subcommand)]
@@ -124,7 +139,7 @@ fn init_logs(json: bool) {
 }
 
 async fn open(db: &Db) -> anyhow::Result<Store> {
-    let store = Store::connect(&db.database_url, db.node_id).await?;
+    let store = db.connect().await?;
     store
         .migrate()
         .await
@@ -160,7 +175,20 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
             s.listen
         )
     })?;
-    let store = open(&s.db).await?;
+    let store = s.db.connect().await?;
+    // held for the life of the process, and taken before migrating: no second server on this
+    // SQLite file, no second process with this node id on this PostgreSQL database
+    let claim = store.claim_serving().await?;
+    // a write past a file-size limit (ulimit -f) must fail as an I/O error that the server
+    // answers 503 to, not end the process: listening for SIGXFSZ replaces its default action
+    #[cfg(unix)]
+    let _file_size_signal =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(25))
+            .map_err(|e| anyhow::anyhow!("cannot handle SIGXFSZ: {e}"))?;
+    store
+        .migrate()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot migrate the database: {e}"))?;
     let indexing = store.clone();
     tokio::spawn(async move {
         if let Err(e) = indexing.build_search_index().await {
@@ -196,6 +224,7 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     store.close().await;
+    drop(claim);
     Ok(())
 }
 

@@ -108,6 +108,23 @@ impl TestApp {
         })
     }
 
+    /// A server over a store the test opened itself (its database is the test's to manage).
+    pub fn with_store(store: Store, backend: Backend, url: &str) -> Self {
+        let router = app(AppState::new(store.clone(), &roomy()));
+        Self {
+            router,
+            store,
+            backend,
+            url: url.to_string(),
+            _dir: None,
+        }
+    }
+
+    /// The database URL (for SQLite, the file's path).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// A second server over the same database, as after a restart: it builds its caches and
     /// its search index from what the database holds. (The first one keeps the files.)
     pub async fn reopen(&self) -> TestApp {
