@@ -35,7 +35,8 @@ use moka::sync::Cache;
 use openhouse_domain::auth::Principal;
 use openhouse_store::Store;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
+use tracing::Level;
 use utoipa_axum::router::OpenApiRouter;
 
 pub use ratelimit::RateLimits;
@@ -147,7 +148,9 @@ pub fn app(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             error::ApiError(openhouse_domain::Error::internal("handler panicked")).into_response()
         }))
-        .layer(TraceLayer::new_for_http())
+        // a failed response is logged where it fails (a 500 by the error edge, a storage
+        // condition once by the store), not again for every request here
+        .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(Level::DEBUG)))
         .with_state(state)
 }
 
