@@ -213,7 +213,7 @@ def fulldisk(binary, rounds, work):
         return {"scenario": "fulldisk-sqlite", "skipped": "needs root to mount a tmpfs"}
     mnt = os.path.join(work, "tmpfs")
     os.makedirs(mnt)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", mnt], check=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", mnt], check=True)
     try:
         db = os.path.join(mnt, "faults.db")
         key = team(binary, db)
