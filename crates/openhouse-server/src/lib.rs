@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod gate;
 pub mod leads;
+pub mod listener;
 pub mod log_types;
 pub mod notes;
 pub mod openapi;
