@@ -118,6 +118,8 @@ fn fit_connections_to_fd_limit(max: u64) -> u64 {
                 lim.rlim_cur = lim.rlim_max;
             }
         }
+        // rlim_t is u64 on Linux, not on every unix
+        #[allow(clippy::useless_conversion)]
         let room = u64::try_from(lim.rlim_cur)
             .unwrap_or(u64::MAX)
             .saturating_sub(RESERVED_FDS)
