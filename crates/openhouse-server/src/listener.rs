@@ -10,8 +10,8 @@
 //! - **Body timeout**: from the end of the headers until the whole request body has arrived. Past
 //!   it the request is answered 408 with the API's error body and `Connection: close`.
 //! - **Connection bound**: at most `max_connections` are open; past it the loop stops accepting,
-//!   so new connections wait in the kernel's listen backlog until one closes (and are refused by
-//!   the kernel once the backlog is full).
+//!   so new connections wait in the kernel's listen backlog until one closes (once the backlog,
+//!   128 as tokio binds it, is full, Linux drops new connection attempts and clients retry).
 //! - **Shutdown**: when `shutdown` completes the listener closes, every connection is asked to
 //!   finish (idle ones close at once, in-flight requests are answered with `Connection: close`),
 //!   and after `shutdown_timeout` the connections still open are dropped.
