@@ -3,7 +3,10 @@
 //! details never reach the caller.
 
 use axum::Json;
-use axum::http::{StatusCode, header};
+use axum::extract::Request;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use openhouse_api::{ErrorBody, TooManyRequestsBody};
 use openhouse_domain::{Error, ErrorKind};
@@ -35,6 +38,61 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
     }
+}
+
+/// An error response outside the domain's kinds (405, 408, ...): `{"code", "message"}` with the
+/// given status.
+pub fn error_response(status: StatusCode, code: i64, message: impl Into<String>) -> Response {
+    (
+        status,
+        Json(ErrorBody {
+            code,
+            message: message.into(),
+        }),
+    )
+        .into_response()
+}
+
+/// The last word on error bodies: an error response the router or a layer made without the API's
+/// JSON body (axum's 405 for a method a path does not take, its plain-text rejections) gets one.
+/// The status and headers (`Allow` on a 405) stay; the code is the HTTP status, or
+/// INVALID_PARAMETER for a 400.
+pub async fn json_errors(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let response = next.run(req).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || response.headers().get(CONTENT_TYPE).is_some_and(|ct| {
+            ct.to_str()
+                .is_ok_and(|ct| ct.starts_with("application/json"))
+        })
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).trim().to_string();
+    let message = if status == StatusCode::METHOD_NOT_ALLOWED {
+        format!("this path does not take {method}")
+    } else if !text.is_empty() && !status.is_server_error() {
+        text
+    } else {
+        status
+            .canonical_reason()
+            .unwrap_or("error")
+            .to_ascii_lowercase()
+    };
+    let code = if status == StatusCode::BAD_REQUEST {
+        openhouse_domain::error::codes::INVALID_PARAMETER
+    } else {
+        i64::from(status.as_u16())
+    };
+    let body = serde_json::to_vec(&ErrorBody { code, message }).unwrap_or_default();
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    parts
+        .headers
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 impl IntoResponse for ApiError {

@@ -13,6 +13,7 @@ pub mod extract;
 pub mod gate;
 pub mod health;
 pub mod leads;
+pub mod listener;
 pub mod log_types;
 pub mod notes;
 pub mod openapi;
@@ -148,6 +149,7 @@ pub fn app(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             error::ApiError(openhouse_domain::Error::internal("handler panicked")).into_response()
         }))
+        .layer(axum::middleware::from_fn(error::json_errors))
         // a failed response is logged where it fails (a 500 by the error edge, a storage
         // condition once by the store), not again for every request here
         .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(Level::DEBUG)))
