@@ -106,6 +106,7 @@ impl Store {
         lead_id: i64,
         mut a: LeadActivityReq,
     ) -> Result<Activity, Error> {
+        time::check_epoch_ms("created", a.created)?;
         if a.created < 0 {
             return Err(Error::invalid("created must be epoch milliseconds"));
         }
