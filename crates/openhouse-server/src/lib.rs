@@ -33,6 +33,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use moka::sync::Cache;
 use openhouse_domain::auth::Principal;
+use openhouse_domain::search::ScrollKey;
 use openhouse_store::Store;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
@@ -69,6 +70,8 @@ pub struct AppState {
     pub credentials: Cache<String, Option<Principal>>,
     /// Vendor keys recently seen, by hash.
     pub vendor_keys: Cache<String, bool>,
+    /// The key of scroll ids, read from the database once.
+    scroll_key: Arc<tokio::sync::OnceCell<ScrollKey>>,
 }
 
 pub const CREDENTIAL_CACHE_TTL: Duration = Duration::from_secs(30);
@@ -89,7 +92,19 @@ impl AppState {
                 .max_capacity(10_000)
                 .time_to_live(CREDENTIAL_CACHE_TTL)
                 .build(),
+            scroll_key: Arc::new(tokio::sync::OnceCell::new()),
         }
+    }
+
+    /// The key that signs and verifies scroll ids: a server secret made once and kept in the
+    /// database (like the login-token key), read on first use.
+    pub async fn scroll_key(&self) -> Result<&ScrollKey, openhouse_domain::Error> {
+        self.scroll_key
+            .get_or_try_init(|| async {
+                let secret = self.store.server_secret("scroll_id_key").await?;
+                Ok(ScrollKey::new(&secret))
+            })
+            .await
     }
 }
 
