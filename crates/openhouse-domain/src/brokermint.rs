@@ -133,8 +133,9 @@ pub fn instant(field: &str, t: &BrokermintTime) -> Result<i64, Error> {
             }
         },
     };
-    if !(0..=time::MAX_MS).contains(&ms) {
-        return Err(Error::invalid(format!("{field} is out of range")));
+    time::check_epoch_ms(field, ms)?;
+    if ms < 0 {
+        return Err(Error::invalid(format!("{field} must not be before 1970")));
     }
     Ok(ms)
 }

@@ -126,7 +126,7 @@ impl TimeInput {
             Some(ms) if ms < 0 => Err(Error::invalid(format!(
                 "{ms_field} must be epoch milliseconds"
             ))),
-            Some(ms) => Ok(Some(Self::Ms(ms))),
+            Some(ms) => Ok(Some(Self::Ms(time::check_epoch_ms(ms_field, ms)?))),
             None => Ok(None),
         }
     }

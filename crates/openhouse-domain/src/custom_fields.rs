@@ -45,13 +45,11 @@ pub fn check_field_value(
             }
         }
         "date" => {
-            let ok = v.is_empty()
-                || v.parse::<i64>().is_ok()
-                || chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok()
-                || chrono::NaiveDate::parse_from_str(v, "%m/%d/%Y").is_ok();
+            let ok = v.is_empty() || crate::time::is_date(v) || crate::time::is_us_date(v);
             if !ok {
                 return Err(bad(
-                    "the value must be a date (yyyy-MM-dd) or epoch milliseconds",
+                    "the value must be a date (yyyy-MM-dd) or epoch milliseconds, in the years \
+                     1900-9999",
                 ));
             }
         }

@@ -3,12 +3,18 @@
 //! Scrolling is keyset paging: the cursor carries the query and the (sort value, id) of the last
 //! lead served, and the next page starts strictly after it. Leads added while a client scrolls
 //! can therefore never shift a page: nothing is skipped and nothing is served twice.
+//!
+//! A scroll id is signed (HMAC-SHA256 with a server secret) and bound to the team and user it
+//! was given to: a client cannot change the query in it (its page size, say), forge one, or use
+//! another caller's. What it holds is checked against the same bounds as a fresh query all the
+//! same.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ring::hmac;
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
+use crate::{Error, time};
 
 /// The sort orders of `GET /v1.0/leads`, spelled as the contract spells them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -207,11 +213,73 @@ pub fn check_offset(offset: Option<i64>) -> Result<u64, Error> {
     }
 }
 
+impl ScrollState {
+    /// `<state>.<signature>`, both base64url without padding.
+    fn encode(&self, key: &ScrollKey, owner: ScrollOwner) -> String {
+        let json = serde_json::to_vec(self).expect("serializable");
+        let tag = hmac::sign(&key.0, &signed_bytes(owner, &json));
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&json),
+            URL_SAFE_NO_PAD.encode(tag.as_ref())
+        )
+    }
+}
+
+/// The version of the scroll state; ids of another version are refused.
+const SCROLL_VERSION: u8 = 2;
+/// What the signature covers before the owner and the state, so a MAC made for anything else
+/// with the same key can never pass for a scroll id.
+const SCROLL_CONTEXT: &[u8] = b"openhouse scroll id v2\0";
+/// The longest scroll id accepted: far more than any query a URL can carry.
+const SCROLL_ID_MAX: usize = 16 * 1024;
+
+/// The server's key for scroll ids: HMAC-SHA256 over a secret kept in the database (the store's
+/// `server_secret("scroll_id_key")`), so every process and restart verifies alike.
+#[derive(Clone)]
+pub struct ScrollKey(hmac::Key);
+
+impl ScrollKey {
+    pub fn new(secret: &[u8]) -> Self {
+        Self(hmac::Key::new(hmac::HMAC_SHA256, secret))
+    }
+}
+
+impl std::fmt::Debug for ScrollKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ScrollKey(..)")
+    }
+}
+
+/// Whom a scroll id was given to: it continues only for the same team and user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScrollOwner {
+    pub team_id: i64,
+    pub user_id: i64,
+}
+
+/// What a scroll id's signature covers: the context, the owner and the state.
+fn signed_bytes(owner: ScrollOwner, state: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(SCROLL_CONTEXT.len() + 16 + state.len());
+    m.extend_from_slice(SCROLL_CONTEXT);
+    m.extend_from_slice(&owner.team_id.to_be_bytes());
+    m.extend_from_slice(&owner.user_id.to_be_bytes());
+    m.extend_from_slice(state);
+    m
+}
+
 impl LeadQuery {
-    /// The scroll ID that continues after `last`, having served `served` leads in all.
-    pub fn scroll_id(&self, last: Position, served: u64) -> String {
+    /// The scroll ID that continues after `last`, having served `served` leads in all:
+    /// `<state>.<signature>`, both base64url without padding (URL-safe as it is).
+    pub fn scroll_id(
+        &self,
+        key: &ScrollKey,
+        owner: ScrollOwner,
+        last: Position,
+        served: u64,
+    ) -> String {
         let state = ScrollState {
-            v: 1,
+            v: SCROLL_VERSION,
             f: self.filter.clone(),
             s: self.sort,
             d: self.desc,
@@ -219,22 +287,50 @@ impl LeadQuery {
             a: last,
             n: served,
         };
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&state).expect("serializable"))
+        state.encode(key, owner)
     }
 
-    /// The query a scroll ID continues. `limit`, when given, overrides the page size.
-    pub fn from_scroll_id(id: &str, limit: Option<u32>) -> Result<Self, Error> {
+    /// The query a scroll ID continues, if it is one this server signed for `owner`; anything
+    /// else (garbage, a changed byte, another caller's id) is 400 INVALID_PARAMETER. `limit`,
+    /// when given, overrides the page size (the caller checks it).
+    pub fn from_scroll_id(
+        id: &str,
+        key: &ScrollKey,
+        owner: ScrollOwner,
+        limit: Option<u32>,
+    ) -> Result<Self, Error> {
         let bad = || Error::invalid("scrollId is not valid");
-        let bytes = URL_SAFE_NO_PAD.decode(id.trim()).map_err(|_| bad())?;
-        let s: ScrollState = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-        if s.v != 1 {
+        let id = id.trim();
+        if id.len() > SCROLL_ID_MAX {
             return Err(bad());
+        }
+        let (state, tag) = id.split_once('.').ok_or_else(bad)?;
+        let json = URL_SAFE_NO_PAD.decode(state).map_err(|_| bad())?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| bad())?;
+        // compares the whole tag in constant time
+        hmac::verify(&key.0, &signed_bytes(owner, &json), &tag).map_err(|_| bad())?;
+        let s: ScrollState = serde_json::from_slice(&json).map_err(|_| bad())?;
+        if s.v != SCROLL_VERSION {
+            return Err(bad());
+        }
+        // signed by this server, but checked as a fresh query would be all the same
+        let limit = match limit {
+            Some(l) => l,
+            None => {
+                check_limit(Some(i64::from(s.l)), LIMIT_DEFAULT, LIMIT_MAX).map_err(|_| bad())?
+            }
+        };
+        if i64::try_from(s.n).is_err() {
+            return Err(bad());
+        }
+        for t in [s.f.created_min, s.f.updated_min].into_iter().flatten() {
+            time::check_epoch_ms("scrollId", t).map_err(|_| bad())?;
         }
         Ok(Self {
             filter: s.f,
             sort: s.s,
             desc: s.d,
-            limit: limit.unwrap_or(s.l),
+            limit,
             offset: 0,
             after: Some(s.a),
             served: s.n,
@@ -255,9 +351,14 @@ mod tests {
         assert!(LeadSort::parse("Nope").is_err());
     }
 
-    #[test]
-    fn scroll_ids_round_trip_and_reject_garbage() {
-        let q = LeadQuery {
+    const KEY: &[u8] = b"0123456789abcdef0123456789abcdef";
+    const OWNER: ScrollOwner = ScrollOwner {
+        team_id: 7,
+        user_id: 70,
+    };
+
+    fn query() -> LeadQuery {
+        LeadQuery {
             filter: LeadFilter {
                 any_tags: vec!["hot".into()],
                 ..Default::default()
@@ -268,14 +369,136 @@ mod tests {
             offset: 0,
             after: None,
             served: 0,
-        };
-        let id = q.scroll_id(Position { value: 5, id: 9 }, 10);
-        let back = LeadQuery::from_scroll_id(&id, None).unwrap();
+        }
+    }
+
+    fn state(limit: u32, served: u64) -> ScrollState {
+        ScrollState {
+            v: SCROLL_VERSION,
+            f: LeadFilter::default(),
+            s: LeadSort::Default,
+            d: true,
+            l: limit,
+            a: Position { value: 5, id: 9 },
+            n: served,
+        }
+    }
+
+    #[test]
+    fn scroll_ids_round_trip_and_reject_garbage() {
+        let key = ScrollKey::new(KEY);
+        let q = query();
+        let id = q.scroll_id(&key, OWNER, Position { value: 5, id: 9 }, 10);
+        assert!(
+            id.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)),
+            "URL-safe: {id}"
+        );
+        let back = LeadQuery::from_scroll_id(&id, &key, OWNER, None).unwrap();
         assert_eq!(back.filter, q.filter);
+        assert_eq!(back.sort, q.sort);
+        assert_eq!(back.limit, 10);
         assert_eq!(back.after, Some(Position { value: 5, id: 9 }));
         assert_eq!(back.served, 10);
-        assert!(LeadQuery::from_scroll_id("!!", None).is_err());
-        assert!(LeadQuery::from_scroll_id("e30", None).is_err());
+        let again = LeadQuery::from_scroll_id(&id, &key, OWNER, Some(3)).unwrap();
+        assert_eq!(again.limit, 3, "a limit sent now overrides the page size");
+        for garbage in ["", "!!", "e30", "e30.e30", ".", &id[..id.len() - 1]] {
+            let e = LeadQuery::from_scroll_id(garbage, &key, OWNER, None).unwrap_err();
+            assert_eq!(e.code, crate::error::codes::INVALID_PARAMETER, "{garbage}");
+        }
+    }
+
+    #[test]
+    fn tampered_scroll_ids_are_refused() {
+        let key = ScrollKey::new(KEY);
+        let id = query().scroll_id(&key, OWNER, Position { value: 5, id: 9 }, 10);
+        let (body, tag) = id.split_once('.').unwrap();
+        // a changed byte anywhere
+        for i in 0..id.len() {
+            if id.as_bytes()[i] == b'.' {
+                continue;
+            }
+            let mut b = id.clone().into_bytes();
+            b[i] = if b[i] == b'A' { b'B' } else { b'A' };
+            let t = String::from_utf8(b).unwrap();
+            assert!(
+                LeadQuery::from_scroll_id(&t, &key, OWNER, None).is_err(),
+                "byte {i} changed: {t}"
+            );
+        }
+        // the state decoded, its page size raised, encoded again with the old signature
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(body).unwrap()).unwrap();
+        json["l"] = serde_json::json!(1_000_000);
+        let forged = format!(
+            "{}.{tag}",
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&json).unwrap())
+        );
+        assert!(LeadQuery::from_scroll_id(&forged, &key, OWNER, None).is_err());
+        // the old unsigned form
+        assert!(LeadQuery::from_scroll_id(body, &key, OWNER, None).is_err());
+        // signed with another key
+        let other_key = ScrollKey::new(b"another server's secret, 32 byte");
+        let theirs = query().scroll_id(&other_key, OWNER, Position { value: 5, id: 9 }, 10);
+        assert!(LeadQuery::from_scroll_id(&theirs, &key, OWNER, None).is_err());
+        // another team's or another user's
+        for owner in [
+            ScrollOwner {
+                team_id: 8,
+                ..OWNER
+            },
+            ScrollOwner {
+                user_id: 71,
+                ..OWNER
+            },
+        ] {
+            let e = LeadQuery::from_scroll_id(&id, &key, owner, None).unwrap_err();
+            assert_eq!(e.code, crate::error::codes::INVALID_PARAMETER);
+        }
+    }
+
+    #[test]
+    fn signed_scroll_states_are_still_bounded() {
+        let key = ScrollKey::new(KEY);
+        let ok = state(100, 5).encode(&key, OWNER);
+        assert_eq!(
+            LeadQuery::from_scroll_id(&ok, &key, OWNER, None)
+                .unwrap()
+                .limit,
+            100
+        );
+        for s in [
+            state(0, 5),
+            state(101, 5),
+            state(1_000_000, 5),
+            state(u32::MAX, 5),
+            state(10, u64::MAX),
+            state(10, i64::MAX as u64 + 1),
+            ScrollState {
+                v: 1,
+                ..state(10, 5)
+            },
+            ScrollState {
+                f: LeadFilter {
+                    created_min: Some(i64::MAX),
+                    ..Default::default()
+                },
+                ..state(10, 5)
+            },
+            ScrollState {
+                f: LeadFilter {
+                    updated_min: Some(i64::MIN),
+                    ..Default::default()
+                },
+                ..state(10, 5)
+            },
+        ] {
+            let id = s.encode(&key, OWNER);
+            assert!(
+                LeadQuery::from_scroll_id(&id, &key, OWNER, None).is_err(),
+                "{s:?}"
+            );
+        }
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! or parses them.
 
 use chrono::{
-    DateTime, FixedOffset, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone, Timelike, Utc,
+    DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone, Timelike,
+    Utc,
 };
 
 /// An IANA time zone (`America/Los_Angeles`), from the time-zone database compiled in
@@ -17,9 +18,32 @@ pub fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
 }
 
+/// The earliest time accepted from a caller: 1900-01-01 00:00:00 UTC.
+pub const MIN_MS: i64 = -2_208_988_800_000;
+/// The latest time accepted from a caller: 9999-12-31 23:59:59.999 UTC.
+pub const MAX_MS: i64 = 253_402_300_799_999;
+
+/// Every time a caller sends (epoch milliseconds, or a string once parsed) must lie in the years
+/// 1900–9999 (UTC): one range for the whole API, so a time can always be shown and stored, and
+/// arithmetic on it cannot overflow. Outside it: 400 INVALID_PARAMETER naming the field.
+pub fn check_epoch_ms(field: &str, ms: i64) -> Result<i64, Error> {
+    if (MIN_MS..=MAX_MS).contains(&ms) {
+        Ok(ms)
+    } else {
+        Err(Error::invalid(format!(
+            "{field} must be a time between 1900-01-01 and 9999-12-31 (epoch milliseconds \
+             {MIN_MS} to {MAX_MS})"
+        )))
+    }
+}
+
+/// Whether a date lies in the years [`check_epoch_ms`] accepts.
+fn date_in_range(d: NaiveDate) -> bool {
+    (1900..=9999).contains(&d.year())
+}
+
 /// `2024-05-01 12:00:00`, in UTC.
 pub fn format_ms(ms: i64) -> String {
-    use chrono::{Datelike, Timelike};
     use std::fmt::Write;
     // written field by field: a format string is parsed again on every call, and a lead's
     // response shows several times
@@ -54,10 +78,10 @@ pub fn format_opt_ms(ms: i64) -> Option<String> {
 pub fn parse_min_time(param: &str, value: &str) -> Result<i64, Error> {
     let v = value.trim();
     if let Ok(ms) = v.parse::<i64>() {
-        return Ok(ms);
+        return check_epoch_ms(param, ms);
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(v) {
-        return Ok(t.timestamp_millis());
+        return check_epoch_ms(param, t.timestamp_millis());
     }
     let utc_minus_7 = FixedOffset::west_opt(7 * 3600).expect("valid offset");
     let naive = NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M:%S")
@@ -66,11 +90,12 @@ pub fn parse_min_time(param: &str, value: &str) -> Result<i64, Error> {
                 .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight"))
         })
         .map_err(|_| Error::invalid(format!("{param} must look like 1900-01-01 00:00:00")))?;
-    utc_minus_7
+    let ms = utc_minus_7
         .from_local_datetime(&naive)
         .single()
         .map(|t| t.timestamp_millis())
-        .ok_or_else(|| Error::invalid(format!("{param} is not a valid time")))
+        .ok_or_else(|| Error::invalid(format!("{param} is not a valid time")))?;
+    check_epoch_ms(param, ms)
 }
 
 /// An IANA time zone by its name (`America/Los_Angeles`, `UTC`); anything else is a 400.
@@ -95,7 +120,10 @@ pub fn parse_iso(field: &str, value: &str) -> Result<(i64, bool), Error> {
                 "{field} must be ISO-8601 with an offset, like 2026-03-01T14:00:00-08:00"
             ))
         })?;
-    Ok((t.timestamp_millis(), is_midnight(&t)))
+    Ok((
+        check_epoch_ms(field, t.timestamp_millis())?,
+        is_midnight(&t),
+    ))
 }
 
 fn is_midnight<T: Timelike>(t: &T) -> bool {
@@ -124,11 +152,13 @@ pub fn format_iso_in(ms: i64, zone: Zone) -> String {
 pub fn parse_birthday(field: &str, value: &str) -> Result<String, Error> {
     let d = NaiveDate::parse_from_str(value.trim(), "%b %d, %Y")
         .map_err(|_| Error::invalid(format!("{field} must look like Jun 5, 2001")))?;
+    if !date_in_range(d) {
+        return Err(Error::invalid(format!(
+            "{field} must be a date between 1900 and 9999"
+        )));
+    }
     Ok(d.format("%b %-d, %Y").to_string())
 }
-
-/// The latest epoch-millisecond time accepted anywhere: 9999-12-31 23:59:59.999 UTC.
-pub const MAX_MS: i64 = 253_402_300_799_999;
 
 /// A time as integrations other than Lofty's own clients send it (Brokermint): RFC 3339 with an
 /// offset; `yyyy-MM-ddTHH:mm:ss[.fff]` or `yyyy-MM-dd HH:mm:ss` without one, read in UTC; or a
@@ -136,7 +166,7 @@ pub const MAX_MS: i64 = 253_402_300_799_999;
 pub fn parse_instant(field: &str, value: &str) -> Result<i64, Error> {
     let v = value.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(v) {
-        return Ok(t.timestamp_millis());
+        return check_epoch_ms(field, t.timestamp_millis());
     }
     let naive = NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S%.f")
         .or_else(|_| NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M:%S%.f"))
@@ -149,7 +179,7 @@ pub fn parse_instant(field: &str, value: &str) -> Result<i64, Error> {
                 "{field} must be an ISO-8601 time like 2026-03-01T14:00:00Z, or epoch milliseconds"
             ))
         })?;
-    Ok(naive.and_utc().timestamp_millis())
+    check_epoch_ms(field, naive.and_utc().timestamp_millis())
 }
 
 /// A `java.util.Date` given by its parts: `year` since 1900, `month` 0–11, `date` the day of
@@ -167,9 +197,13 @@ pub fn from_java_parts(
     offset_minutes: i32,
 ) -> Result<i64, Error> {
     let bad = || Error::invalid(format!("{field} is not a valid date"));
-    let month = u32::try_from(month + 1).map_err(|_| bad())?;
+    let month = month
+        .checked_add(1)
+        .and_then(|m| u32::try_from(m).ok())
+        .ok_or_else(bad)?;
     let day = u32::try_from(date).map_err(|_| bad())?;
-    let d = NaiveDate::from_ymd_opt(year + 1900, month, day).ok_or_else(bad)?;
+    let year = year.checked_add(1900).ok_or_else(bad)?;
+    let d = NaiveDate::from_ymd_opt(year, month, day).ok_or_else(bad)?;
     let t = d
         .and_hms_nano_opt(
             u32::try_from(hours).map_err(|_| bad())?,
@@ -178,13 +212,26 @@ pub fn from_java_parts(
             u32::try_from(nanos).map_err(|_| bad())?,
         )
         .ok_or_else(bad)?;
-    Ok(t.and_utc().timestamp_millis() + i64::from(offset_minutes) * 60_000)
+    let ms = t
+        .and_utc()
+        .timestamp_millis()
+        .checked_add(i64::from(offset_minutes) * 60_000)
+        .ok_or_else(bad)?;
+    check_epoch_ms(field, ms)
 }
 
-/// Whether a string is a date: `yyyy-MM-dd`, or epoch milliseconds.
+/// Whether a string is a date: `yyyy-MM-dd`, or epoch milliseconds, in the years 1900–9999.
 pub fn is_date(value: &str) -> bool {
     let v = value.trim();
-    v.parse::<i64>().is_ok() || NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok()
+    match v.parse::<i64>() {
+        Ok(ms) => (MIN_MS..=MAX_MS).contains(&ms),
+        Err(_) => NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok_and(date_in_range),
+    }
+}
+
+/// Whether a string is a date written `MM/dd/yyyy`, in the years 1900–9999.
+pub fn is_us_date(value: &str) -> bool {
+    NaiveDate::parse_from_str(value.trim(), "%m/%d/%Y").is_ok_and(date_in_range)
 }
 
 #[cfg(test)]
@@ -255,6 +302,53 @@ mod tests {
         assert!(from_java_parts("t", 126, 12, 1, 0, 0, 0, 0, 0).is_err());
         assert!(is_date("2026-03-01") && is_date("1740866400000"));
         assert!(!is_date("03/01/2026"));
+    }
+
+    #[test]
+    fn times_from_clients_are_in_1900_to_9999() {
+        assert_eq!(format_ms(MIN_MS), "1900-01-01 00:00:00");
+        assert_eq!(format_ms(MAX_MS), "9999-12-31 23:59:59");
+        for ok in [MIN_MS, 0, MAX_MS] {
+            assert_eq!(check_epoch_ms("t", ok).unwrap(), ok);
+        }
+        for bad in [i64::MIN, MIN_MS - 1, MAX_MS + 1, i64::MAX] {
+            let e = check_epoch_ms("deadline", bad).unwrap_err();
+            assert_eq!(e.code, crate::error::codes::INVALID_PARAMETER);
+            assert!(e.message.starts_with("deadline "), "{}", e.message);
+        }
+        // strings too, once parsed
+        for bad in [
+            i64::MAX.to_string(),
+            i64::MIN.to_string(),
+            (MAX_MS + 1).to_string(),
+        ] {
+            assert!(parse_min_time("leadCreateTime", &bad).is_err(), "{bad}");
+        }
+        assert!(parse_min_time("t", "1899-12-31 00:00:00").is_err());
+        assert!(parse_min_time("t", "10000-01-01 00:00:00").is_err());
+        assert!(parse_iso("t", "1899-12-31T23:59:59Z").is_err());
+        assert!(parse_iso("t", "9999-12-31T23:59:59-08:00").is_err());
+        assert!(parse_iso("t", "9999-12-31T23:59:59Z").is_ok());
+        assert!(parse_instant("t", "1800-01-01").is_err());
+        assert!(parse_instant("t", "+10000-01-01T00:00:00Z").is_err());
+        assert!(
+            from_java_parts("t", -1, 0, 1, 0, 0, 0, 0, 0).is_err(),
+            "1899"
+        );
+        assert!(
+            from_java_parts("t", 8100, 0, 1, 0, 0, 0, 0, 0).is_err(),
+            "10000"
+        );
+        // no overflow on the way: month + 1, year + 1900
+        assert!(from_java_parts("t", 0, i32::MAX, 1, 0, 0, 0, 0, 0).is_err());
+        assert!(from_java_parts("t", i32::MAX, 0, 1, 0, 0, 0, 0, 0).is_err());
+        assert!(from_java_parts("t", 100, 0, 1, 0, 0, 0, 0, i32::MAX).is_ok());
+        assert!(parse_birthday("b", "Jun 5, 1899").is_err());
+        assert!(parse_birthday("b", "Jun 5, 10000").is_err());
+        assert!(is_date("1900-01-01") && is_date("9999-12-31"));
+        assert!(!is_date("1899-12-31") && !is_date("10000-01-01"));
+        assert!(!is_date(&i64::MAX.to_string()) && !is_date(&i64::MIN.to_string()));
+        assert!(is_us_date("12/31/9999") && !is_us_date("01/01/1899"));
     }
 
     #[test]

@@ -375,13 +375,13 @@ pub fn apply(
         ("homeInspectionDate", t.home_inspection_date),
         ("offerDate", t.offer_date),
     ] {
-        if let Some(d) = v
-            && !(0..=time::MAX_MS).contains(&d)
-        {
-            return Err(Error::invalid(format!(
-                "{name} must be epoch milliseconds between 0 and {}",
-                time::MAX_MS
-            )));
+        if let Some(d) = v {
+            time::check_epoch_ms(name, d)?;
+            if d < 0 {
+                return Err(Error::invalid(format!(
+                    "{name} must be epoch milliseconds, not before 1970"
+                )));
+            }
         }
     }
     if let Some(c) = &mut t.commissions {
@@ -419,7 +419,9 @@ fn clean_commissions(
             let at = format!("commissions.{stage}[{i}]");
             clean_commission(l, &at, split)?;
             if split && l.calculate_type == Some(CalculateType::Percent) {
-                percent += l.value;
+                // each value is 0..=PERCENT_FULL here and the list is bounded, but the sum is
+                // checked anyway: no client value may wrap it
+                percent = percent.checked_add(l.value).unwrap_or(i64::MAX);
             }
             l.id = match l.id {
                 Some(id) if existing.contains(&id) && seen.insert(id) => Some(id),
@@ -448,7 +450,8 @@ fn clean_commission(l: &mut Commission, at: &str, split: bool) -> Result<(), Err
             "{at}.value must not be negative in a split"
         )));
     }
-    if calc == CalculateType::Percent && l.value.abs() > PERCENT_FULL {
+    // unsigned_abs: i64::MIN has no i64 absolute value (abs() would overflow and pass)
+    if calc == CalculateType::Percent && l.value.unsigned_abs() > PERCENT_FULL.unsigned_abs() {
         return Err(Error::invalid(format!(
             "{at}.value: a percentage is given in hundredths, at most {PERCENT_FULL} (100%)"
         )));
@@ -534,7 +537,9 @@ fn clean_custom_fields(
         };
         if !ok {
             let what = match def.kind {
-                FieldKind::Date => "a date (yyyy-MM-dd or epoch milliseconds)".to_string(),
+                FieldKind::Date => {
+                    "a date (yyyy-MM-dd or epoch milliseconds) in the years 1900-9999".to_string()
+                }
                 FieldKind::SingleSelect => "one of its options".to_string(),
                 FieldKind::MultiSelect => {
                     "a JSON array of its options, like [\"Item1\",\"Item2\"]".to_string()
@@ -669,6 +674,18 @@ mod tests {
                 codes::INVALID_PARAMETER,
             ),
             (
+                json!({"transactionName": "x", "closeDate": i64::MAX}),
+                codes::INVALID_PARAMETER,
+            ),
+            (
+                json!({"transactionName": "x", "offerDate": i64::MIN}),
+                codes::INVALID_PARAMETER,
+            ),
+            (
+                json!({"transactionName": "x", "expiration": time::MAX_MS + 1}),
+                codes::INVALID_PARAMETER,
+            ),
+            (
                 json!({"transactionName": "x", "homePrice": "a lot"}),
                 codes::INVALID_PARAMETER,
             ),
@@ -739,6 +756,45 @@ mod tests {
                 "{c}"
             );
         }
+        // a percentage whose absolute value overflows i64 (i64::MIN.abs() would wrap to itself,
+        // negative, and pass the check), and the other ends of i64
+        let percent = |v: i64| json!({"payTo": 1, "payType": "OTHER", "splitPayTo": 0, "splitPayType": "OTHER", "value": v, "calculateType": "PERCENT"});
+        for v in [i64::MIN, i64::MIN + 1, i64::MAX, -10_001, 10_001] {
+            for stage in ["preSplit", "postSplit", "split"] {
+                let e = apply(
+                    &t,
+                    &sent(json!({"commissions": {stage: [percent(v)]}})),
+                    &[],
+                    counter(),
+                )
+                .unwrap_err();
+                assert_eq!(e.code, codes::INVALID_PARAMETER, "{stage} {v}: {e}");
+                assert!(
+                    e.message.contains(&format!("commissions.{stage}[0].value")),
+                    "{e}"
+                );
+            }
+        }
+        for v in [-10_000, 10_000] {
+            apply(
+                &t,
+                &sent(json!({"commissions": {"postSplit": [percent(v)]}})),
+                &[],
+                counter(),
+            )
+            .unwrap();
+        }
+        // a split's percentages are summed without overflow
+        let many: Vec<Value> = (0..LIST_MAX).map(|_| percent(10_000)).collect();
+        assert!(
+            apply(
+                &t,
+                &sent(json!({"commissions": {"split": many}})),
+                &[],
+                counter()
+            )
+            .is_err()
+        );
         let long = json!({"split": [{"payTo": 1, "payType": "OTHER", "splitPayTo": 0, "splitPayType": "OTHER", "value": 1, "desc": "d".repeat(513)}]});
         assert_eq!(
             apply(&t, &sent(json!({"commissions": long})), &[], counter())

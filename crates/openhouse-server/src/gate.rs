@@ -1,10 +1,21 @@
 //! The gate every API request (`/v1.0`, `/v2.0`) passes: who is calling (`Authorization: Bearer <accessToken>`
-//! or `Authorization: token <apiKey>`), which rate tier (a valid `vendorKey` header or query
-//! parameter selects the higher one), and whether the limit allows the request. Every response
-//! that passes through carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and
-//! `X-RateLimit-Reset`.
+//! or `Authorization: token <apiKey>`), which rate tier (a `vendorKey` header or query parameter
+//! of a vendor the caller's team connected selects the higher one), and whether the limit allows
+//! the request. Every response that passes through carries `X-RateLimit-Limit`,
+//! `X-RateLimit-Remaining` and `X-RateLimit-Reset`.
+//!
+//! Requests without a valid credential are counted per client address (an IPv6 address by its
+//! /64), in the lower tier; when the address is not known (a server not started with connection
+//! info) they share one allowance. A credential that is not cached costs one database lookup,
+//! and only while the address's allowance has room: the request is counted there before the
+//! lookup (given back when the credential turns out valid), so once it is spent, garbage
+//! credentials are refused without a query. A credential refused once is remembered for the
+//! credential cache's time to live, and costs no second lookup.
 
-use axum::extract::{Request, State};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::Ordering;
+
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -50,31 +61,100 @@ fn vendor_key(req: &Request) -> Option<String> {
         .map(|(_, v)| v)
 }
 
-async fn principal(
+/// The rate-limit key of requests without a valid credential: the client's address (IPv6 by
+/// its /64, which one client usually holds whole), or one shared key when it is not known.
+fn anonymous_key(peer: Option<IpAddr>) -> String {
+    match peer.map(|ip| ip.to_canonical()) {
+        Some(IpAddr::V4(v4)) => format!("anon:{v4}"),
+        Some(IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("anon:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        None => "anonymous".to_string(),
+    }
+}
+
+/// What a presented credential turned out to be.
+enum Authenticated {
+    Valid(Principal),
+    /// Not a valid credential. `counted`: the request was already counted in the anonymous
+    /// allowance of the client's address (before the lookup).
+    Invalid {
+        counted: Option<Decision>,
+    },
+    /// Refused before any lookup: the anonymous allowance of the client's address is spent.
+    Limited(Decision),
+}
+
+/// The caller a credential identifies. A credential not seen recently costs one lookup, paid
+/// from the anonymous allowance of the client's address when that is known.
+async fn authenticate(
     state: &AppState,
     kind: CredentialKind,
     secret: &str,
-) -> Result<Option<Principal>, Error> {
+    peer_known: bool,
+    anon_key: &str,
+) -> Result<Authenticated, Error> {
     let key = format!("{}:{}", kind.as_str(), hash_secret(secret));
     if let Some(hit) = state.credentials.get(&key) {
-        return Ok(hit);
+        return Ok(Authenticated::Valid(hit));
     }
-    let found = state.store.authenticate(kind, secret).await?;
-    state.credentials.insert(key, found.clone());
-    Ok(found)
+    if state.refused_credentials.contains_key(&key) {
+        return Ok(Authenticated::Invalid { counted: None });
+    }
+    // only where the address is known: a shared allowance spent by garbage would otherwise
+    // keep out every valid credential that is not cached
+    let counted = if peer_known {
+        let d = state.limits.check(anon_key, false);
+        if !d.allowed {
+            return Ok(Authenticated::Limited(d));
+        }
+        Some(d)
+    } else {
+        None
+    };
+    state.auth_lookups.fetch_add(1, Ordering::Relaxed);
+    let found = state.store.authenticate(kind, secret).await;
+    if counted.is_some() && !matches!(found, Ok(None)) {
+        // a valid credential (or a lookup that failed) is not an anonymous request
+        state.limits.refund(anon_key);
+    }
+    Ok(match found? {
+        Some(p) => {
+            state.credentials.insert(key, p.clone());
+            Authenticated::Valid(p)
+        }
+        None => {
+            state.refused_credentials.insert(key, ());
+            Authenticated::Invalid { counted }
+        }
+    })
 }
 
-async fn vendored(state: &AppState, key: Option<String>) -> Result<bool, Error> {
+/// Whether the request's vendor key raises the caller to the higher tier: a key openhouse
+/// issued to the caller's own team. Another team's key, or one that is no vendor key, counts as
+/// none (the contract: "ten calls per minute are allowed without a valid vendorKey").
+async fn vendored(state: &AppState, who: &Principal, key: Option<String>) -> Result<bool, Error> {
     let Some(key) = key.filter(|k| !k.is_empty()) else {
         return Ok(false);
     };
     let h = hash_secret(&key);
-    if let Some(hit) = state.vendor_keys.get(&h) {
-        return Ok(hit);
-    }
-    let valid = state.store.vendor_key_valid(&key).await?;
-    state.vendor_keys.insert(h, valid);
-    Ok(valid)
+    let team = match state.vendor_keys.get(&h) {
+        Some(hit) => hit,
+        None => {
+            // refused in either tier: the key does not matter, and is not looked up
+            if !state
+                .limits
+                .has_room(&who.credential_key, state.limits.max_limit())
+            {
+                return Ok(false);
+            }
+            let team = state.store.vendor_key_team(&key).await?;
+            state.vendor_keys.insert(h, team);
+            team
+        }
+    };
+    Ok(team == Some(who.team_id))
 }
 
 fn put_headers(headers: &mut HeaderMap, d: &Decision) {
@@ -83,47 +163,67 @@ fn put_headers(headers: &mut HeaderMap, d: &Decision) {
     headers.insert("X-RateLimit-Reset", HeaderValue::from(d.reset));
 }
 
+fn too_many(d: &Decision) -> Response {
+    let mut resp = ApiError(Error::new(
+        ErrorKind::TooManyRequests,
+        429,
+        "Too Many Requests",
+    ))
+    .into_response();
+    put_headers(resp.headers_mut(), d);
+    resp
+}
+
 pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let presented = credential(req.headers());
     let vendor = vendor_key(&req);
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let anon_key = anonymous_key(peer);
+    let mut counted = None;
     let who = match &presented {
-        Some((kind, secret)) => match principal(&state, *kind, secret).await {
-            Ok(p) => p,
-            Err(e) => return ApiError(e).into_response(),
-        },
+        Some((kind, secret)) => {
+            match authenticate(&state, *kind, secret, peer.is_some(), &anon_key).await {
+                Ok(Authenticated::Valid(p)) => Some(p),
+                Ok(Authenticated::Invalid { counted: c }) => {
+                    counted = c;
+                    None
+                }
+                Ok(Authenticated::Limited(d)) => return too_many(&d),
+                Err(e) => return ApiError(e).into_response(),
+            }
+        }
         None => None,
     };
-    let vendored = match vendored(&state, vendor).await {
-        Ok(v) => v,
-        Err(e) => return ApiError(e).into_response(),
+    let decision = match &who {
+        Some(p) => {
+            let vendored = match vendored(&state, p, vendor).await {
+                Ok(v) => v,
+                Err(e) => return ApiError(e).into_response(),
+            };
+            state.limits.check(&p.credential_key, vendored)
+        }
+        // requests without a valid credential are counted together per address, in the lower
+        // tier, so guessing credentials is rate limited too
+        None => counted.unwrap_or_else(|| state.limits.check(&anon_key, false)),
     };
-    // Requests without a valid credential are counted together, in the lower tier, so guessing
-    // credentials is rate limited too.
-    let key = who
-        .as_ref()
-        .map_or_else(|| "anonymous".to_string(), |p| p.credential_key.clone());
-    let decision = state.limits.check(&key, vendored && who.is_some());
-    let mut resp = if !decision.allowed {
-        ApiError(Error::new(
-            ErrorKind::TooManyRequests,
-            429,
-            "Too Many Requests",
-        ))
-        .into_response()
-    } else {
-        match who {
-            Some(p) => {
-                req.extensions_mut().insert(p);
-                next.run(req).await
-            }
-            None => {
-                let msg = if presented.is_some() {
-                    "the credential is not valid"
-                } else {
-                    "missing credential: send Authorization: Bearer <accessToken> or Authorization: token <apiKey>"
-                };
-                ApiError(Error::unauthorized(msg)).into_response()
-            }
+    if !decision.allowed {
+        return too_many(&decision);
+    }
+    let mut resp = match who {
+        Some(p) => {
+            req.extensions_mut().insert(p);
+            next.run(req).await
+        }
+        None => {
+            let msg = if presented.is_some() {
+                "the credential is not valid"
+            } else {
+                "missing credential: send Authorization: Bearer <accessToken> or Authorization: token <apiKey>"
+            };
+            ApiError(Error::unauthorized(msg)).into_response()
         }
     };
     put_headers(resp.headers_mut(), &decision);

@@ -26,6 +26,7 @@ pub mod team_features;
 pub mod transactions;
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use axum::Router;
@@ -34,6 +35,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use moka::sync::Cache;
 use openhouse_domain::auth::Principal;
+use openhouse_domain::search::ScrollKey;
 use openhouse_store::Store;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
@@ -67,9 +69,17 @@ pub struct AppState {
     pub limits: Arc<RateLimits>,
     /// Credentials recently seen, by (kind, hash of the secret): saves two queries a request.
     /// A revoked credential keeps working for at most the time to live.
-    pub credentials: Cache<String, Option<Principal>>,
-    /// Vendor keys recently seen, by hash.
-    pub vendor_keys: Cache<String, bool>,
+    pub credentials: Cache<String, Principal>,
+    /// Credentials recently refused, by (kind, hash of the secret): a garbage credential costs
+    /// one lookup, not one per request. Apart from `credentials`, so a flood of garbage cannot
+    /// push the valid ones out; bounded like it.
+    pub refused_credentials: Cache<String, ()>,
+    /// Vendor keys recently seen, by hash: the team that connected each (None: no vendor key).
+    pub vendor_keys: Cache<String, Option<i64>>,
+    /// How many credential lookups the gate has made (each a database query).
+    pub auth_lookups: Arc<AtomicU64>,
+    /// The key of scroll ids, read from the database once.
+    scroll_key: Arc<tokio::sync::OnceCell<ScrollKey>>,
 }
 
 pub const CREDENTIAL_CACHE_TTL: Duration = Duration::from_secs(30);
@@ -86,11 +96,35 @@ impl AppState {
                 .max_capacity(100_000)
                 .time_to_live(CREDENTIAL_CACHE_TTL)
                 .build(),
+            refused_credentials: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(CREDENTIAL_CACHE_TTL)
+                .build(),
             vendor_keys: Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(CREDENTIAL_CACHE_TTL)
                 .build(),
+            auth_lookups: Arc::new(AtomicU64::new(0)),
+            scroll_key: Arc::new(tokio::sync::OnceCell::new()),
         }
+    }
+
+    /// Forgets every credential seen or refused, after a change that may make one valid or
+    /// invalid, or change what it resolves to.
+    pub fn forget_credentials(&self) {
+        self.credentials.invalidate_all();
+        self.refused_credentials.invalidate_all();
+    }
+
+    /// The key that signs and verifies scroll ids: a server secret made once and kept in the
+    /// database (like the login-token key), read on first use.
+    pub async fn scroll_key(&self) -> Result<&ScrollKey, openhouse_domain::Error> {
+        self.scroll_key
+            .get_or_try_init(|| async {
+                let secret = self.store.server_secret("scroll_id_key").await?;
+                Ok(ScrollKey::new(&secret))
+            })
+            .await
     }
 }
 

@@ -623,7 +623,8 @@ both!(
         assert_eq!(r.headers["x-ratelimit-remaining"], "0");
         // another credential has its own allowance
         app.get("/v1.0/leads", &b.auth()).await.ok();
-        // a vendor key selects the higher tier, as a header or a query parameter
+        // the team's vendor key selects the higher tier, as a header or a query parameter; the
+        // credential keeps its one bucket, so the 3 requests used count against the 5
         let req = Request::builder()
             .uri("/v1.0/leads")
             .header("Authorization", a.auth())
@@ -633,15 +634,26 @@ both!(
         let r = app.raw(req).await;
         r.ok();
         assert_eq!(r.headers["x-ratelimit-limit"], "5");
+        assert_eq!(r.headers["x-ratelimit-remaining"], "1");
+        let r = app
+            .get(
+                &format!("/v1.0/leads?vendorKey={}", b.vendor_key),
+                &b.auth(),
+            )
+            .await;
+        r.ok();
+        assert_eq!(r.headers["x-ratelimit-limit"], "5");
+        assert_eq!(r.headers["x-ratelimit-remaining"], "3");
+        // another team's vendor key counts as none: a is back in the lower tier, and over it
         let r = app
             .get(
                 &format!("/v1.0/leads?vendorKey={}", b.vendor_key),
                 &a.auth(),
             )
             .await;
-        r.ok();
-        assert_eq!(r.headers["x-ratelimit-remaining"], "3");
-        // a key that is no vendor key does not
+        assert_eq!(r.status.as_u16(), 429);
+        assert_eq!(r.headers["x-ratelimit-limit"], "3");
+        // a key that is no vendor key does not raise either
         let r = app.get("/v1.0/leads?vendorKey=made-up", &b.auth()).await;
         assert_eq!(r.headers["x-ratelimit-limit"], "3");
     }

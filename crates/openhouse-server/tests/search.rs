@@ -307,13 +307,108 @@ both!(scroll_keeps_filters_and_sort, |app: TestApp| async move {
         "no scrollId after the last page"
     );
     assert_eq!(r2["_metadata"]["total"], 3);
-    // a scrollId of one team shows nothing of another's
+    // a scrollId of one team is refused to another
     let other = app.team().await;
-    let r3 = app
-        .get(&format!("/v1.0/leads?scrollId={sid}"), &other.auth())
-        .await;
-    assert_eq!(lead_ids(r3.ok()).len(), 0);
+    app.get(&format!("/v1.0/leads?scrollId={sid}"), &other.auth())
+        .await
+        .error(400, 20012);
 });
+
+/// The state part of a scroll id, decoded, changed by `edit`, encoded again; the signature kept.
+fn edited_scroll_id(sid: &str, edit: impl FnOnce(&mut Value)) -> String {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let (state, tag) = sid.split_once('.').expect("<state>.<signature>");
+    let mut v: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(state).unwrap()).unwrap();
+    edit(&mut v);
+    format!(
+        "{}.{tag}",
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&v).unwrap())
+    )
+}
+
+both!(
+    scroll_ids_are_signed_and_bound_to_the_caller,
+    |app: TestApp| async move {
+        let t = app.team().await;
+        for i in 0..6 {
+            app.lead(&t, json!({"firstName": format!("S{i}")})).await;
+        }
+        let r = search(&app, &t, "?limit=2").await;
+        let sid = r["_metadata"]["scrollId"].as_str().unwrap().to_string();
+        assert!(
+            sid.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)),
+            "URL-safe: {sid}"
+        );
+        // the page size edited to a million: refused, not 6 leads (nor a million)
+        let big = edited_scroll_id(&sid, |v| v["l"] = json!(1_000_000));
+        app.get(&format!("/v1.0/leads?scrollId={big}"), &t.auth())
+            .await
+            .error(400, 20012);
+        // any other change of the state, too
+        let later = edited_scroll_id(&sid, |v| v["n"] = json!(0));
+        app.get(&format!("/v1.0/leads?scrollId={later}"), &t.auth())
+            .await
+            .error(400, 20012);
+        // a changed character of the signature
+        let mut bytes = sid.clone().into_bytes();
+        let last = bytes.len() - 2;
+        bytes[last] = if bytes[last] == b'A' { b'B' } else { b'A' };
+        let changed = String::from_utf8(bytes).unwrap();
+        app.get(&format!("/v1.0/leads?scrollId={changed}"), &t.auth())
+            .await
+            .error(400, 20012);
+        // the state alone (the unsigned form of earlier versions)
+        let unsigned = sid.split_once('.').unwrap().0;
+        app.get(&format!("/v1.0/leads?scrollId={unsigned}"), &t.auth())
+            .await
+            .error(400, 20012);
+        // another user of the same team, even an admin who sees the same leads
+        let colleague = app
+            .store
+            .create_user(
+                t.team_id,
+                &format!("colleague{}@example.com", t.team_id),
+                "Col",
+                None,
+                openhouse_domain::auth::Role::Admin,
+            )
+            .await
+            .unwrap();
+        let key = app
+            .store
+            .issue_credential(
+                t.team_id,
+                colleague,
+                openhouse_domain::auth::CredentialKind::ApiKey,
+            )
+            .await
+            .unwrap();
+        app.get(
+            &format!("/v1.0/leads?scrollId={sid}"),
+            &format!("token {key}"),
+        )
+        .await
+        .error(400, 20012);
+        // the caller's own, untouched, still continues, through the other searches as well
+        let r = search(&app, &t, &format!("?scrollId={sid}")).await;
+        assert_eq!(lead_ids(&r).len(), 2);
+        assert_eq!(r["_metadata"]["offset"], 2);
+        let r = app
+            .get(
+                &format!("/v1.0/leads/createTime?scrollId={sid}&limit=100"),
+                &t.auth(),
+            )
+            .await;
+        assert_eq!(lead_ids(r.ok()).len(), 4);
+        // the same user through the access token is the same caller
+        let r = app
+            .get(&format!("/v1.0/leads?scrollId={sid}"), &t.bearer())
+            .await;
+        assert_eq!(lead_ids(r.ok()).len(), 2);
+    }
+);
 
 both!(
     create_time_and_update_time_searches,

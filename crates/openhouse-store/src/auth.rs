@@ -325,11 +325,17 @@ impl Store {
 
     /// Whether a vendor key is one openhouse issued.
     pub async fn vendor_key_valid(&self, key: &str) -> Result<bool, Error> {
+        Ok(self.vendor_key_team(key).await?.is_some())
+    }
+
+    /// The team that connected a vendor key (the only team whose credentials it raises to the
+    /// higher rate tier), if openhouse issued it.
+    pub async fn vendor_key_team(&self, key: &str) -> Result<Option<i64>, Error> {
         Ok(vendor_key::Entity::find_by_id(hash_secret(key))
             .one(&self.db)
             .await
             .map_err(db_err)?
-            .is_some())
+            .map(|k| k.team_id))
     }
 
     /// Users of a team by id (those that exist), from the cache where it has them.

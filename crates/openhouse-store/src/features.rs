@@ -106,6 +106,7 @@ impl Store {
         lead_id: i64,
         mut a: LeadActivityReq,
     ) -> Result<Activity, Error> {
+        time::check_epoch_ms("created", a.created)?;
         if a.created < 0 {
             return Err(Error::invalid("created must be epoch milliseconds"));
         }
@@ -564,11 +565,17 @@ impl Store {
         Ok((lead_id, c.exp_ms))
     }
 
-    /// The server's key for signing login tokens: made once, kept in the database so every
-    /// process and restart signs alike.
+    /// The server's key for signing login tokens.
     async fn signing_key(&self) -> Result<Vec<u8>, Error> {
-        const NAME: &str = "login_token_key";
-        if let Some(k) = server_secret::Entity::find_by_id(NAME.to_string())
+        self.server_secret("login_token_key").await
+    }
+
+    /// A server secret by name (32 random bytes): made once, kept in `server_secrets` so every
+    /// process and restart signs and verifies alike. The login-token key and the scroll-id key
+    /// are made this way.
+    pub async fn server_secret(&self, name: &str) -> Result<Vec<u8>, Error> {
+        let name = name.to_string();
+        if let Some(k) = server_secret::Entity::find_by_id(name.clone())
             .one(&self.db)
             .await
             .map_err(db_err)?
@@ -581,7 +588,7 @@ impl Store {
         // both read the winner's below
         let made = server_secret::Entity::insert(
             server_secret::Model {
-                name: NAME.to_string(),
+                name: name.clone(),
                 value: hex::encode(bytes),
                 create_time: time::now_ms(),
             }
@@ -590,14 +597,14 @@ impl Store {
         .exec_without_returning(&self.db)
         .await;
         if let Err(e) = made {
-            tracing::debug!(error = %e, "login token key made elsewhere");
+            tracing::debug!(error = %e, secret = %name, "server secret made elsewhere");
         }
         // another process may have won the race: read what is there
-        let k = server_secret::Entity::find_by_id(NAME.to_string())
+        let k = server_secret::Entity::find_by_id(name.clone())
             .one(&self.db)
             .await
             .map_err(db_err)?
-            .ok_or_else(|| Error::internal("the signing key is missing"))?;
+            .ok_or_else(|| Error::internal(format!("the server secret {name} is missing")))?;
         hex::decode(k.value).map_err(|e| Error::internal(e.to_string()))
     }
 }

@@ -97,8 +97,11 @@ impl TaskChange {
         {
             return Err(Error::too_long("content", CONTENT_MAX));
         }
-        if self.deadline.is_some_and(|d| d < 0) {
-            return Err(Error::invalid("deadline must be epoch milliseconds"));
+        if let Some(d) = self.deadline {
+            time::check_epoch_ms("deadline", d)?;
+            if d < 0 {
+                return Err(Error::invalid("deadline must be epoch milliseconds"));
+            }
         }
         Ok(())
     }

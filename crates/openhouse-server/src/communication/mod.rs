@@ -248,8 +248,8 @@ pub async fn agent_communication(
     let offset = search::check_offset(r.offset.map(i64::from))?;
     let window = AgentWindow {
         channel: r.kind.channel(),
-        start: r.start_time,
-        end: r.end_time,
+        start: time::check_epoch_ms("startTime", r.start_time)?,
+        end: time::check_epoch_ms("endTime", r.end_time)?,
         team_view: r.team_view.unwrap_or(false),
         offset,
         limit: limit as u64,

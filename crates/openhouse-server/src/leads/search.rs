@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use openhouse_api::{LeadListResponse, MetaData};
 use openhouse_domain::auth::Principal;
-use openhouse_domain::search::{self, LeadFilter, LeadQuery, LeadSort};
+use openhouse_domain::search::{self, LeadFilter, LeadQuery, LeadSort, ScrollOwner};
 use openhouse_domain::{Error, time};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -139,11 +139,11 @@ async fn run(state: &AppState, who: &Principal, q: LeadQuery) -> ApiResult<Json<
     } else {
         q.offset
     };
-    let served = offset + page.leads.len() as u64;
-    let scroll_id = page
-        .last
-        .filter(|_| served < page.total)
-        .map(|last| q.scroll_id(last, served));
+    let served = offset.saturating_add(page.leads.len() as u64);
+    let scroll_id = match page.last.filter(|_| served < page.total) {
+        Some(last) => Some(q.scroll_id(state.scroll_key().await?, owner(who), last, served)),
+        None => None,
+    };
     let leads = super::respond(state, who, &page.leads).await?;
     Ok(Json(LeadListResponse {
         metadata: MetaData {
@@ -157,14 +157,34 @@ async fn run(state: &AppState, who: &Principal, q: LeadQuery) -> ApiResult<Json<
     }))
 }
 
-/// Parses a scroll id, keeping the page size the caller asks for now, if any.
-fn scrolled(scroll_id: &Option<String>, limit: Option<i64>) -> Result<Option<LeadQuery>, Error> {
+/// Whom a scroll id is given to: it continues for the same team and user only.
+fn owner(who: &Principal) -> ScrollOwner {
+    ScrollOwner {
+        team_id: who.team_id,
+        user_id: who.user_id,
+    }
+}
+
+/// Parses a scroll id (signed by this server for this caller, else 400), keeping the page size
+/// the caller asks for now, if any.
+async fn scrolled(
+    state: &AppState,
+    who: &Principal,
+    scroll_id: &Option<String>,
+    limit: Option<i64>,
+) -> Result<Option<LeadQuery>, Error> {
     match opt_text(scroll_id) {
         Some(id) => {
             let limit = limit
                 .map(|l| search::check_limit(Some(l), search::LIMIT_DEFAULT, search::LIMIT_MAX))
                 .transpose()?;
-            Ok(Some(LeadQuery::from_scroll_id(&id, limit)?))
+            let key = state.scroll_key().await?;
+            Ok(Some(LeadQuery::from_scroll_id(
+                &id,
+                key,
+                owner(who),
+                limit,
+            )?))
         }
         None => Ok(None),
     }
@@ -187,7 +207,7 @@ pub async fn search_leads(
     Caller(who): Caller,
     ApiQuery(p): ApiQuery<SearchParams>,
 ) -> ApiResult<Json<LeadListResponse>> {
-    if let Some(q) = scrolled(&p.scroll_id, p.limit)? {
+    if let Some(q) = scrolled(&state, &who, &p.scroll_id, p.limit).await? {
         return run(&state, &who, q).await;
     }
     let filter = LeadFilter {
@@ -274,7 +294,7 @@ pub async fn search_by_create_time(
     ApiQuery(t): ApiQuery<CreateTimeParam>,
     ApiQuery(p): ApiQuery<TimeSearchParams>,
 ) -> ApiResult<Json<LeadListResponse>> {
-    if let Some(q) = scrolled(&p.scroll_id, p.limit)? {
+    if let Some(q) = scrolled(&state, &who, &p.scroll_id, p.limit).await? {
         return run(&state, &who, q).await;
     }
     let min = opt_text(&t.lead_create_time)
@@ -304,7 +324,7 @@ pub async fn search_by_update_time(
     ApiQuery(t): ApiQuery<UpdateTimeParam>,
     ApiQuery(p): ApiQuery<TimeSearchParams>,
 ) -> ApiResult<Json<LeadListResponse>> {
-    if let Some(q) = scrolled(&p.scroll_id, p.limit)? {
+    if let Some(q) = scrolled(&state, &who, &p.scroll_id, p.limit).await? {
         return run(&state, &who, q).await;
     }
     let min = opt_text(&t.lead_update_time)

@@ -209,7 +209,7 @@ pub async fn edit_user(
         ..Default::default()
     };
     let m = state.store.update_user(&who, id, change).await?;
-    state.credentials.invalidate_all();
+    state.forget_credentials();
     Ok(Json(user_response(&m)))
 }
 
@@ -313,7 +313,7 @@ pub async fn edit_agent(
     change.office_id = r.group_id.map(|g| g.max(0));
     change.profile = r.profile_id.map(|p| profile_of(Some(p))).transpose()?;
     let m = state.store.update_user(&who, id, change).await?;
-    state.credentials.invalidate_all();
+    state.forget_credentials();
     Ok(Json(account_response(&m)))
 }
 

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use openhouse_api::SystemLogResponse;
-use openhouse_domain::{Error, timeline};
+use openhouse_domain::{Error, time, timeline};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -55,7 +55,14 @@ pub async fn system_logs(
     Caller(who): Caller,
     ApiQuery(p): ApiQuery<SystemLogParams>,
 ) -> ApiResult<Json<Vec<SystemLogResponse>>> {
-    let bound = |v: Option<i64>| v.filter(|t| *t >= 0);
+    // negative: no bound (the documented -1); otherwise a time in the accepted range
+    let bound = |field: &str, v: Option<i64>| -> Result<Option<i64>, Error> {
+        v.filter(|t| *t >= 0)
+            .map(|t| time::check_epoch_ms(field, t))
+            .transpose()
+    };
+    let start = bound("startTime", p.start_time)?;
+    let end = bound("endTime", p.end_time)?;
     let page = match p.page_number {
         None => 0,
         Some(n) if (0..=1_000_000).contains(&n) => n as u64,
@@ -68,14 +75,7 @@ pub async fn system_logs(
     };
     let (lead, entries) = state
         .store
-        .system_log(
-            &who,
-            p.lead_id,
-            bound(p.start_time),
-            bound(p.end_time),
-            page,
-            size,
-        )
+        .system_log(&who, p.lead_id, start, end, page, size)
         .await?;
     let names: std::collections::HashMap<i64, std::sync::Arc<openhouse_store::auth::UserInfo>> = {
         let mut ids: Vec<i64> = entries.iter().filter_map(|e| e.actor_user_id).collect();

@@ -95,7 +95,7 @@ pub async fn create_pond(
         .create_pond(&who, &p.pond_name, &p.agent_ids)
         .await?;
     // the pond's agents see its leads from their next request
-    state.credentials.invalidate_all();
+    state.forget_credentials();
     Ok(Json(pond(made)))
 }
 

@@ -23,6 +23,8 @@ pub enum Backend {
 
 pub struct TestApp {
     pub router: Router,
+    /// The state behind `router` (its caches and counters).
+    pub state: AppState,
     pub store: Store,
     pub backend: Backend,
     url: String,
@@ -98,9 +100,11 @@ impl TestApp {
         let store = Store::connect(&url, 1).await.expect("connect");
         store.migrate().await.expect("migrate");
         store.build_search_index().await.expect("search index");
-        let router = app(AppState::new(store.clone(), &settings));
+        let state = AppState::new(store.clone(), &settings);
+        let router = app(state.clone());
         Some(Self {
             router,
+            state,
             store,
             backend,
             url,
@@ -110,9 +114,11 @@ impl TestApp {
 
     /// A server over a store the test opened itself (its database is the test's to manage).
     pub fn with_store(store: Store, backend: Backend, url: &str) -> Self {
-        let router = app(AppState::new(store.clone(), &roomy()));
+        let state = AppState::new(store.clone(), &roomy());
+        let router = app(state.clone());
         Self {
             router,
+            state,
             store,
             backend,
             url: url.to_string(),
@@ -131,9 +137,11 @@ impl TestApp {
         let store = Store::connect(&self.url, 1).await.expect("connect");
         store.migrate().await.expect("migrate");
         store.build_search_index().await.expect("search index");
-        let router = app(AppState::new(store.clone(), &roomy()));
+        let state = AppState::new(store.clone(), &roomy());
+        let router = app(state.clone());
         TestApp {
             router,
+            state,
             store,
             backend: self.backend,
             url: self.url.clone(),
