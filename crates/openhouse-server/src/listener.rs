@@ -28,6 +28,7 @@
 
 use std::convert::Infallible;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
@@ -36,6 +37,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
+use axum::extract::ConnectInfo;
 use axum::http::header::CONNECTION;
 use axum::http::{HeaderValue, Request, Response, StatusCode};
 use http_body::{Frame, SizeHint};
@@ -102,7 +104,7 @@ where
             Some(_) = connections.join_next(), if !connections.is_empty() => continue,
             () = &mut shutdown => break,
         };
-        let (stream, _peer) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
                 Err(e) => {
@@ -121,7 +123,7 @@ where
         let app = app.clone();
         let options = options.clone();
         connections.spawn(async move {
-            serve_connection(stream, &builder, app, &options, watcher).await;
+            serve_connection(stream, peer, &builder, app, &options, watcher).await;
             drop(slot);
         });
     }
@@ -147,6 +149,7 @@ where
 
 async fn serve_connection(
     stream: TcpStream,
+    peer: SocketAddr,
     builder: &http1::Builder,
     app: Router,
     options: &ServeOptions,
@@ -158,6 +161,10 @@ async fn serve_connection(
     let service_track = track.clone();
     let service = hyper::service::service_fn(move |req: Request<Incoming>| {
         let busy = service_track.begin();
+        let mut req = req;
+        // the client's address, as axum's ConnectInfo: the gate counts requests without a
+        // valid credential per address
+        req.extensions_mut().insert(ConnectInfo(peer));
         handle(app.clone(), busy, body_timeout, req)
     });
     let conn = watcher.watch(builder.serve_connection(io, service));

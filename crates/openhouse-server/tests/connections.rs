@@ -26,7 +26,11 @@ struct Running {
 }
 
 async fn start(options: ServeOptions) -> Running {
-    let app = TestApp::start(Backend::Sqlite, roomy())
+    start_with(options, roomy()).await
+}
+
+async fn start_with(options: ServeOptions, settings: openhouse_server::Settings) -> Running {
+    let app = TestApp::start(Backend::Sqlite, settings)
         .await
         .expect("SQLite");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -489,4 +493,42 @@ fn sigterm_with_a_hung_client_exits_within_the_shutdown_deadline() {
     };
     assert!(status.success(), "{status:?}");
     drop(hung);
+}
+
+#[tokio::test]
+async fn the_listener_tells_the_gate_the_client_address() {
+    // unknown credentials are charged to the client's address before they are looked up: once
+    // its allowance (3) is spent, new garbage costs no lookup. That needs the address, which
+    // only the listener knows.
+    let server = start_with(
+        quick(),
+        openhouse_server::Settings {
+            rate_limit: 100,
+            rate_limit_unvendored: 3,
+        },
+    )
+    .await;
+    let mut refused = 0;
+    for i in 0..10 {
+        let mut s = TcpStream::connect(server.addr).await.unwrap();
+        let req = format!(
+            "GET /v1.0/leads HTTP/1.1\r\nHost: x\r\nAuthorization: token oh_key_garbage{i}\r\nConnection: close\r\n\r\n"
+        );
+        s.write_all(req.as_bytes()).await.unwrap();
+        let a = answer(&mut s, Duration::from_secs(10))
+            .await
+            .expect("an answer");
+        assert!(a.status == 401 || a.status == 429, "status {}", a.status);
+        refused += 1;
+    }
+    assert_eq!(refused, 10);
+    let lookups = server
+        .app
+        .state
+        .auth_lookups
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        lookups <= 3,
+        "{lookups} lookups for 10 unknown credentials from one address"
+    );
 }
