@@ -6,6 +6,7 @@ pub mod brokermint;
 pub mod calendar;
 pub mod custom_fields;
 pub mod error;
+pub mod event;
 pub mod id;
 pub mod lead;
 pub mod people;

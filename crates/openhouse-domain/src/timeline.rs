@@ -1,146 +1,25 @@
 //! What the journal's actions are called on a lead's timeline: the system log's
-//! `timelineType` code and name, and the sentence a system note shows.
+//! `timelineType` code and name, and the sentence a system note shows, as stored actions are
+//! read back. Both come from [`Kind`](crate::event::Kind).
 
 use serde_json::Value;
 
-/// (timelineType, timelineTypeDesc) of a journal action.
+use crate::event::Kind;
+
+/// (timelineType, timelineTypeDesc) of a journal action; (0, "Other") only for an action no
+/// [`Kind`] has, or a team-level one (on no lead's timeline).
 pub fn timeline_type(action: &str) -> (i32, &'static str) {
-    match action {
-        "lead.created" => (1, "LeadCreated"),
-        "lead.updated" => (2, "LeadUpdated"),
-        "lead.assigned" => (3, "LeadAssigned"),
-        "lead.trashed" => (4, "LeadTrashed"),
-        "note.created" => (16, "NoteAdded"),
-        "note.updated" => (17, "NoteEdited"),
-        "note.deleted" => (18, "NoteDeleted"),
-        "task.created" => (20, "TaskAdded"),
-        "task.updated" => (21, "TaskEdited"),
-        "task.finished" => (22, "TaskFinished"),
-        "task.deleted" => (23, "TaskDeleted"),
-        "appointment.created" => (24, "AppointmentAdded"),
-        "appointment.updated" => (25, "AppointmentEdited"),
-        "appointment.finished" => (26, "AppointmentFinished"),
-        "appointment.deleted" => (27, "AppointmentDeleted"),
-        "appointment.unfinished" => (28, "AppointmentUnfinished"),
-        "task.unfinished" => (29, "TaskUnfinished"),
-        "communication.recorded" => (30, "CommunicationRecorded"),
-        "communication.deleted" => (31, "CommunicationDeleted"),
-        "notification.sent" => (40, "OpportunityNotification"),
-        "activity.added" => (41, "ActivityAdded"),
-        "transaction.created" => (50, "TransactionAdded"),
-        "transaction.updated" => (51, "TransactionEdited"),
-        _ => (0, "Other"),
-    }
+    Kind::parse(action)
+        .and_then(Kind::timeline_type)
+        .unwrap_or((0, "Other"))
 }
 
-fn show(v: &Value) -> String {
-    match v {
-        Value::Null => "(empty)".into(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// A one-line description of a journal entry, for system notes.
+/// A one-line description of a journal entry, for system notes; an action no [`Kind`] has is
+/// shown as itself.
 pub fn describe(action: &str, detail: &Value) -> String {
-    match action {
-        "lead.created" => "Lead created".into(),
-        "lead.updated" => {
-            let mut parts: Vec<String> = detail["changes"]
-                .as_array()
-                .map(|cs| {
-                    cs.iter()
-                        .map(|c| {
-                            format!(
-                                "{}: {} → {}",
-                                show(&c["field"]),
-                                show(&c["from"]),
-                                show(&c["to"])
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            for (key, verb) in [("tagsAdded", "tags added"), ("tagsRemoved", "tags removed")] {
-                if let Some(tags) = detail[key].as_array().filter(|t| !t.is_empty()) {
-                    parts.push(format!(
-                        "{verb}: {}",
-                        tags.iter().map(show).collect::<Vec<_>>().join(", ")
-                    ));
-                }
-            }
-            if parts.is_empty() {
-                "Lead updated".into()
-            } else {
-                format!("Lead updated: {}", parts.join("; "))
-            }
-        }
-        "lead.assigned" => match detail["to"].as_i64() {
-            Some(to) => format!("Lead assigned to user {to}"),
-            None => "Lead unassigned".into(),
-        },
-        "lead.trashed" => format!("Lead moved to the trash: {}", show(&detail["reason"])),
-        "note.created" => "Note added".into(),
-        "note.updated" => "Note edited".into(),
-        "note.deleted" => "Note deleted".into(),
-        "task.created" => format!("Task added: {}", show(&detail["content"])),
-        "task.updated" => format!("Task edited: {}", show(&detail["after"]["content"])),
-        "task.finished" => format!("Task finished: {}", show(&detail["after"]["content"])),
-        "task.deleted" => format!("Task deleted: {}", show(&detail["content"])),
-        "task.unfinished" => format!("Task reopened: {}", show(&detail["after"]["content"])),
-        "appointment.created" => format!("Appointment added: {}", show(&detail["content"])),
-        "appointment.updated" => {
-            format!("Appointment edited: {}", show(&detail["after"]["content"]))
-        }
-        "appointment.finished" => format!(
-            "Appointment finished: {}",
-            show(&detail["after"]["content"])
-        ),
-        "appointment.unfinished" => format!(
-            "Appointment reopened: {}",
-            show(&detail["after"]["content"])
-        ),
-        "appointment.deleted" => format!("Appointment deleted: {}", show(&detail["content"])),
-        "communication.recorded" => format!(
-            "{} {} {}",
-            if detail["manual"] == true {
-                "Logged"
-            } else {
-                "Recorded"
-            },
-            show(&detail["direction"]),
-            show(&detail["channel"])
-        ),
-        "communication.deleted" => format!("Deleted a {} log", show(&detail["channel"])),
-        "activity.added" => format!(
-            "Activity: {} {}",
-            show(&detail["type"]),
-            show(&detail["text"])
-        ),
-        "notification.sent" => format!(
-            "Opportunity notification {} sent to user {}: {}",
-            show(&detail["notificationType"]),
-            show(&detail["userId"]),
-            show(&detail["message"])
-        ),
-        "transaction.created" => format!(
-            "Transaction added: {} ({}, {})",
-            show(&detail["transactionName"]),
-            show(&detail["transactionType"]),
-            show(&detail["transactionStatus"])
-        ),
-        "transaction.updated" => {
-            let fields: Vec<String> = detail["changes"]
-                .as_array()
-                .map(|cs| cs.iter().map(|c| show(&c["field"])).collect())
-                .unwrap_or_default();
-            format!(
-                "Transaction edited: {} ({})",
-                show(&detail["transactionName"]),
-                fields.join(", ")
-            )
-        }
-        other => other.to_string(),
+    match Kind::parse(action) {
+        Some(k) => k.describe(detail),
+        None => action.to_string(),
     }
 }
 

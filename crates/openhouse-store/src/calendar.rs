@@ -10,6 +10,7 @@ use openhouse_api::{AssignedRole, TaskType};
 use openhouse_domain::Error;
 use openhouse_domain::auth::Principal;
 use openhouse_domain::calendar::{self, CalendarId, EntryKind, Schedule, TimeInput};
+use openhouse_domain::event::Kind;
 use openhouse_domain::lead::Lead;
 use openhouse_domain::time::{self, Zone};
 use sea_orm::{
@@ -166,9 +167,9 @@ impl Store {
             self.count_open_tasks(&w, who.team_id, e.lead_id).await?;
         }
         let action = if appointment {
-            "appointment.created"
+            Kind::AppointmentCreated
         } else {
-            "task.created"
+            Kind::TaskCreated
         };
         w.record(
             who,
@@ -284,9 +285,9 @@ impl Store {
             }
         }
         let action = if id.kind == EntryKind::Appointment {
-            "appointment.updated"
+            Kind::AppointmentUpdated
         } else {
-            "task.updated"
+            Kind::TaskUpdated
         };
         let change = json!({"before": detail(&before), "after": detail(&after)});
         w.record(
@@ -342,10 +343,10 @@ impl Store {
                 .await?;
         }
         let action = match (id.kind, finished) {
-            (EntryKind::Task, true) => "task.finished",
-            (EntryKind::Task, false) => "task.unfinished",
-            (EntryKind::Appointment, true) => "appointment.finished",
-            (EntryKind::Appointment, false) => "appointment.unfinished",
+            (EntryKind::Task, true) => Kind::TaskFinished,
+            (EntryKind::Task, false) => Kind::TaskUnfinished,
+            (EntryKind::Appointment, true) => Kind::AppointmentFinished,
+            (EntryKind::Appointment, false) => Kind::AppointmentUnfinished,
         };
         w.record(
             who,
@@ -382,9 +383,9 @@ impl Store {
                 .await?;
         }
         let action = if id.kind == EntryKind::Appointment {
-            "appointment.deleted"
+            Kind::AppointmentDeleted
         } else {
-            "task.deleted"
+            Kind::TaskDeleted
         };
         w.record(
             who,

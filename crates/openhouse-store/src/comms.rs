@@ -4,6 +4,7 @@
 
 use openhouse_api::{CallingOutcome, Direction};
 use openhouse_domain::auth::{Principal, Role};
+use openhouse_domain::event::Kind;
 use openhouse_domain::{Error, search, time};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -219,7 +220,7 @@ impl Store {
             now,
             Entry {
                 lead_id: c.lead_id,
-                action: "communication.recorded",
+                action: Kind::CommunicationRecorded,
                 detail,
             },
         )
@@ -402,7 +403,7 @@ impl Store {
             now,
             Entry {
                 lead_id: current.lead_id,
-                action: "communication.deleted",
+                action: Kind::CommunicationDeleted,
                 detail,
             },
         )

@@ -7,6 +7,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use openhouse_api::{ActivityType, CustomAttribute, LeadActivityReq};
 use openhouse_domain::auth::Principal;
 use openhouse_domain::custom_fields::{FIELD_TYPES, check_field_value, select_options};
+use openhouse_domain::event::Kind;
 use openhouse_domain::{Error, time};
 use rand::RngCore;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -179,7 +180,7 @@ impl Store {
             now,
             Entry {
                 lead_id,
-                action: "activity.added",
+                action: Kind::ActivityAdded,
                 detail,
             },
         )
@@ -284,7 +285,7 @@ impl Store {
             now,
             Entry {
                 lead_id: 0,
-                action: "custom_field.created",
+                action: Kind::CustomFieldCreated,
                 detail: json!({"customFieldId": id, "name": name, "type": kind}),
             },
         )
@@ -429,7 +430,7 @@ impl Store {
             now,
             Entry {
                 lead_id: 0,
-                action: "pond.created",
+                action: Kind::PondCreated,
                 detail: json!({"pondId": id, "agentIds": agents}),
             },
         )

@@ -8,6 +8,7 @@ use std::ops::Deref;
 
 use openhouse_domain::Error;
 use openhouse_domain::auth::Principal;
+use openhouse_domain::event::Kind;
 use sea_orm::{
     AccessMode, ConnectionTrait, DatabaseTransaction, EntityTrait, Set, SqliteTransactionMode,
     TransactionOptions, TransactionTrait,
@@ -21,11 +22,12 @@ use crate::entities::system_log;
 use crate::{Store, db_err, health, search_index};
 
 /// One recorded change.
-pub struct Entry<'a> {
+pub struct Entry {
     /// The lead it concerns (0 for changes outside any lead).
     pub lead_id: i64,
-    /// `lead.created`, `lead.updated`, `lead.trashed`, `lead.assigned`, ...
-    pub action: &'a str,
+    /// What happened; stored as its action string (`lead.created`, ...), from which the system
+    /// log, the timeline and the webhook event types all derive.
+    pub action: Kind,
     /// What changed, as shown in the system log and sent in the webhook event.
     pub detail: Value,
 }
@@ -102,7 +104,7 @@ impl Write<'_> {
         &mut self,
         who: &Principal,
         now: i64,
-        entry: Entry<'_>,
+        entry: Entry,
     ) -> Result<(), Error> {
         let ids = self.store.ids;
         let detail = entry.detail.to_string();
@@ -111,7 +113,7 @@ impl Write<'_> {
             id: Set(ids.next_id()),
             lead_id: Set(entry.lead_id),
             actor_user_id: Set(Some(who.user_id)),
-            action: Set(entry.action.to_string()),
+            action: Set(entry.action.action().to_string()),
             detail: Set(detail),
             create_time: Set(now),
             dispatch_time: Set(0),

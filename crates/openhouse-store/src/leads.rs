@@ -10,6 +10,7 @@ use std::sync::{Arc, LazyLock};
 
 use openhouse_api::{Language, OwnershipScope};
 use openhouse_domain::auth::{Principal, Role};
+use openhouse_domain::event::Kind;
 use openhouse_domain::lead::{Lead, LeadDoc, LeadPatch, LeadStats, LeadTag, diff, phone_key};
 use openhouse_domain::search::{LeadFilter, LeadQuery, LeadSort, Position};
 use openhouse_domain::{Error, ErrorKind, error::codes, time};
@@ -634,7 +635,7 @@ impl Store {
             now,
             Entry {
                 lead_id: id,
-                action: "lead.created",
+                action: Kind::LeadCreated,
                 detail: json!(view),
             },
         )
@@ -783,7 +784,7 @@ impl Store {
             now,
             Entry {
                 lead_id: id,
-                action: "lead.updated",
+                action: Kind::LeadUpdated,
                 detail,
             },
         )
@@ -794,7 +795,7 @@ impl Store {
                 now,
                 Entry {
                     lead_id: id,
-                    action: "lead.assigned",
+                    action: Kind::LeadAssigned,
                     detail: json!({"from": before.assigned_user_id, "to": after.assigned_user_id}),
                 },
             )
@@ -824,7 +825,7 @@ impl Store {
             now,
             Entry {
                 lead_id: id,
-                action: "lead.trashed",
+                action: Kind::LeadTrashed,
                 detail: json!({"reason": reason}),
             },
         )

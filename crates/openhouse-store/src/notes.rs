@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use openhouse_domain::auth::Principal;
+use openhouse_domain::event::Kind;
 use openhouse_domain::lead::Lead;
 use openhouse_domain::{Error, time};
 use sea_orm::{
@@ -115,7 +116,7 @@ impl Store {
             now,
             Entry {
                 lead_id,
-                action: "note.created",
+                action: Kind::NoteCreated,
                 detail: note_detail(&m),
             },
         )
@@ -199,7 +200,7 @@ impl Store {
             now,
             Entry {
                 lead_id: after.lead_id,
-                action: "note.updated",
+                action: Kind::NoteUpdated,
                 detail: json!({"before": note_detail(&before), "after": note_detail(&after)}),
             },
         )
@@ -225,7 +226,7 @@ impl Store {
             now,
             Entry {
                 lead_id: current.lead_id,
-                action: "note.deleted",
+                action: Kind::NoteDeleted,
                 detail: note_detail(&current),
             },
         )

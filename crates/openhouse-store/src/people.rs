@@ -8,6 +8,7 @@ use openhouse_api::{
     AgentInfo, CompanyOpenVo, OfficeOpenVo, PersonalPhotos, SocialMedias, WorkInfo,
 };
 use openhouse_domain::auth::{Principal, Role};
+use openhouse_domain::event::Kind;
 use openhouse_domain::people::{Profile, check_email, check_name, check_text};
 use openhouse_domain::{Error, ErrorKind, error::codes, time};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -540,7 +541,7 @@ impl Store {
             now,
             Entry {
                 lead_id: 0,
-                action: "user.updated",
+                action: Kind::UserUpdated,
                 detail: json!({"userId": user_id}),
             },
         )
@@ -653,7 +654,7 @@ impl Store {
             now,
             Entry {
                 lead_id: 0,
-                action: "user.created",
+                action: Kind::UserCreated,
                 detail: json!({"userId": id, "email": a.email, "profileId": a.profile.id()}),
             },
         )
@@ -696,7 +697,7 @@ impl Store {
             now,
             Entry {
                 lead_id: 0,
-                action: "office.created",
+                action: Kind::OfficeCreated,
                 detail: json!({"officeId": id, "parentId": parent}),
             },
         )
@@ -764,7 +765,7 @@ impl Store {
             now,
             Entry {
                 lead_id: 0,
-                action: "office.updated",
+                action: Kind::OfficeUpdated,
                 detail: json!({"officeId": id}),
             },
         )
@@ -845,7 +846,7 @@ impl Store {
             now,
             Entry {
                 lead_id: 0,
-                action: "company.updated",
+                action: Kind::CompanyUpdated,
                 detail: json!({"teamId": t.id}),
             },
         )
@@ -953,7 +954,7 @@ impl Store {
             time::now_ms(),
             Entry {
                 lead_id: 0,
-                action: "team.created",
+                action: Kind::TeamCreated,
                 detail: json!({"teamId": team.team_id, "seatLimit": c.seat_limit}),
             },
         )
@@ -984,7 +985,7 @@ impl Store {
             now,
             Entry {
                 lead_id: 0,
-                action: "team.removed",
+                action: Kind::TeamRemoved,
                 detail: json!({"teamId": team_id}),
             },
         )
@@ -1059,7 +1060,7 @@ impl Store {
             now,
             Entry {
                 lead_id: n.lead_id,
-                action: "notification.sent",
+                action: Kind::NotificationSent,
                 detail: json!({"notificationId": id, "userId": agent, "notificationType": n.notification_type,
                                "message": message, "description": description, "link": link}),
             },

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use openhouse_domain::auth::Principal;
 use openhouse_domain::calendar::EntryKind;
+use openhouse_domain::event::Kind;
 use openhouse_domain::lead::Lead;
 use openhouse_domain::{Error, time};
 use sea_orm::sea_query::Expr;
@@ -231,7 +232,7 @@ impl Store {
             now,
             Entry {
                 lead_id,
-                action: "task.created",
+                action: Kind::TaskCreated,
                 detail: detail(&m),
             },
         )
@@ -317,7 +318,7 @@ impl Store {
                 am.finished = Set(true);
                 am.finish_time = Set(now);
             }
-            "task.finished"
+            Kind::TaskFinished
         } else {
             if let Some(c) = &change.content {
                 am.content = Set(c.trim().to_string());
@@ -335,7 +336,7 @@ impl Store {
                 am.finished = Set(false);
                 am.finish_time = Set(0);
             }
-            "task.updated"
+            Kind::TaskUpdated
         };
         am.update_time = Set(now);
         let after = am.update(&*w).await.map_err(db_err)?;
@@ -375,7 +376,7 @@ impl Store {
             now,
             Entry {
                 lead_id: current.lead_id,
-                action: "task.deleted",
+                action: Kind::TaskDeleted,
                 detail: detail(&current),
             },
         )

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use openhouse_api::{LeadTransaction, LeadTransactionPropertyAddress, PayType};
 use openhouse_domain::auth::Principal;
+use openhouse_domain::event::Kind;
 use openhouse_domain::lead::{Lead, diff};
 use openhouse_domain::transaction::{self, CustomFieldDef, FieldKind, TransactionDoc};
 use openhouse_domain::{Error, ErrorKind, error::codes, time};
@@ -381,8 +382,8 @@ impl Store {
             detail["origin"] = o.clone();
         }
         let action = match outcome {
-            Outcome::Created => "transaction.created",
-            _ => "transaction.updated",
+            Outcome::Created => Kind::TransactionCreated,
+            _ => Kind::TransactionUpdated,
         };
         w.record(
             who,
