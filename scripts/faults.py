@@ -171,6 +171,16 @@ def verify(server, key, acked):
     return missing
 
 
+def verify_and_restart(server, key, acked):
+    """Missing acknowledged leads, read from the running server and again after a restart."""
+    missing = verify(server, key, acked)
+    server.stop()
+    server.start()
+    missing += verify(server, key, acked)
+    server.stop()
+    return missing
+
+
 def team(binary, db):
     out = subprocess.run([binary, "team", "create", "--name", "Faults", "--admin-email",
                           "faults@example.com", "--json", "--database-url", db],
@@ -243,11 +253,7 @@ def fulldisk(binary, rounds, work):
             refused = before.get(503, 0) - start.get(503, 0)
             notes.append(f"round {r + 1}: {refused} refused while full, "
                          f"{ok_after} accepted after space was freed")
-        missing = verify(server, key, load.acked)
-        server.stop()
-        server.start()
-        missing += verify(server, key, load.acked)
-        server.stop()
+        missing = verify_and_restart(server, key, load.acked)
         return result("fulldisk-sqlite", load, missing, "; ".join(notes))
     finally:
         subprocess.run(["umount", "-l", mnt])
@@ -268,11 +274,7 @@ def lockheld(binary, work):
     holder.close()
     time.sleep(3)
     load.stop()
-    missing = verify(server, key, load.acked)
-    server.stop()
-    server.start()
-    missing += verify(server, key, load.acked)
-    server.stop()
+    missing = verify_and_restart(server, key, load.acked)
     return result("lockheld-sqlite", load, missing, "held 13 s, past the 10 s busy wait")
 
 
@@ -293,11 +295,7 @@ def pgrestart(binary, rounds, work):
                         "-m", "fast"], check=True)
         time.sleep(3)
         load.stop()
-    missing = verify(server, key, load.acked)
-    server.stop()
-    server.start()
-    missing += verify(server, key, load.acked)
-    server.stop()
+    missing = verify_and_restart(server, key, load.acked)
     return result("pgrestart-postgres", load, missing, f"{rounds} restarts (fast)")
 
 

@@ -119,42 +119,19 @@ impl Kind {
         Kind::ALL.iter().copied().find(|k| k.action() == action)
     }
 
-    /// The webhook event type, as subscribers see it.
+    /// The webhook event type, as subscribers see it: the action, except where the action's
+    /// word is not what the API calls the change.
     pub fn event_type(self) -> &'static str {
         match self {
-            Kind::LeadCreated => "lead.created",
-            Kind::LeadUpdated => "lead.updated",
-            Kind::LeadAssigned => "lead.assigned",
             // DELETE /v1.0/leads/{leadId} moves the lead to the trash
             Kind::LeadTrashed => "lead.deleted",
-            Kind::NoteCreated => "note.created",
-            Kind::NoteUpdated => "note.updated",
-            Kind::NoteDeleted => "note.deleted",
-            Kind::TaskCreated => "task.created",
-            Kind::TaskUpdated => "task.updated",
-            Kind::TaskFinished => "task.finished",
             Kind::TaskUnfinished => "task.reopened",
-            Kind::TaskDeleted => "task.deleted",
-            Kind::AppointmentCreated => "appointment.created",
-            Kind::AppointmentUpdated => "appointment.updated",
-            Kind::AppointmentFinished => "appointment.finished",
             Kind::AppointmentUnfinished => "appointment.reopened",
-            Kind::AppointmentDeleted => "appointment.deleted",
             Kind::CommunicationRecorded => "communication.created",
-            Kind::CommunicationDeleted => "communication.deleted",
-            Kind::NotificationSent => "notification.sent",
             Kind::ActivityAdded => "activity.created",
-            Kind::TransactionCreated => "transaction.created",
-            Kind::TransactionUpdated => "transaction.updated",
-            Kind::UserCreated => "user.created",
-            Kind::UserUpdated => "user.updated",
-            Kind::OfficeCreated => "office.created",
-            Kind::OfficeUpdated => "office.updated",
-            Kind::CompanyUpdated => "company.updated",
-            Kind::TeamCreated => "team.created",
             Kind::TeamRemoved => "team.deleted",
             Kind::CustomFieldCreated => "customField.created",
-            Kind::PondCreated => "pond.created",
+            other => other.action(),
         }
     }
 

@@ -435,14 +435,6 @@ async fn shutdown_finishes_within_its_deadline_despite_a_hung_client() {
     assert!(TcpStream::connect(server.addr).await.is_err());
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[test]
 fn sigterm_with_a_hung_client_exits_within_the_shutdown_deadline() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,20 +1,15 @@
 //! One serving process per SQLite file, one process per node id on PostgreSQL: a second `serve`
 //! that would share them exits at once with a clear message, and the first one keeps serving.
 
+mod common;
+
+use common::free_port;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 fn openhouse() -> Command {
     Command::new(env!("CARGO_BIN_EXE_openhouse"))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Starts `serve` and waits until it answers `/healthz`.

@@ -97,15 +97,22 @@ fn gone(detail: &str) -> Error {
     Condition::FileGone.error()
 }
 
+/// The rule both backends' pools share: a connection whose driver still counts a transaction
+/// open did not end cleanly, and is closed rather than reused.
+fn driver_says_clean<C: Connection>(conn: &C) -> bool {
+    if conn.is_in_transaction() {
+        tracing::warn!("closed a database connection whose transaction did not end cleanly");
+        return false;
+    }
+    true
+}
+
 /// SQLite pool hooks: a connection returns to the pool only outside any transaction, as both
 /// the driver and SQLite see it; otherwise it is closed (which rolls back whatever is open).
 pub(crate) fn sqlite_pool_hooks(p: PoolOptions<Sqlite>) -> PoolOptions<Sqlite> {
     p.after_release(|conn, _| {
         Box::pin(async move {
-            if conn.is_in_transaction() {
-                tracing::warn!(
-                    "closed a database connection whose transaction did not end cleanly"
-                );
+            if !driver_says_clean(conn) {
                 return Ok(false);
             }
             let mut handle = conn.lock_handle().await?;
@@ -123,19 +130,10 @@ pub(crate) fn sqlite_pool_hooks(p: PoolOptions<Sqlite>) -> PoolOptions<Sqlite> {
     })
 }
 
-/// PostgreSQL pool hooks: the same rule as SQLite's, by the driver's count.
+/// PostgreSQL pool hooks: the same rule as SQLite's, by the driver's count (PostgreSQL never
+/// ends a transaction on its own).
 pub(crate) fn postgres_pool_hooks(p: PoolOptions<Postgres>) -> PoolOptions<Postgres> {
-    p.after_release(|conn, _| {
-        Box::pin(async move {
-            if conn.is_in_transaction() {
-                tracing::warn!(
-                    "closed a database connection whose transaction did not end cleanly"
-                );
-                return Ok(false);
-            }
-            Ok(true)
-        })
-    })
+    p.after_release(|conn, _| Box::pin(async move { Ok(driver_says_clean(conn)) }))
 }
 
 /// Held for the life of a serving process: the claim on the database (see [`Store::claim_serving`]).

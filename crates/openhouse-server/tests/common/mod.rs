@@ -259,3 +259,12 @@ macro_rules! both {
         $crate::both!($name, $crate::common::roomy(), $body);
     };
 }
+
+/// A port of 127.0.0.1 that nothing listens on (for servers started as processes).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
