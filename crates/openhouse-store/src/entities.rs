@@ -231,6 +231,58 @@ entity!(system_log, "system_logs", {
     pub create_time: i64,
     /// When webhook delivery took the entry (0: not yet).
     pub dispatch_time: i64,
+    /// The resource as the change left it (JSON), kept for the webhook event.
+    #[sea_orm(column_type = "Text")]
+    pub resource: Option<String>,
+});
+
+entity!(webhook_subscription, "webhook_subscriptions", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i64,
+    pub list_id: i32,
+    pub user_id: i64,
+    pub vendor_id: Option<i64>,
+    pub callback_url: String,
+    pub limit_per_window: i32,
+    pub permission_mode: i32,
+    pub secret: String,
+    pub window_start: i64,
+    pub window_count: i32,
+    pub create_time: i64,
+});
+
+entity!(job, "jobs", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i64,
+    pub kind: String,
+    pub subject_id: i64,
+    pub order_key: String,
+    pub event_id: i64,
+    #[sea_orm(column_type = "Text")]
+    pub payload: String,
+    pub state: i32,
+    pub attempts: i32,
+    pub run_at: i64,
+    pub lease_until: i64,
+    pub lease_owner: i32,
+    pub last_status: i32,
+    #[sea_orm(column_type = "Text")]
+    pub last_error: String,
+    #[sea_orm(column_type = "Text")]
+    pub history: String,
+    pub create_time: i64,
+    pub done_time: i64,
+});
+
+entity!(lease, "leases", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub name: String,
+    pub owner: i32,
+    pub until_time: i64,
 });
 
 entity!(task, "tasks", {

@@ -117,6 +117,7 @@ impl Write<'_> {
             detail: Set(detail),
             create_time: Set(now),
             dispatch_time: Set(0),
+            resource: Set(None),
         })
         .exec_without_returning(&self.txn)
         .await
@@ -194,11 +195,13 @@ impl Write<'_> {
             health::cleared();
             self.store.cache.changed(&self.touched);
             index.apply(&self.fresh);
+            journaled(self.store, &self.touched);
             return Ok(());
         }
         self.txn.commit().await.map_err(db_err)?;
         health::cleared();
         self.store.cache.changed(&self.touched);
+        journaled(self.store, &self.touched);
         Ok(())
     }
 
@@ -207,6 +210,13 @@ impl Write<'_> {
     pub(crate) async fn commit_probe(self) -> Result<(), Error> {
         debug_assert!(self.touched.is_empty() && self.fresh.is_empty());
         self.txn.commit().await.map_err(db_err)
+    }
+}
+
+/// Wakes the webhook dispatcher when a write journaled something.
+fn journaled(store: &Store, touched: &[(i64, i64)]) {
+    if !touched.is_empty() {
+        store.journaled.notify_one();
     }
 }
 

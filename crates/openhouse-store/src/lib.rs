@@ -56,6 +56,8 @@ pub struct Store {
     pub(crate) file: Option<Arc<serving::DbFile>>,
     /// The URL the store was opened with (for the serving claim's own connection).
     pub(crate) url: Arc<str>,
+    /// Woken after a write that journaled something commits: the webhook dispatcher waits on it.
+    pub(crate) journaled: Arc<tokio::sync::Notify>,
 }
 
 /// The process's one ID generator: every Store of a process draws from it, so two stores over
@@ -199,6 +201,7 @@ impl Store {
             pending: sqlite.then(Default::default),
             file,
             url: url.into(),
+            journaled: Arc::new(tokio::sync::Notify::new()),
         })
     }
 

@@ -22,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0010Transactions),
             Box::new(M0011LeadFeatures),
             Box::new(M0012ServerNodes),
+            Box::new(M0013Webhooks),
         ]
     }
 }
@@ -818,6 +819,117 @@ impl MigrationTrait for M0012ServerNodes {
             table("server_nodes")
                 .col(integer("node_id").primary_key())
                 .col(ms("beat_time"))
+                .take(),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// Webhooks and durable jobs.
+///
+/// - `system_logs.resource`: the resource a change left behind, kept with the entry (the event
+///   payload; a later change does not rewrite it). `dispatch_time` 0 marks the entries webhook
+///   dispatch has not taken yet; entries written before webhooks existed are marked taken (no
+///   subscription could want them), so the first start does not walk the whole journal.
+/// - `webhook_subscriptions`: a team's subscriptions (5.12), with the signing secret and the
+///   counter of the current 30-minute delivery window.
+/// - `jobs`: the one durable job mechanism (webhook deliveries, routing's timed offers): claimed
+///   under a lease, retried with a backoff, kept as the delivery log once done.
+/// - `leases`: named leases that one process holds at a time (the webhook dispatcher).
+struct M0013Webhooks;
+
+impl MigrationName for M0013Webhooks {
+    fn name(&self) -> &str {
+        "m0013_webhooks"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0013Webhooks {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table("system_logs")
+                .add_column(text_null("resource"))
+                .take(),
+        )
+        .await?;
+        m.exec_stmt(
+            Query::update()
+                .table("system_logs")
+                .value("dispatch_time", Expr::col("create_time").add(1))
+                .and_where(Expr::col("dispatch_time").eq(0))
+                .take(),
+        )
+        .await?;
+        // the outbox is read across teams, oldest first: the one index not led by team_id
+        m.create_index(index(
+            "system_logs",
+            "system_logs_undispatched",
+            &["dispatch_time", "id"],
+        ))
+        .await?;
+        m.create_table(
+            table("webhook_subscriptions")
+                .col(big_integer("team_id"))
+                .col(big_integer("id"))
+                .col(integer("list_id"))
+                .col(big_integer("user_id"))
+                .col(big_integer_null("vendor_id"))
+                .col(string("callback_url"))
+                .col(integer("limit_per_window"))
+                .col(integer("permission_mode"))
+                .col(string("secret"))
+                .col(ms("window_start"))
+                .col(integer("window_count").default(0))
+                .col(ms("create_time"))
+                .primary_key(&mut pk(&["team_id", "id"]))
+                .take(),
+        )
+        .await?;
+        m.create_table(
+            table("jobs")
+                .col(big_integer("team_id"))
+                .col(big_integer("id"))
+                .col(string("kind"))
+                // what the job is for: a subscription id, a lead id
+                .col(ms("subject_id"))
+                // jobs of one kind, subject and key run one at a time, in id order
+                .col(string("order_key").default(""))
+                // the journal entry the job comes from (0: none)
+                .col(ms("event_id"))
+                .col(text("payload").default("{}"))
+                // 0 pending, 1 done, 2 failed (gave up), 3 cancelled
+                .col(integer("state").default(0))
+                .col(integer("attempts").default(0))
+                .col(ms("run_at"))
+                .col(ms("lease_until"))
+                .col(integer("lease_owner").default(0))
+                .col(integer("last_status").default(0))
+                .col(text("last_error").default(""))
+                .col(text("history").default("[]"))
+                .col(ms("create_time"))
+                .col(ms("done_time"))
+                .primary_key(&mut pk(&["team_id", "id"]))
+                .take(),
+        )
+        .await?;
+        // claiming: the due pending jobs of a kind
+        m.create_index(index("jobs", "jobs_due", &["kind", "state", "run_at"]))
+            .await?;
+        // ordering (the first pending job of a subject and key) and a subject's log
+        m.create_index(index(
+            "jobs",
+            "jobs_subject",
+            &["team_id", "subject_id", "order_key", "id"],
+        ))
+        .await?;
+        m.create_table(
+            table("leases")
+                .col(string("name").primary_key())
+                .col(integer("owner").default(0))
+                .col(ms("until_time"))
                 .take(),
         )
         .await?;
