@@ -1,8 +1,10 @@
 //! What happened: every kind of change the journal records, as one typed set. Each kind gives,
 //! from one exhaustive `match` per property, the action string stored in the journal
 //! (`system_logs.action`), the webhook lists it is delivered to and its webhook event type, and
-//! how a lead's timeline shows it (the system log's `timelineType` and a system note's sentence).
-//! A new kind cannot be journaled without deciding all of them.
+//! how a lead's timeline shows it (the system log's `timelineType` and a system note's sentence),
+//! and for updates which fields of the resource the event carries changed
+//! ([`Kind::changed_fields`]). A new kind cannot be journaled without deciding all of them (nor,
+//! in the store, without deciding its resource's shape).
 
 use serde_json::Value;
 
@@ -350,6 +352,184 @@ impl Kind {
     }
 }
 
+impl Kind {
+    /// The fields an update changed, by the names the API shows them under in the resource the
+    /// entry carries (camelCase, as in the responses), sorted, each once; empty for kinds that
+    /// are not updates (creations, deletions, additions, notifications).
+    ///
+    /// - lead updates: `detail.changes[].field`, renamed where the stored name is not the
+    ///   response's (`inquiry` → `leadInquiry`, `properties` → `leadPropertyList`, `hidden` →
+    ///   `hiddenFlag`, `customRoles` → `customRoleList`), with the fields the response derives
+    ///   from them (`segments` → also `groups`; `assignedUserId` → also `assignedUser`,
+    ///   `assignTime`, and `assignCompletionStatus` when the lead gains or loses its agent;
+    ///   `lenderUserId` → also `customRoleList`; `pondId` → also `pondName`; `phones` → also
+    ///   `phoneStatuses` when their number changes); `tags` when tags were added or removed;
+    ///   what the response does not show (`hideVendorId`, `deleteReason`) is left out.
+    /// - lead assignments: the assignment fields, as for `assignedUserId` above.
+    /// - transaction, user, office and company updates: `detail.changes[].field` as they are
+    ///   (the changes are taken between the API's shapes; a transaction's address is
+    ///   `propertyAddress`).
+    /// - note, task and appointment updates (finishing and reopening included): the fields
+    ///   whose values differ between `detail.before` and `detail.after`, named as the resource
+    ///   shows them; the content by `detail.contentChanged` where the entry has it (the states
+    ///   keep excerpts of it).
+    ///
+    /// Bookkeeping every change sets (`lastUpdate`, `lastUpdateTime`, `updated`) is not listed,
+    /// nor what follows the clock rather than the change (`overdueFlag`, `overdue`).
+    pub fn changed_fields(self, detail: &Value) -> Vec<String> {
+        let mut out: Vec<&str> = Vec::new();
+        let changes = || detail["changes"].as_array().into_iter().flatten();
+        match self {
+            Kind::LeadUpdated => {
+                for c in changes() {
+                    if let Some(f) = c["field"].as_str() {
+                        lead_field(f, &c["from"], &c["to"], &mut out);
+                    }
+                }
+                let tags = |k: &str| detail[k].as_array().is_some_and(|t| !t.is_empty());
+                if tags("tagsAdded") || tags("tagsRemoved") {
+                    out.push("tags");
+                }
+            }
+            Kind::LeadAssigned => {
+                lead_field("assignedUserId", &detail["from"], &detail["to"], &mut out);
+            }
+            Kind::TransactionUpdated
+            | Kind::UserUpdated
+            | Kind::OfficeUpdated
+            | Kind::CompanyUpdated => {
+                out.extend(changes().filter_map(|c| c["field"].as_str()));
+            }
+            Kind::NoteUpdated => states(detail, note_field, &mut out),
+            Kind::TaskUpdated | Kind::TaskFinished | Kind::TaskUnfinished => {
+                states(detail, task_field, &mut out)
+            }
+            Kind::AppointmentUpdated | Kind::AppointmentFinished | Kind::AppointmentUnfinished => {
+                states(detail, appointment_field, &mut out)
+            }
+            Kind::LeadCreated
+            | Kind::LeadTrashed
+            | Kind::NoteCreated
+            | Kind::NoteDeleted
+            | Kind::TaskCreated
+            | Kind::TaskDeleted
+            | Kind::AppointmentCreated
+            | Kind::AppointmentDeleted
+            | Kind::CommunicationRecorded
+            | Kind::CommunicationDeleted
+            | Kind::NotificationSent
+            | Kind::ActivityAdded
+            | Kind::TransactionCreated
+            | Kind::UserCreated
+            | Kind::OfficeCreated
+            | Kind::TeamCreated
+            | Kind::TeamRemoved
+            | Kind::CustomFieldCreated
+            | Kind::PondCreated => {}
+        }
+        out.retain(|f| !BOOKKEEPING.contains(f));
+        out.sort_unstable();
+        out.dedup();
+        out.into_iter().map(String::from).collect()
+    }
+}
+
+/// Fields every change sets, or that follow the clock: never listed as changed.
+const BOOKKEEPING: [&str; 5] = [
+    "lastUpdate",
+    "lastUpdateTime",
+    "updated",
+    "overdueFlag",
+    "overdue",
+];
+
+/// The response fields a change of a lead's stored field `f` (from → to) changes.
+fn lead_field<'a>(f: &'a str, from: &Value, to: &Value, out: &mut Vec<&'a str>) {
+    match f {
+        "inquiry" => out.push("leadInquiry"),
+        "properties" => out.push("leadPropertyList"),
+        "hidden" => out.push("hiddenFlag"),
+        "customRoles" => out.push("customRoleList"),
+        "segments" => out.extend(["segments", "groups"]),
+        "assignedUserId" => {
+            out.extend(["assignedUserId", "assignedUser", "assignTime"]);
+            if from.is_null() != to.is_null() {
+                out.push("assignCompletionStatus");
+            }
+        }
+        "lenderUserId" => out.extend(["lenderUserId", "customRoleList"]),
+        "pondId" => out.extend(["pondId", "pondName"]),
+        "phones" => {
+            out.push("phones");
+            let n = |v: &Value| v.as_array().map_or(0, Vec::len);
+            if n(from) != n(to) {
+                out.push("phoneStatuses");
+            }
+        }
+        // kept on the lead, not shown by the API
+        "hideVendorId" | "deleteReason" => {}
+        other => out.push(other),
+    }
+}
+
+/// The fields that differ between `detail.before` and `detail.after`, named by `name` (a key of
+/// the journal's state → the resource's fields).
+fn states(detail: &Value, name: fn(&str) -> &'static [&'static str], out: &mut Vec<&str>) {
+    let (Some(before), Some(after)) = (detail["before"].as_object(), detail["after"].as_object())
+    else {
+        return;
+    };
+    let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    for k in keys {
+        let changed = match (k.as_str(), detail["contentChanged"].as_bool()) {
+            ("content", Some(c)) => c,
+            _ => before.get(k) != after.get(k),
+        };
+        if changed {
+            out.extend(name(k));
+        }
+    }
+}
+
+/// A note's journal state → `NoteResponse`.
+fn note_field(k: &str) -> &'static [&'static str] {
+    match k {
+        "content" => &["content"],
+        "pinned" => &["isPin"],
+        _ => &[],
+    }
+}
+
+/// A task's journal state → `TaskResponse` (which shows no end: a calendar task's end is not
+/// listed).
+fn task_field(k: &str) -> &'static [&'static str] {
+    match k {
+        "content" => &["body", "content"],
+        "type" => &["subject", "taskType"],
+        "deadline" => &["deadline"],
+        "finished" => &["finishFlag", "finishTime"],
+        "assignedRole" => &["assignedRole"],
+        "leadId" => &["leadId", "leadUserId"],
+        _ => &[],
+    }
+}
+
+/// An appointment's journal state → `Appointment`.
+fn appointment_field(k: &str) -> &'static [&'static str] {
+    match k {
+        "content" => &["descr"],
+        "start" => &["deadline"],
+        "end" => &["endTime"],
+        "allDay" => &["allDay"],
+        "address" => &["address"],
+        "finished" => &["finishFlag", "finishTime"],
+        "leadId" => &["leadId"],
+        _ => &[],
+    }
+}
+
 fn show(v: &Value) -> String {
     match v {
         Value::Null => "(empty)".into(),
@@ -383,6 +563,192 @@ mod tests {
         }
         assert_eq!(Kind::parse("lead.exploded"), None);
         assert_eq!(Kind::parse(""), None);
+    }
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn changed_fields_of_lead_updates_use_the_response_names() {
+        let d = json!({
+            "changes": [
+                {"field": "firstName", "from": "A", "to": "B"},
+                {"field": "inquiry", "from": null, "to": {"priceMin": 1}},
+                {"field": "properties", "from": [], "to": [{"id": 1}]},
+                {"field": "hidden", "from": false, "to": true},
+                {"field": "customRoles", "from": [], "to": [{"roleId": 4}]},
+                {"field": "segments", "from": [], "to": ["VIP"]},
+                {"field": "pondId", "from": null, "to": 7},
+                {"field": "hideVendorId", "from": null, "to": 3},
+                {"field": "city", "from": null, "to": "Paris"},
+            ],
+            "tagsAdded": [], "tagsRemoved": [],
+        });
+        assert_eq!(
+            Kind::LeadUpdated.changed_fields(&d),
+            names(&[
+                "city",
+                "customRoleList",
+                "firstName",
+                "groups",
+                "hiddenFlag",
+                "leadInquiry",
+                "leadPropertyList",
+                "pondId",
+                "pondName",
+                "segments",
+            ])
+        );
+        // tags alone
+        let d = json!({"changes": [], "tagsAdded": ["hot"], "tagsRemoved": []});
+        assert_eq!(Kind::LeadUpdated.changed_fields(&d), names(&["tags"]));
+        // an assignment: the agent gained, then changed
+        let gained = json!({"changes": [{"field": "assignedUserId", "from": null, "to": 5}],
+                            "tagsAdded": [], "tagsRemoved": []});
+        assert_eq!(
+            Kind::LeadUpdated.changed_fields(&gained),
+            names(&[
+                "assignCompletionStatus",
+                "assignTime",
+                "assignedUser",
+                "assignedUserId"
+            ])
+        );
+        assert_eq!(
+            Kind::LeadAssigned.changed_fields(&json!({"from": 5, "to": 6})),
+            names(&["assignTime", "assignedUser", "assignedUserId"])
+        );
+        assert_eq!(
+            Kind::LeadAssigned.changed_fields(&json!({"from": 5, "to": null})),
+            names(&[
+                "assignCompletionStatus",
+                "assignTime",
+                "assignedUser",
+                "assignedUserId"
+            ])
+        );
+        // the lender is shown in customRoleList too; phones' statuses follow their number
+        let d = json!({"changes": [
+            {"field": "lenderUserId", "from": null, "to": 9},
+            {"field": "phones", "from": ["1"], "to": ["1", "2"]},
+        ]});
+        assert_eq!(
+            Kind::LeadUpdated.changed_fields(&d),
+            names(&["customRoleList", "lenderUserId", "phoneStatuses", "phones"])
+        );
+        let d = json!({"changes": [{"field": "phones", "from": ["1"], "to": ["2"]}]});
+        assert_eq!(Kind::LeadUpdated.changed_fields(&d), names(&["phones"]));
+    }
+
+    #[test]
+    fn changed_fields_of_updates_with_changes_are_the_changes() {
+        let d = json!({"transactionId": 1, "changes": [
+            {"field": "homePrice", "from": 1, "to": 2},
+            {"field": "transactionStatus", "from": "Pre-contract", "to": "Closed"},
+        ]});
+        assert_eq!(
+            Kind::TransactionUpdated.changed_fields(&d),
+            names(&["homePrice", "transactionStatus"])
+        );
+        let d = json!({"userId": 1, "changes": [
+            {"field": "firstName", "from": "A", "to": "B"},
+            {"field": "firstLetter", "from": "A", "to": "B"},
+        ]});
+        assert_eq!(
+            Kind::UserUpdated.changed_fields(&d),
+            names(&["firstLetter", "firstName"])
+        );
+        let d = json!({"officeId": 1, "changes": [{"field": "name", "from": "A", "to": "B"}]});
+        assert_eq!(Kind::OfficeUpdated.changed_fields(&d), names(&["name"]));
+        let d = json!({"teamId": 1, "changes": [{"field": "city", "from": null, "to": "X"}]});
+        assert_eq!(Kind::CompanyUpdated.changed_fields(&d), names(&["city"]));
+        // an entry from before the changes were kept: nothing to tell
+        assert!(
+            Kind::UserUpdated
+                .changed_fields(&json!({"userId": 1}))
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn changed_fields_compare_the_states_of_notes_tasks_and_appointments() {
+        let note = |content: &str, pinned: bool| json!({"noteId": 1, "content": content, "pinned": pinned});
+        let d = json!({"before": note("a", false), "after": note("b", false)});
+        assert_eq!(Kind::NoteUpdated.changed_fields(&d), names(&["content"]));
+        let d =
+            json!({"before": note("a", false), "after": note("a", true), "contentChanged": false});
+        assert_eq!(Kind::NoteUpdated.changed_fields(&d), names(&["isPin"]));
+        // the excerpts agree, the whole content does not
+        let d =
+            json!({"before": note("a", false), "after": note("a", false), "contentChanged": true});
+        assert_eq!(Kind::NoteUpdated.changed_fields(&d), names(&["content"]));
+
+        let task = |content: &str, ty: &str, finished: bool, lead: i64| {
+            json!({"taskId": 1, "leadId": lead, "type": ty, "content": content, "deadline": 5,
+                   "finished": finished, "assignedRole": "Agent"})
+        };
+        let d = json!({"before": task("a", "Call", false, 1), "after": task("b", "Email", false, 1),
+                       "contentChanged": true});
+        assert_eq!(
+            Kind::TaskUpdated.changed_fields(&d),
+            names(&["body", "content", "subject", "taskType"])
+        );
+        let d = json!({"before": task("a", "Call", false, 1), "after": task("a", "Call", true, 1),
+                       "contentChanged": false});
+        assert_eq!(
+            Kind::TaskFinished.changed_fields(&d),
+            names(&["finishFlag", "finishTime"])
+        );
+        let d = json!({"before": task("a", "Call", true, 1), "after": task("a", "Call", false, 2)});
+        assert_eq!(
+            Kind::TaskUnfinished.changed_fields(&d),
+            names(&["finishFlag", "finishTime", "leadId", "leadUserId"])
+        );
+        // a task's end is not shown by the task's shape
+        let mut ended = task("a", "Call", false, 1);
+        ended["end"] = json!(9);
+        let d = json!({"before": task("a", "Call", false, 1), "after": ended});
+        assert!(Kind::TaskUpdated.changed_fields(&d).is_empty());
+
+        let appt = |start: i64, end: i64, address: Option<&str>| {
+            json!({"appointmentId": 1, "leadId": 1, "content": "x", "start": start, "end": end,
+                   "allDay": false, "address": address, "finished": false})
+        };
+        let d = json!({"before": appt(1, 2, None), "after": appt(3, 4, Some("here")),
+                       "contentChanged": false});
+        assert_eq!(
+            Kind::AppointmentUpdated.changed_fields(&d),
+            names(&["address", "deadline", "endTime"])
+        );
+    }
+
+    #[test]
+    fn changed_fields_of_other_kinds_are_none() {
+        let busy = json!({"changes": [{"field": "x", "from": 1, "to": 2}],
+                          "before": {"content": "a"}, "after": {"content": "b"}});
+        for &k in Kind::ALL {
+            let updates = [
+                Kind::LeadUpdated,
+                Kind::LeadAssigned,
+                Kind::NoteUpdated,
+                Kind::TaskUpdated,
+                Kind::TaskFinished,
+                Kind::TaskUnfinished,
+                Kind::AppointmentUpdated,
+                Kind::AppointmentFinished,
+                Kind::AppointmentUnfinished,
+                Kind::TransactionUpdated,
+                Kind::UserUpdated,
+                Kind::OfficeUpdated,
+                Kind::CompanyUpdated,
+            ];
+            if updates.contains(&k) {
+                continue;
+            }
+            assert!(k.changed_fields(&busy).is_empty(), "{k:?}");
+            assert!(k.changed_fields(&json!({})).is_empty(), "{k:?}");
+        }
     }
 
     #[test]
