@@ -8,12 +8,13 @@ use openhouse_domain::people::Profile;
 use openhouse_domain::{Error, time};
 use rand::RngCore;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect, Set, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 
 use crate::entities::{credential, team, user, vendor_key};
+use crate::render::Names;
 use crate::{Store, db_err};
 
 /// What `team create` hands out, once.
@@ -55,10 +56,15 @@ pub struct UserInfo {
 
 impl UserInfo {
     pub fn display_name(&self) -> String {
-        match &self.last_name {
-            Some(l) if !l.is_empty() => format!("{} {}", self.first_name, l),
-            _ => self.first_name.clone(),
-        }
+        display_name(&self.first_name, self.last_name.as_deref())
+    }
+}
+
+/// How a user's name is shown on the records they made or are assigned.
+pub(crate) fn display_name(first: &str, last: Option<&str>) -> String {
+    match last {
+        Some(l) if !l.is_empty() => format!("{first} {l}"),
+        _ => first.to_string(),
     }
 }
 
@@ -370,5 +376,50 @@ impl Store {
             found.push(info);
         }
         Ok(found)
+    }
+
+    /// Display names of users of a team by id (those that exist; 0 and below are none), for a
+    /// write's journal entry: from the user cache where it has them, the rest in one query on
+    /// `db` (the write itself). What the write reads is not kept in the cache: it may be the
+    /// write's own change, which could still roll back.
+    pub(crate) async fn names_in(
+        &self,
+        db: &impl ConnectionTrait,
+        team_id: i64,
+        ids: impl IntoIterator<Item = i64>,
+    ) -> Result<Names, Error> {
+        let mut names = Names::new();
+        let mut missing = Vec::new();
+        for id in ids.into_iter().filter(|id| *id > 0) {
+            if names.contains_key(&id) || missing.contains(&id) {
+                continue;
+            }
+            match self.cache.user(team_id, id) {
+                Some(u) => {
+                    names.insert(id, u.display_name());
+                }
+                None => missing.push(id),
+            }
+        }
+        if missing.is_empty() {
+            return Ok(names);
+        }
+        let rows = user::Entity::find()
+            .select_only()
+            .columns([
+                user::Column::Id,
+                user::Column::FirstName,
+                user::Column::LastName,
+            ])
+            .filter(user::Column::TeamId.eq(team_id))
+            .filter(user::Column::Id.is_in(missing))
+            .into_tuple::<(i64, String, Option<String>)>()
+            .all(db)
+            .await
+            .map_err(db_err)?;
+        for (id, first, last) in rows {
+            names.insert(id, display_name(&first, last.as_deref()));
+        }
+        Ok(names)
     }
 }

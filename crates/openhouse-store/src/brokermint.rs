@@ -293,7 +293,7 @@ impl Store {
             origin: Some(origin),
         };
         let (t, outcome) = self
-            .put_transaction(&mut w, who, lead.id, existing, &tc, now)
+            .put_transaction(&mut w, who, &lead, existing, &tc, now)
             .await?;
         if outcome == Outcome::Unchanged {
             return Ok((lead, t, outcome));

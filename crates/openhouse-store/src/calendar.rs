@@ -17,11 +17,10 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait, Set,
 };
-use serde_json::json;
 
 use crate::entities::{lead, task};
 use crate::journal::Entry;
-use crate::tasks::{CONTENT_MAX, Task, detail};
+use crate::tasks::{CONTENT_MAX, Task, change_detail, detail};
 use crate::{Store, db_err, leads};
 
 pub const ADDRESS_MAX: usize = 1000;
@@ -171,6 +170,7 @@ impl Store {
         } else {
             Kind::TaskCreated
         };
+        let resource = self.task_resource(&w, &m, &lead, now).await?;
         w.record(
             who,
             now,
@@ -178,6 +178,7 @@ impl Store {
                 lead_id: e.lead_id,
                 action,
                 detail: detail(&m),
+                resource,
             },
         )
         .await?;
@@ -230,16 +231,19 @@ impl Store {
         let mut w = self.write().await?;
         let to_lead = edit.lead_id.filter(|l| *l != current.lead_id);
         // two leads are locked in id order, so two moves the other way round cannot deadlock
-        let mut leads = vec![current.lead_id];
-        leads.extend(to_lead);
-        leads.sort_unstable();
-        for l in leads {
+        let mut ids = vec![current.lead_id];
+        ids.extend(to_lead);
+        ids.sort_unstable();
+        let mut locked = Vec::with_capacity(ids.len());
+        for l in ids {
             if l == current.lead_id {
-                self.load_for_write(&w, who, l)
-                    .await
-                    .map_err(|_| no_entry())?;
+                locked.push(
+                    self.load_for_write(&w, who, l)
+                        .await
+                        .map_err(|_| no_entry())?,
+                );
             } else {
-                self.load_for_write(&w, who, l).await?;
+                locked.push(self.load_for_write(&w, who, l).await?);
             }
         }
         let before = self.entry_for_write(&w, who, id).await?;
@@ -289,7 +293,14 @@ impl Store {
         } else {
             Kind::TaskUpdated
         };
-        let change = json!({"before": detail(&before), "after": detail(&after)});
+        let change = change_detail(&before, &after);
+        // both leads' entries carry the entry as it now is (on its new lead, when it moved)
+        let lead = locked
+            .iter()
+            .find(|l| l.id == after.lead_id)
+            .ok_or_else(no_entry)?;
+        let resource = self.task_resource(&w, &after, lead, now).await?;
+        let moved = to_lead.map(|l| (l, resource.clone()));
         w.record(
             who,
             now,
@@ -297,10 +308,11 @@ impl Store {
                 lead_id: before.lead_id,
                 action,
                 detail: change.clone(),
+                resource,
             },
         )
         .await?;
-        if let Some(l) = to_lead {
+        if let Some((l, resource)) = moved {
             w.record(
                 who,
                 now,
@@ -308,6 +320,7 @@ impl Store {
                     lead_id: l,
                     action,
                     detail: change,
+                    resource,
                 },
             )
             .await?;
@@ -326,10 +339,14 @@ impl Store {
         let current = self.find_entry(who, id).await?;
         let now = time::now_ms();
         let mut w = self.write().await?;
-        self.load_for_write(&w, who, current.lead_id)
+        let lead = self
+            .load_for_write(&w, who, current.lead_id)
             .await
             .map_err(|_| no_entry())?;
         let before = self.entry_for_write(&w, who, id).await?;
+        if before.lead_id != lead.id {
+            return Err(no_entry());
+        }
         if before.finished == finished {
             return Ok(());
         }
@@ -348,13 +365,15 @@ impl Store {
             (EntryKind::Appointment, true) => Kind::AppointmentFinished,
             (EntryKind::Appointment, false) => Kind::AppointmentUnfinished,
         };
+        let resource = self.task_resource(&w, &after, &lead, now).await?;
         w.record(
             who,
             now,
             Entry {
                 lead_id: after.lead_id,
                 action,
-                detail: json!({"before": detail(&before), "after": detail(&after)}),
+                detail: change_detail(&before, &after),
+                resource,
             },
         )
         .await?;
@@ -366,18 +385,19 @@ impl Store {
         let current = self.find_entry(who, id).await?;
         let now = time::now_ms();
         let mut w = self.write().await?;
-        self.load_for_write(&w, who, current.lead_id)
+        let lead = self
+            .load_for_write(&w, who, current.lead_id)
             .await
             .map_err(|_| no_entry())?;
-        let gone = task::Entity::delete_by_id((who.team_id, id.id))
-            .filter(task::Column::Kind.eq(id.kind.as_str()))
-            .filter(task::Column::LeadId.eq(current.lead_id))
+        // read again under the lead's lock: the event keeps the entry as it was last
+        let last = self.entry_for_write(&w, who, id).await?;
+        if last.lead_id != current.lead_id {
+            return Err(no_entry());
+        }
+        task::Entity::delete_by_id((who.team_id, id.id))
             .exec(&*w)
             .await
             .map_err(db_err)?;
-        if gone.rows_affected == 0 {
-            return Err(no_entry());
-        }
         if id.kind == EntryKind::Task {
             self.count_open_tasks(&w, who.team_id, current.lead_id)
                 .await?;
@@ -387,13 +407,15 @@ impl Store {
         } else {
             Kind::TaskDeleted
         };
+        let resource = self.task_resource(&w, &last, &lead, now).await?;
         w.record(
             who,
             now,
             Entry {
                 lead_id: current.lead_id,
                 action,
-                detail: detail(&current),
+                detail: detail(&last),
+                resource,
             },
         )
         .await?;

@@ -16,6 +16,7 @@ use serde_json::json;
 use crate::entities::{communication, lead};
 use crate::journal::Entry;
 use crate::leads::visible;
+use crate::render;
 use crate::{Store, db_err};
 
 pub const CONTENT_MAX: usize = 5000;
@@ -215,6 +216,7 @@ impl Store {
             .map_err(db_err)?;
         let detail = json!({"communicationId": m.id, "channel": m.channel, "manual": m.manual, "direction": m.direction,
                             "outcome": m.outcome, "content": m.content.chars().take(200).collect::<String>()});
+        let recorded = Communication::from(m);
         w.record(
             who,
             now,
@@ -222,11 +224,12 @@ impl Store {
                 lead_id: c.lead_id,
                 action: Kind::CommunicationRecorded,
                 detail,
+                resource: render::communication_resource(&recorded),
             },
         )
         .await?;
         w.commit().await?;
-        Ok(m.into())
+        Ok(recorded)
     }
 
     async fn find_communication(
@@ -389,15 +392,17 @@ impl Store {
         let now = time::now_ms();
         let mut w = self.write().await?;
         self.load_for_write(&w, who, current.lead_id).await?;
-        let gone = communication::Entity::delete_by_id((who.team_id, id))
+        // read again under the lead's lock: the event keeps the entry as it was last
+        let last = communication::Entity::find_by_id((who.team_id, id))
+            .one(&*w)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(|| Error::not_found("log"))?;
+        communication::Entity::delete_by_id((who.team_id, id))
             .exec(&*w)
             .await
             .map_err(db_err)?;
-        if gone.rows_affected == 0 {
-            return Err(Error::not_found("log"));
-        }
-        let detail =
-            json!({"communicationId": id, "channel": current.channel, "manual": current.manual});
+        let detail = json!({"communicationId": id, "channel": last.channel, "manual": last.manual});
         w.record(
             who,
             now,
@@ -405,6 +410,7 @@ impl Store {
                 lead_id: current.lead_id,
                 action: Kind::CommunicationDeleted,
                 detail,
+                resource: render::communication_resource(&Communication::from(last)),
             },
         )
         .await?;

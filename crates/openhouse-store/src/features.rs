@@ -20,6 +20,7 @@ use serde_json::json;
 
 use crate::entities::{custom_field, lead, lead_activity, lead_pond, server_secret, tag, user};
 use crate::journal::Entry;
+use crate::render;
 use crate::{Store, db_err};
 
 /// Activities a page of `GET /v1.0/leads/{leadId}/activities` shows.
@@ -175,6 +176,11 @@ impl Store {
             .await
             .map_err(db_err)?;
         let detail = json!({"activityId": id, "type": a.kind.as_str(), "text": a.text, "link": a.link, "created": a.created});
+        let added = Activity {
+            id,
+            lead_id,
+            activity: a,
+        };
         w.record(
             who,
             now,
@@ -182,15 +188,12 @@ impl Store {
                 lead_id,
                 action: Kind::ActivityAdded,
                 detail,
+                resource: render::activity(&added).into(),
             },
         )
         .await?;
         w.commit().await?;
-        Ok(Activity {
-            id,
-            lead_id,
-            activity: a,
-        })
+        Ok(added)
     }
 
     /// A page of a lead's activities, newest first, [`ACTIVITY_PAGE`] a page.
@@ -280,23 +283,25 @@ impl Store {
         .exec_without_returning(&*w)
         .await
         .map_err(db_err)?;
+        let field = CustomAttribute {
+            attribute_name: name,
+            attribute_type: kind,
+            params,
+            value: String::new(),
+        };
         w.record(
             who,
             now,
             Entry {
                 lead_id: 0,
                 action: Kind::CustomFieldCreated,
-                detail: json!({"customFieldId": id, "name": name, "type": kind}),
+                detail: json!({"customFieldId": id, "name": field.attribute_name, "type": field.attribute_type}),
+                resource: field.clone().into(),
             },
         )
         .await?;
         w.commit().await?;
-        Ok(CustomAttribute {
-            attribute_name: name,
-            attribute_type: kind,
-            params,
-            value: String::new(),
-        })
+        Ok(field)
     }
 
     /// The team's custom fields, oldest first.
@@ -425,6 +430,7 @@ impl Store {
             .exec_without_returning(&*w)
             .await
             .map_err(db_err)?;
+        let made = Pond::from(m);
         w.record(
             who,
             now,
@@ -432,11 +438,12 @@ impl Store {
                 lead_id: 0,
                 action: Kind::PondCreated,
                 detail: json!({"pondId": id, "agentIds": agents}),
+                resource: render::pond(&made).into(),
             },
         )
         .await?;
         w.commit().await?;
-        Ok(m.into())
+        Ok(made)
     }
 
     /// The ponds the caller may see: all of the team's for an admin; those a member owns or
@@ -487,17 +494,29 @@ impl Store {
         team_id: i64,
         ids: &[i64],
     ) -> Result<std::collections::HashMap<i64, String>, Error> {
+        self.pond_names_on(&self.db, team_id, ids).await
+    }
+
+    /// The names of a team's ponds, by id, read on `db` (a write, for its journal entry).
+    pub(crate) async fn pond_names_on(
+        &self,
+        db: &impl ConnectionTrait,
+        team_id: i64,
+        ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, String>, Error> {
         if ids.is_empty() {
             return Ok(Default::default());
         }
         Ok(lead_pond::Entity::find()
+            .select_only()
+            .columns([lead_pond::Column::Id, lead_pond::Column::Name])
             .filter(lead_pond::Column::TeamId.eq(team_id))
             .filter(lead_pond::Column::Id.is_in(ids.iter().copied()))
-            .all(&self.db)
+            .into_tuple::<(i64, String)>()
+            .all(db)
             .await
             .map_err(db_err)?
             .into_iter()
-            .map(|p| (p.id, p.name))
             .collect())
     }
 

@@ -2,7 +2,8 @@
 //! journal (`system_logs`) in the same transaction as the change itself, so no change goes
 //! unrecorded and nothing is recorded for a change that was rolled back. The journal is both
 //! the lead's system log and the outbox of webhook events (`dispatch_time` 0: not delivered
-//! yet). On commit it tells the caches which leads changed.
+//! yet); each entry keeps the resource as the change left it, for its event (see
+//! [`crate::render`]). On commit it tells the caches which leads changed.
 
 use std::ops::Deref;
 
@@ -19,6 +20,7 @@ use tokio::sync::OwnedMutexGuard;
 use openhouse_domain::lead::Lead;
 
 use crate::entities::system_log;
+use crate::render::Resource;
 use crate::{Store, db_err, health, search_index};
 
 /// One recorded change.
@@ -30,6 +32,11 @@ pub struct Entry {
     pub action: Kind,
     /// What changed, as shown in the system log and sent in the webhook event.
     pub detail: Value,
+    /// The resource right after the change (for a deletion, as it was last), in the shape the
+    /// API shows it, made by the same [`crate::render`] function as the API's answer; stored
+    /// in `system_logs.resource` so that the webhook event carries it as it was then, whatever
+    /// changes later. [`Resource::fits`] decides which shape each kind carries.
+    pub resource: Resource,
 }
 
 /// A write transaction: IMMEDIATE on SQLite, so a read-modify-write never fails to upgrade its
@@ -106,8 +113,15 @@ impl Write<'_> {
         now: i64,
         entry: Entry,
     ) -> Result<(), Error> {
+        debug_assert!(
+            entry.resource.fits(entry.action),
+            "{:?} journaled with the wrong resource: {:?}",
+            entry.action,
+            entry.resource
+        );
         let ids = self.store.ids;
         let detail = entry.detail.to_string();
+        let resource = entry.resource.to_json();
         system_log::Entity::insert(system_log::ActiveModel {
             team_id: Set(who.team_id),
             id: Set(ids.next_id()),
@@ -117,7 +131,7 @@ impl Write<'_> {
             detail: Set(detail),
             create_time: Set(now),
             dispatch_time: Set(0),
-            resource: Set(None),
+            resource: Set(Some(resource)),
         })
         .exec_without_returning(&self.txn)
         .await
@@ -232,7 +246,42 @@ fn by_team(pairs: &[(i64, i64)]) -> Vec<(i64, Vec<i64>)> {
     out
 }
 
+/// A journal entry as stored, read back (see [`Store::journal`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Journaled {
+    pub id: i64,
+    pub action: String,
+    pub detail: Value,
+    /// The resource kept with the entry (None for entries written before resources were kept).
+    pub resource: Option<Value>,
+    pub create_time: i64,
+}
+
 impl Store {
+    /// The journal entries of a lead (0: the team's own entries), oldest first, with the
+    /// resource each keeps.
+    pub async fn journal(&self, team_id: i64, lead_id: i64) -> Result<Vec<Journaled>, Error> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        let rows = system_log::Entity::find()
+            .filter(system_log::Column::TeamId.eq(team_id))
+            .filter(system_log::Column::LeadId.eq(lead_id))
+            .order_by_asc(system_log::Column::CreateTime)
+            .order_by_asc(system_log::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Journaled {
+                id: r.id,
+                detail: serde_json::from_str(&r.detail).unwrap_or(Value::Null),
+                resource: r.resource.and_then(|s| serde_json::from_str(&s).ok()),
+                action: r.action,
+                create_time: r.create_time,
+            })
+            .collect())
+    }
+
     /// A lead's journal, oldest first: (action, detail).
     pub async fn lead_journal(
         &self,

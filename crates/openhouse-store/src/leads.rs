@@ -24,6 +24,7 @@ use serde_json::json;
 
 use crate::entities::{lead, lead_pond, note, office, tag, user};
 use crate::journal::{Entry, Write};
+use crate::render::{self, Names, Resource};
 use crate::search_index::Resolved;
 use crate::transactions::TransactionChange;
 use crate::{Store, db_err, dialect};
@@ -201,6 +202,15 @@ fn by_id_statement(backend: DbBackend, team_id: i64, id: i64) -> Statement {
     Statement::from_sql_and_values(backend, sql, [Value::from(team_id), Value::from(id)])
 }
 
+/// Names a write has already read while checking what it writes (the users a patch names, the
+/// pond it puts the lead in): the lead's resource takes them from here rather than reading them
+/// again.
+#[derive(Debug, Default)]
+pub(crate) struct Known {
+    pub users: Names,
+    pub ponds: Names,
+}
+
 /// How tag names and segments are matched: trimmed, ignoring case.
 pub(crate) fn name_key(s: &str) -> String {
     s.trim().to_lowercase()
@@ -208,43 +218,82 @@ pub(crate) fn name_key(s: &str) -> String {
 
 impl Store {
     /// Checks that `user_id` is a user of the caller's team: 400 USER_NOT_EXIST otherwise.
+    /// Answers the user's display name.
     pub(crate) async fn check_user(
         &self,
         txn: &DatabaseTransaction,
         team_id: i64,
         field: &str,
         user_id: i64,
-    ) -> Result<(), Error> {
+    ) -> Result<String, Error> {
         let found = user::Entity::find_by_id((team_id, user_id))
             .one(txn)
             .await
             .map_err(db_err)?;
-        if found.is_none() {
-            return Err(Error::new(
+        match found {
+            Some(u) => Ok(crate::auth::display_name(
+                &u.first_name,
+                u.last_name.as_deref(),
+            )),
+            None => Err(Error::new(
                 ErrorKind::BadRequest,
                 codes::USER_NOT_EXIST,
                 format!("{field}: user {user_id} does not exist"),
-            ));
+            )),
         }
-        Ok(())
+    }
+
+    /// A lead as the API shows it, for the journal entry of a write that changed it: the names
+    /// it shows come from `known`, else from the user cache, else from the write (at most one
+    /// query for users and one for the pond).
+    pub(crate) async fn lead_resource(
+        &self,
+        txn: &DatabaseTransaction,
+        l: &Lead,
+        known: &Known,
+    ) -> Result<Resource, Error> {
+        let wanted = [l.assigned_user_id, l.lender_user_id];
+        let mut names: Names = Names::new();
+        let mut missing = Vec::new();
+        for id in wanted.into_iter().flatten() {
+            match known.users.get(&id) {
+                Some(n) => {
+                    names.insert(id, n.clone());
+                }
+                None => missing.push(id),
+            }
+        }
+        if !missing.is_empty() {
+            names.extend(self.names_in(txn, l.team_id, missing).await?);
+        }
+        let ponds = match known.ponds.get(&l.pond_id) {
+            Some(n) => Names::from([(l.pond_id, n.clone())]),
+            None if l.pond_id > 0 => self.pond_names_on(txn, l.team_id, &[l.pond_id]).await?,
+            None => Names::new(),
+        };
+        Ok(render::lead(l, &names, &ponds).into())
     }
 
     /// Checks what a patch refers to — users, the owning office, the pond — and the custom
     /// attribute values against the team's custom fields; answers the patch with those values
-    /// in the fields' own names and types.
+    /// in the fields' own names and types, and the names of the agent, lender and pond it names.
     async fn check_patch(
         &self,
         txn: &DatabaseTransaction,
         who: &Principal,
         patch: &LeadPatch,
-    ) -> Result<LeadPatch, Error> {
+    ) -> Result<(LeadPatch, Known), Error> {
         let mut patch = patch.clone();
+        let mut known = Known::default();
         if let Some(a) = patch.assigned_user_id.filter(|a| *a > 0) {
-            self.check_user(txn, who.team_id, "assignedUserId", a)
+            let name = self
+                .check_user(txn, who.team_id, "assignedUserId", a)
                 .await?;
+            known.users.insert(a, name);
         }
         if let Some(a) = patch.lender_user_id.filter(|a| *a > 0) {
-            self.check_user(txn, who.team_id, "lenderUserId", a).await?;
+            let name = self.check_user(txn, who.team_id, "lenderUserId", a).await?;
+            known.users.insert(a, name);
         }
         for r in patch.custom_roles.iter().flatten() {
             if let Some(a) = r.assignee_id.filter(|a| *a > 0) {
@@ -270,16 +319,15 @@ impl Store {
             let found = lead_pond::Entity::find_by_id((who.team_id, p))
                 .one(txn)
                 .await
-                .map_err(db_err)?;
-            if found.is_none() {
-                return Err(Error::not_found("lead pond"));
-            }
+                .map_err(db_err)?
+                .ok_or_else(|| Error::not_found("lead pond"))?;
+            known.ponds.insert(p, found.name);
         }
         if let Some(attrs) = patch.custom_attributes.as_mut() {
             self.check_custom_attributes(txn, who.team_id, attrs)
                 .await?;
         }
-        Ok(patch)
+        Ok((patch, known))
     }
 
     /// Finds or creates the team's tags by name; returns them, (id, name), in the order asked.
@@ -500,10 +548,11 @@ impl Store {
         &self,
         w: &mut Write<'_>,
         who: &Principal,
-        lead_id: i64,
+        lead: &Lead,
         patch: &LeadPatch,
         now: i64,
     ) -> Result<(), Error> {
+        let lead_id = lead.id;
         if let Some((content, pinned)) = &patch.note {
             note::ActiveModel {
                 team_id: Set(who.team_id),
@@ -532,7 +581,7 @@ impl Store {
             self.put_transaction(
                 w,
                 who,
-                lead_id,
+                lead,
                 existing,
                 &TransactionChange::fields(&sent),
                 now,
@@ -575,7 +624,7 @@ impl Store {
             create_time: now,
             ..Default::default()
         };
-        let patch = &self.check_patch(w, who, patch).await?;
+        let (patch, known) = &self.check_patch(w, who, patch).await?;
         l.apply(patch, now, || self.next_id());
         if l.ownership_scope.is_none() {
             l.ownership_scope = Some(OwnershipScope::Personal);
@@ -630,6 +679,7 @@ impl Store {
         if let Some(o) = origin {
             view.insert("origin".into(), o);
         }
+        let resource = self.lead_resource(w, &l, known).await?;
         w.record(
             who,
             now,
@@ -637,10 +687,11 @@ impl Store {
                 lead_id: id,
                 action: Kind::LeadCreated,
                 detail: json!(view),
+                resource,
             },
         )
         .await?;
-        self.store_attachments(w, who, id, patch, now).await?;
+        self.store_attachments(w, who, &l, patch, now).await?;
         Ok(id)
     }
 
@@ -744,7 +795,7 @@ impl Store {
         origin: Option<serde_json::Value>,
     ) -> Result<(), Error> {
         let id = before.id;
-        let patch = &self.check_patch(w, who, patch).await?;
+        let (patch, known) = &self.check_patch(w, who, patch).await?;
         if let Some(pid) = patch
             .property
             .as_ref()
@@ -779,6 +830,9 @@ impl Store {
         if let Some(o) = origin {
             detail["origin"] = o;
         }
+        // the update and the assignment are one write: both entries carry the lead after it
+        let resource = self.lead_resource(w, &after, known).await?;
+        let assigned = reassigned.then(|| resource.clone());
         w.record(
             who,
             now,
@@ -786,10 +840,11 @@ impl Store {
                 lead_id: id,
                 action: Kind::LeadUpdated,
                 detail,
+                resource,
             },
         )
         .await?;
-        if reassigned {
+        if let Some(resource) = assigned {
             w.record(
                 who,
                 now,
@@ -797,11 +852,12 @@ impl Store {
                     lead_id: id,
                     action: Kind::LeadAssigned,
                     detail: json!({"from": before.assigned_user_id, "to": after.assigned_user_id}),
+                    resource,
                 },
             )
             .await?;
         }
-        self.store_attachments(w, who, id, patch, now).await
+        self.store_attachments(w, who, &after, patch, now).await
     }
 
     /// Moves a lead to the trash, keeping the reason.
@@ -820,6 +876,8 @@ impl Store {
         owned_columns(&l, &mut am);
         am.update(&*w).await.map_err(db_err)?;
         w.wrote(&l);
+        // as `GET /v1.0/leads/{leadId}?withTrash=true` shows it from now on
+        let resource = self.lead_resource(&w, &l, &Known::default()).await?;
         w.record(
             who,
             now,
@@ -827,6 +885,7 @@ impl Store {
                 lead_id: id,
                 action: Kind::LeadTrashed,
                 detail: json!({"reason": reason}),
+                resource,
             },
         )
         .await?;

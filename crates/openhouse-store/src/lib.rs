@@ -17,6 +17,7 @@ pub mod leads;
 pub mod migration;
 pub mod notes;
 pub mod people;
+pub mod render;
 mod search_index;
 mod serving;
 mod sqlite_read;

@@ -13,7 +13,8 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use crate::entities::{note, system_log};
-use crate::journal::Entry;
+use crate::journal::{Entry, Write};
+use crate::render::{self, Resource};
 use crate::{Store, db_err};
 
 /// The most characters a note keeps.
@@ -85,6 +86,20 @@ fn note_detail(n: &note::Model) -> Value {
 }
 
 impl Store {
+    /// A note as the API shows it, for the journal entry of a write (names read in the write).
+    async fn note_resource(&self, w: &Write<'_>, m: note::Model) -> Result<Resource, Error> {
+        let names = self
+            .names_in(
+                &**w,
+                m.team_id,
+                [m.creator_user_id, m.last_editor_user_id]
+                    .into_iter()
+                    .flatten(),
+            )
+            .await?;
+        Ok(render::note(&Note::from(m), &names).into())
+    }
+
     /// Adds a note to a lead the caller may see.
     pub async fn create_note(
         &self,
@@ -111,6 +126,7 @@ impl Store {
         .insert(&*w)
         .await
         .map_err(db_err)?;
+        let resource = self.note_resource(&w, m.clone()).await?;
         w.record(
             who,
             now,
@@ -118,6 +134,7 @@ impl Store {
                 lead_id,
                 action: Kind::NoteCreated,
                 detail: note_detail(&m),
+                resource,
             },
         )
         .await?;
@@ -195,13 +212,18 @@ impl Store {
         am.last_editor_user_id = Set(Some(who.user_id));
         am.update_time = Set(now);
         let after = am.update(&*w).await.map_err(db_err)?;
+        // the details keep excerpts: whether the whole content changed is said apart
+        let detail = json!({"before": note_detail(&before), "after": note_detail(&after),
+                            "contentChanged": before.content != after.content});
+        let resource = self.note_resource(&w, after.clone()).await?;
         w.record(
             who,
             now,
             Entry {
                 lead_id: after.lead_id,
                 action: Kind::NoteUpdated,
-                detail: json!({"before": note_detail(&before), "after": note_detail(&after)}),
+                detail,
+                resource,
             },
         )
         .await?;
@@ -214,20 +236,26 @@ impl Store {
         let now = time::now_ms();
         let mut w = self.write().await?;
         self.load_for_write(&w, who, current.lead_id).await?;
-        let gone = note::Entity::delete_by_id((who.team_id, note_id))
+        // read again under the lead's lock: the event keeps the note as it was last
+        let last = note::Entity::find_by_id((who.team_id, note_id))
+            .one(&*w)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(|| Error::not_found("note"))?;
+        note::Entity::delete_by_id((who.team_id, note_id))
             .exec(&*w)
             .await
             .map_err(db_err)?;
-        if gone.rows_affected == 0 {
-            return Err(Error::not_found("note"));
-        }
+        let detail = note_detail(&last);
+        let resource = self.note_resource(&w, last).await?;
         w.record(
             who,
             now,
             Entry {
                 lead_id: current.lead_id,
                 action: Kind::NoteDeleted,
-                detail: note_detail(&current),
+                detail,
+                resource,
             },
         )
         .await?;

@@ -5,7 +5,8 @@
 use std::collections::{HashMap, HashSet};
 
 use openhouse_api::{
-    AgentInfo, CompanyOpenVo, OfficeOpenVo, PersonalPhotos, SocialMedias, WorkInfo,
+    AgentInfo, BrokerTeamCreated, BrokerTeamRemoved, CompanyOpenVo, OfficeOpenVo,
+    OpportunityNotificationRequest, PersonalPhotos, SocialMedias, WorkInfo,
 };
 use openhouse_domain::auth::{Principal, Role};
 use openhouse_domain::event::Kind;
@@ -21,6 +22,7 @@ use serde_json::json;
 
 use crate::entities::{lead, office, team, user};
 use crate::journal::Entry;
+use crate::render;
 use crate::{Store, db_err};
 
 pub const NAME_MAX: usize = 64;
@@ -330,10 +332,18 @@ impl UserChange {
 impl Store {
     /// The offices of a team.
     pub async fn offices(&self, team_id: i64) -> Result<Vec<Office>, Error> {
+        self.offices_on(&self.db, team_id).await
+    }
+
+    async fn offices_on(
+        &self,
+        db: &impl ConnectionTrait,
+        team_id: i64,
+    ) -> Result<Vec<Office>, Error> {
         let rows = office::Entity::find()
             .filter(office::Column::TeamId.eq(team_id))
             .order_by_asc(office::Column::Id)
-            .all(&self.db)
+            .all(db)
             .await
             .map_err(db_err)?;
         Ok(rows.into_iter().map(Office::from).collect())
@@ -341,8 +351,18 @@ impl Store {
 
     /// Office names and lead counts for users of one team.
     async fn members_of(&self, team_id: i64, rows: Vec<user::Model>) -> Result<Vec<Member>, Error> {
+        self.members_on(&self.db, team_id, rows).await
+    }
+
+    /// [`Store::members_of`], read on `db` (a write, for its journal entry).
+    async fn members_on(
+        &self,
+        db: &impl ConnectionTrait,
+        team_id: i64,
+        rows: Vec<user::Model>,
+    ) -> Result<Vec<Member>, Error> {
         let offices: HashMap<i64, String> = self
-            .offices(team_id)
+            .offices_on(db, team_id)
             .await?
             .into_iter()
             .map(|o| (o.id, o.name))
@@ -364,7 +384,7 @@ impl Store {
                 .filter(lead::Column::AssignedUserId.is_in(ids))
                 .group_by(lead::Column::AssignedUserId)
                 .into_model::<LeadCounts>()
-                .all(&self.db)
+                .all(db)
                 .await
                 .map_err(db_err)?
                 .into_iter()
@@ -536,19 +556,29 @@ impl Store {
             am.reset(c);
         }
         am.update(&*w).await.map_err(db_err)?;
+        let after = self.members_on(&*w, who.team_id, vec![u]).await?.remove(0);
+        // what changed, as the API shows the user (the lead counts are the write's on both sides)
+        let before = Member {
+            assigned_leads: after.assigned_leads,
+            new_leads: after.new_leads,
+            ..current
+        };
+        let shown = render::user(&after);
+        let changes = render::changes(&render::user(&before), &shown);
         w.record(
             who,
             now,
             Entry {
                 lead_id: 0,
                 action: Kind::UserUpdated,
-                detail: json!({"userId": user_id}),
+                detail: json!({"userId": user_id, "changes": changes}),
+                resource: shown.into(),
             },
         )
         .await?;
         w.commit().await?;
         self.cache.forget_user(who.team_id, user_id);
-        self.member(who, user_id).await
+        Ok(after)
     }
 
     /// A team keeps at least one admin.
@@ -645,10 +675,11 @@ impl Store {
         let mut doc = UserDoc::default();
         a.rest.apply(&mut u, &mut doc);
         u.doc = serde_json::to_string(&doc).map_err(|e| Error::internal(e.to_string()))?;
-        user::Entity::insert(u.into_active_model())
+        user::Entity::insert(u.clone().into_active_model())
             .exec_without_returning(&*w)
             .await
             .map_err(db_err)?;
+        let added = self.members_on(&*w, who.team_id, vec![u]).await?.remove(0);
         w.record(
             who,
             now,
@@ -656,11 +687,12 @@ impl Store {
                 lead_id: 0,
                 action: Kind::UserCreated,
                 detail: json!({"userId": id, "email": a.email, "profileId": a.profile.id()}),
+                resource: render::user(&added).into(),
             },
         )
         .await?;
         w.commit().await?;
-        self.member(who, id).await
+        Ok(added)
     }
 
     /// Adds an office (admins only) under the team or under one of its offices.
@@ -692,6 +724,7 @@ impl Store {
             .exec_without_returning(&*w)
             .await
             .map_err(db_err)?;
+        let made = Office::from(m);
         w.record(
             who,
             now,
@@ -699,11 +732,12 @@ impl Store {
                 lead_id: 0,
                 action: Kind::OfficeCreated,
                 detail: json!({"officeId": id, "parentId": parent}),
+                resource: render::office(&made).into(),
             },
         )
         .await?;
         w.commit().await?;
-        Ok(m.into())
+        Ok(made)
     }
 
     /// Updates an office (admins only): what is sent changes. Moving it under itself or under
@@ -760,18 +794,22 @@ impl Store {
             .update(&*w)
             .await
             .map_err(db_err)?;
+        let after = Office::from(m);
+        let shown = render::office(&after);
+        let changes = render::changes(&render::office(current), &shown);
         w.record(
             who,
             now,
             Entry {
                 lead_id: 0,
                 action: Kind::OfficeUpdated,
-                detail: json!({"officeId": id}),
+                detail: json!({"officeId": id, "changes": changes}),
+                resource: shown.into(),
             },
         )
         .await?;
         w.commit().await?;
-        Ok(m.into())
+        Ok(after)
     }
 
     /// The broker account a team is part of, as (team id, name): the broker team above it, or
@@ -820,6 +858,10 @@ impl Store {
             return Err(Error::invalid("teamId must be the caller's team"));
         }
         let (t, mut c) = self.company(who.team_id).await?;
+        let before = CompanyOpenVo {
+            team_id: Some(t.id),
+            ..c.clone()
+        };
         merge_contact(contact_fields!(v, c))?;
         for (field, src, dst, max) in [
             ("header", &v.header, &mut c.header, 2048),
@@ -841,13 +883,19 @@ impl Store {
             .exec(&*w)
             .await
             .map_err(db_err)?;
+        // the record as kept, with the team it is the company of
+        let shown = CompanyOpenVo {
+            team_id: Some(t.id),
+            ..c.clone()
+        };
         w.record(
             who,
             now,
             Entry {
                 lead_id: 0,
                 action: Kind::CompanyUpdated,
-                detail: json!({"teamId": t.id}),
+                detail: json!({"teamId": t.id, "changes": render::changes(&before, &shown)}),
+                resource: shown.into(),
             },
         )
         .await?;
@@ -956,6 +1004,15 @@ impl Store {
                 lead_id: 0,
                 action: Kind::TeamCreated,
                 detail: json!({"teamId": team.team_id, "seatLimit": c.seat_limit}),
+                // the answer to the create, without its credentials
+                resource: BrokerTeamCreated {
+                    team_id: team.team_id,
+                    user_id: team.user_id,
+                    api_key: String::new(),
+                    access_token: String::new(),
+                    vendor_key: String::new(),
+                }
+                .into(),
             },
         )
         .await?;
@@ -987,6 +1044,11 @@ impl Store {
                 lead_id: 0,
                 action: Kind::TeamRemoved,
                 detail: json!({"teamId": team_id}),
+                resource: BrokerTeamRemoved {
+                    deleted: true,
+                    team_id,
+                }
+                .into(),
             },
         )
         .await?;
@@ -1063,6 +1125,14 @@ impl Store {
                 action: Kind::NotificationSent,
                 detail: json!({"notificationId": id, "userId": agent, "notificationType": n.notification_type,
                                "message": message, "description": description, "link": link}),
+                resource: OpportunityNotificationRequest {
+                    lead_id: n.lead_id,
+                    notification_type: n.notification_type,
+                    message,
+                    description,
+                    link,
+                }
+                .into(),
             },
         )
         .await?;

@@ -21,7 +21,8 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::entities::{lead, task};
-use crate::journal::Entry;
+use crate::journal::{Entry, Write};
+use crate::render::{self, Resource};
 use crate::{Store, db_err};
 
 pub const CONTENT_MAX: usize = 5000;
@@ -136,14 +137,22 @@ impl From<task::Model> for Task {
 pub(crate) fn detail(t: &task::Model) -> serde_json::Value {
     let content = t.content.chars().take(200).collect::<String>();
     if t.kind == EntryKind::Appointment.as_str() {
-        return json!({"appointmentId": t.id, "content": content, "start": t.deadline, "end": t.end_time,
-                      "allDay": t.all_day, "address": t.address, "finished": t.finished});
+        return json!({"appointmentId": t.id, "leadId": t.lead_id, "content": content, "start": t.deadline,
+                      "end": t.end_time, "allDay": t.all_day, "address": t.address, "finished": t.finished});
     }
-    let mut d = json!({"taskId": t.id, "type": t.task_type, "content": content, "deadline": t.deadline, "finished": t.finished});
+    let mut d = json!({"taskId": t.id, "leadId": t.lead_id, "type": t.task_type, "content": content,
+                       "deadline": t.deadline, "finished": t.finished, "assignedRole": t.assigned_role});
     if t.end_time > 0 {
         d["end"] = json!(t.end_time);
     }
     d
+}
+
+/// What the journal keeps of a change to a task or an appointment: both states, and (the
+/// states keep excerpts) whether the whole content changed.
+pub(crate) fn change_detail(before: &task::Model, after: &task::Model) -> serde_json::Value {
+    json!({"before": detail(before), "after": detail(after),
+           "contentChanged": before.content != after.content})
 }
 
 /// Rows that are tasks (not appointments).
@@ -152,6 +161,23 @@ pub(crate) fn is_task() -> Expr {
 }
 
 impl Store {
+    /// A task or an appointment as the API shows it, for the journal entry of a write: a task
+    /// on `lead` (its assignee's name read in the write), overdue or not at `now`.
+    pub(crate) async fn task_resource(
+        &self,
+        w: &Write<'_>,
+        m: &task::Model,
+        lead: &Lead,
+        now: i64,
+    ) -> Result<Resource, Error> {
+        let t = Task::from(m.clone());
+        if t.kind == EntryKind::Appointment {
+            return Ok(render::appointment(&t, now).into());
+        }
+        let names = self.names_in(&**w, m.team_id, t.assigned_user_id).await?;
+        Ok(render::task(&t, lead, &names, now).into())
+    }
+
     /// Sets the lead's open-task count (tasks only: appointments do not count).
     pub(crate) async fn count_open_tasks(
         &self,
@@ -227,6 +253,7 @@ impl Store {
         .await
         .map_err(db_err)?;
         self.count_open_tasks(&w, who.team_id, lead_id).await?;
+        let resource = self.task_resource(&w, &m, &lead, now).await?;
         w.record(
             who,
             now,
@@ -234,6 +261,7 @@ impl Store {
                 lead_id,
                 action: Kind::TaskCreated,
                 detail: detail(&m),
+                resource,
             },
         )
         .await?;
@@ -305,12 +333,13 @@ impl Store {
         }
         let now = time::now_ms();
         let mut w = self.write().await?;
-        self.load_for_write(&w, who, current.lead_id).await?;
+        let lead = self.load_for_write(&w, who, current.lead_id).await?;
         let before = task::Entity::find_by_id((who.team_id, task_id))
             .filter(is_task())
             .one(&*w)
             .await
             .map_err(db_err)?
+            .filter(|t| t.lead_id == lead.id)
             .ok_or_else(|| Error::not_found("task"))?;
         let mut am: task::ActiveModel = before.clone().into();
         let action = if change.finish == Some(true) {
@@ -342,13 +371,15 @@ impl Store {
         let after = am.update(&*w).await.map_err(db_err)?;
         self.count_open_tasks(&w, who.team_id, after.lead_id)
             .await?;
+        let resource = self.task_resource(&w, &after, &lead, now).await?;
         w.record(
             who,
             now,
             Entry {
                 lead_id: after.lead_id,
                 action,
-                detail: json!({"before": detail(&before), "after": detail(&after)}),
+                detail: change_detail(&before, &after),
+                resource,
             },
         )
         .await?;
@@ -360,24 +391,30 @@ impl Store {
         let current = self.find_task(who, task_id).await?;
         let now = time::now_ms();
         let mut w = self.write().await?;
-        self.load_for_write(&w, who, current.lead_id).await?;
-        let gone = task::Entity::delete_by_id((who.team_id, task_id))
+        let lead = self.load_for_write(&w, who, current.lead_id).await?;
+        // read again under the lead's lock: the event keeps the task as it was last
+        let last = task::Entity::find_by_id((who.team_id, task_id))
             .filter(is_task())
+            .one(&*w)
+            .await
+            .map_err(db_err)?
+            .filter(|t| t.lead_id == current.lead_id)
+            .ok_or_else(|| Error::not_found("task"))?;
+        task::Entity::delete_by_id((who.team_id, task_id))
             .exec(&*w)
             .await
             .map_err(db_err)?;
-        if gone.rows_affected == 0 {
-            return Err(Error::not_found("task"));
-        }
         self.count_open_tasks(&w, who.team_id, current.lead_id)
             .await?;
+        let resource = self.task_resource(&w, &last, &lead, now).await?;
         w.record(
             who,
             now,
             Entry {
                 lead_id: current.lead_id,
                 action: Kind::TaskDeleted,
-                detail: detail(&current),
+                detail: detail(&last),
+                resource,
             },
         )
         .await?;

@@ -22,6 +22,7 @@ use serde_json::{Map, Value, json};
 use crate::entities::{lead, lead_transaction, team, transaction_custom_field};
 use crate::journal::{Entry, Write};
 use crate::leads::visible;
+use crate::render;
 use crate::{Store, db_err};
 
 /// A transaction as stored.
@@ -231,7 +232,7 @@ impl Store {
             .put_transaction(
                 &mut w,
                 who,
-                lead_id,
+                &lead,
                 None,
                 &TransactionChange::fields(sent),
                 now,
@@ -257,7 +258,7 @@ impl Store {
             .put_transaction(
                 &mut w,
                 who,
-                lead_id,
+                &lead,
                 Some(current),
                 &TransactionChange::fields(sent),
                 now,
@@ -288,24 +289,25 @@ impl Store {
             ..TransactionChange::fields(&none)
         };
         let (t, _) = self
-            .put_transaction(&mut w, who, lead_id, Some(current), &change, now)
+            .put_transaction(&mut w, who, &lead, Some(current), &change, now)
             .await?;
         w.commit().await?;
         Ok((lead, t))
     }
 
-    /// Applies a change to the transaction `existing` of the lead `lead_id` (loaded for write
-    /// by the caller), or to a new one when None. Stores and records it only when something
-    /// changed.
+    /// Applies a change to the transaction `existing` of `lead` (loaded for write by the
+    /// caller, as the write leaves it), or to a new one when None. Stores and records it only
+    /// when something changed.
     pub(crate) async fn put_transaction(
         &self,
         w: &mut Write<'_>,
         who: &Principal,
-        lead_id: i64,
+        lead: &Lead,
         existing: Option<Transaction>,
         change: &TransactionChange<'_>,
         now: i64,
     ) -> Result<(Transaction, Outcome), Error> {
+        let lead_id = lead.id;
         let current = existing.as_ref().map(|t| t.doc.clone()).unwrap_or_default();
         let defs = if change.sent.contains_key("customFields") {
             self.custom_field_defs(&**w, who.team_id).await?
@@ -392,6 +394,7 @@ impl Store {
                 lead_id,
                 action,
                 detail,
+                resource: render::transaction(&t, lead).into(),
             },
         )
         .await?;
@@ -408,7 +411,9 @@ impl Store {
     ) -> Result<(), Error> {
         for (at, kind, id) in transaction::payees(t) {
             match kind {
-                PayType::Agent => self.check_user(w, who.team_id, &at, id).await?,
+                PayType::Agent => {
+                    self.check_user(w, who.team_id, &at, id).await?;
+                }
                 PayType::Team if id != who.team_id => {
                     return Err(Error::invalid(format!("{at}: {id} is not the team")));
                 }

@@ -4,11 +4,12 @@
 use axum::Json;
 use axum::extract::State;
 use openhouse_api::{
-    CallHistory, CallListResponse, CallResponse, CallingOutcome, CommunicationRequest,
-    CommunicationResponse, Direction, EmailResponse, MetaData, PageResult, TextResponse,
+    CallHistory, CallListResponse, CallResponse, CommunicationRequest, EmailResponse, MetaData,
+    PageResult, TextResponse,
 };
 use openhouse_domain::{Error, search, time};
 use openhouse_store::comms::{AgentWindow, CALL, CommPage, Communication, EMAIL, TEXT};
+use openhouse_store::render;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -28,131 +29,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(call_history_v2))
         .routes(routes!(email_history))
         .routes(routes!(text_history))
-}
-
-fn direction(d: Direction) -> String {
-    match d {
-        Direction::Outbound => "Outbound",
-        Direction::Inbound => "Inbound",
-    }
-    .to_string()
-}
-
-/// The final status of a call, as far as its outcome tells.
-fn call_status(c: &Communication) -> Option<String> {
-    let s = match c.outcome? {
-        CallingOutcome::Talked => "Completed",
-        CallingOutcome::VoiceMessage => "VoiceMail",
-        CallingOutcome::NoAnswer => "NoAnswer",
-        CallingOutcome::BadNumber => "Failed",
-        CallingOutcome::DncNumber | CallingOutcome::DncContact => return None,
-    };
-    Some(s.to_string())
-}
-
-fn text_outcome(c: &Communication) -> &'static str {
-    match c.direction {
-        Direction::Outbound => "Delivered",
-        Direction::Inbound => "Received",
-    }
-}
-
-fn manual_or_auto(c: &Communication) -> String {
-    if c.manual { "Manual" } else { "Auto" }.to_string()
-}
-
-fn call_response(c: &Communication) -> CallResponse {
-    let at = time::format_ms(c.create_time);
-    CallResponse {
-        agent_id: c.agent_user_id,
-        calling_outcome: c.outcome,
-        create_time: at.clone(),
-        dialer_call_record_id: None,
-        direction: direction(c.direction),
-        duration: None,
-        elapsed_time: None,
-        end_time: at.clone(),
-        id: c.id,
-        is_machine_answered: None,
-        lead_id: c.lead_id,
-        lead_phone_number: c.lead_phone.clone(),
-        note: Some(c.content.clone()),
-        price: None,
-        rate_score: None,
-        recording_switch: false,
-        show_user_number: None,
-        start_time: at.clone(),
-        status: call_status(c),
-        update_time: at,
-        user_id: c.agent_user_id,
-        user_phone_number: None,
-    }
-}
-
-fn call_history_entry(c: &Communication) -> CallHistory {
-    CallHistory {
-        agent_id: c.agent_user_id,
-        create_time: time::format_ms(c.create_time),
-        direction: c.direction.as_str().to_string(),
-        id: c.id,
-        lead_id: c.lead_id,
-        lead_phone_number: c.lead_phone.clone(),
-    }
-}
-
-fn email_response(c: &Communication) -> EmailResponse {
-    EmailResponse {
-        agent_id: c.agent_user_id,
-        direction: direction(c.direction),
-        email_event_time: time::format_ms(c.create_time),
-        email_subject: c.email_subject.clone(),
-        email_type: manual_or_auto(c),
-        event_type: match c.direction {
-            Direction::Outbound => "Sent",
-            Direction::Inbound => "Received",
-        }
-        .to_string(),
-        from_pond: false,
-        id: c.id,
-        lead_id: c.lead_id,
-    }
-}
-
-fn text_response(c: &Communication) -> TextResponse {
-    TextResponse {
-        agent_id: c.agent_user_id,
-        direction: direction(c.direction),
-        id: c.id,
-        lead_id: c.lead_id,
-        text_content: c.content.clone(),
-        text_outcome: text_outcome(c).to_string(),
-        text_time: time::format_ms(c.create_time),
-        text_type: manual_or_auto(c),
-    }
-}
-
-fn communication_response(c: &Communication) -> CommunicationResponse {
-    let (event_type, status) = match c.channel.as_str() {
-        CALL => ("Call", call_status(c)),
-        TEXT => ("Text", Some(text_outcome(c).to_string())),
-        _ => match c.direction {
-            Direction::Outbound => ("Sent Email", None),
-            Direction::Inbound => ("Received Email", None),
-        },
-    };
-    CommunicationResponse {
-        agent_id: c.agent_user_id,
-        call_duration: None,
-        call_outcome: c.outcome,
-        communication_time: time::format_ms(c.create_time),
-        communication_type: if c.manual { "LOGGED" } else { "AUTO" }.to_string(),
-        direction: direction(c.direction),
-        event_type: event_type.to_string(),
-        from_pond: false,
-        id: c.id,
-        lead_id: c.lead_id,
-        status,
-    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -206,7 +82,7 @@ pub async fn list_calls(
             total: total as i64,
             scroll_id: None,
         },
-        calls: calls.iter().map(call_response).collect(),
+        calls: calls.iter().map(render::call).collect(),
     }))
 }
 
@@ -223,7 +99,7 @@ pub async fn get_call(
     Caller(who): Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<CallResponse>> {
-    Ok(Json(call_response(&state.store.call(&who, id).await?)))
+    Ok(Json(render::call(&state.store.call(&who, id).await?)))
 }
 
 /// Search for communication by agent
@@ -261,7 +137,7 @@ pub async fn agent_communication(
         has_more,
         limit: limit as i32,
         offset: offset as i32,
-        page_data: rows.iter().map(communication_response).collect(),
+        page_data: rows.iter().map(render::communication).collect(),
     }))
 }
 
@@ -317,7 +193,7 @@ pub async fn call_history(
         history(&state, &who, &p, CALL)
             .await?
             .iter()
-            .map(call_response)
+            .map(render::call)
             .collect(),
     ))
 }
@@ -339,7 +215,7 @@ pub async fn call_history_v2(
         history(&state, &who, &p, CALL)
             .await?
             .iter()
-            .map(call_history_entry)
+            .map(render::call_history)
             .collect(),
     ))
 }
@@ -361,7 +237,7 @@ pub async fn email_history(
         history(&state, &who, &p, EMAIL)
             .await?
             .iter()
-            .map(email_response)
+            .map(render::email)
             .collect(),
     ))
 }
@@ -383,7 +259,7 @@ pub async fn text_history(
         history(&state, &who, &p, TEXT)
             .await?
             .iter()
-            .map(text_response)
+            .map(render::text)
             .collect(),
     ))
 }

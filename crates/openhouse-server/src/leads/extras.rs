@@ -13,7 +13,8 @@ use openhouse_domain::lead::{Lead, LeadPatch};
 use openhouse_domain::people::Profile;
 use openhouse_domain::search::{LeadFilter, LeadQuery, LeadSort};
 use openhouse_domain::{Error, ErrorKind, error::codes};
-use openhouse_store::features::{Activity, LOGIN_TOKEN_TTL_MS};
+use openhouse_store::features::LOGIN_TOKEN_TTL_MS;
+use openhouse_store::render;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -23,21 +24,6 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use crate::openapi::Errors;
 
 pub use openhouse_domain::lead::{ROLE_AGENT, ROLE_ASSISTANT, ROLE_LENDER};
-
-fn activity_res(a: Activity) -> LeadActivityRes {
-    let r = a.activity;
-    LeadActivityRes {
-        created: r.created,
-        id: a.id,
-        link: r.link,
-        listing: r.listing,
-        page_name: r.page_name,
-        picture: r.picture,
-        scheduled_date: r.scheduled_date,
-        text: r.text,
-        kind: r.kind,
-    }
-}
 
 async fn lead_now(state: &AppState, who: &Principal, lead_id: i64) -> Result<LeadResponse, Error> {
     let lead = state.store.get_lead(who, lead_id, false).await?;
@@ -78,7 +64,7 @@ pub async fn list_activities(
         .store
         .lead_activities(&who, lead_id, page as u64)
         .await?;
-    Ok(Json(rows.into_iter().map(activity_res).collect()))
+    Ok(Json(rows.iter().map(render::activity).collect()))
 }
 
 /// Add activity
@@ -103,8 +89,8 @@ pub async fn add_activity(
     if let Some(l) = &a.listing {
         openhouse_domain::lead::clean_property(l)?;
     }
-    Ok(Json(activity_res(
-        state.store.add_activity(&who, lead_id, a).await?,
+    Ok(Json(render::activity(
+        &state.store.add_activity(&who, lead_id, a).await?,
     )))
 }
 

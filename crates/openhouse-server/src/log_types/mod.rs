@@ -4,8 +4,8 @@
 use axum::Json;
 use axum::extract::State;
 use openhouse_api::{LogType, LogTypeCreated, LogTypeRequest, LogTypeResponse};
-use openhouse_domain::time;
-use openhouse_store::comms::{CommPage, Communication, NewCommunication};
+use openhouse_store::comms::{CommPage, NewCommunication};
+use openhouse_store::render;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -20,24 +20,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_log, list_logs))
         .routes(routes!(get_log, delete_log))
-}
-
-fn response(c: &Communication) -> LogTypeResponse {
-    LogTypeResponse {
-        agent_id: c.agent_user_id,
-        calling_outcome: c.outcome,
-        content: c.content.clone(),
-        create_time: time::format_ms(c.create_time),
-        email_subject: c.email_subject.clone(),
-        from_email: c.from_email.clone(),
-        id: c.id,
-        is_pin: c.pinned,
-        lead_id: c.lead_id,
-        lead_phone_number: c.lead_phone.clone(),
-        log_type: LogType::from_channel(&c.channel).unwrap_or(LogType::LogCall),
-        outbound_or_inbound: c.direction,
-        to_email: c.to_email.clone(),
-    }
 }
 
 /// Add a log call/email/text
@@ -77,7 +59,7 @@ pub async fn create_log(
         )
         .await?;
     Ok(Json(LogTypeCreated {
-        log_type: response(&c),
+        log_type: render::log(&c),
     }))
 }
 
@@ -123,7 +105,7 @@ pub async fn list_logs(
         .store
         .lead_communications(&who, p.lead_id, p.log_type.channel(), true, page)
         .await?;
-    Ok(Json(rows.iter().map(response).collect()))
+    Ok(Json(rows.iter().map(render::log).collect()))
 }
 
 /// Get log call/email/text by Id
@@ -139,7 +121,7 @@ pub async fn get_log(
     Caller(who): Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<LogTypeResponse>> {
-    Ok(Json(response(
+    Ok(Json(render::log(
         &state.store.communication(&who, id, true).await?,
     )))
 }

@@ -1,6 +1,7 @@
 use axum::Json;
 use axum::extract::State;
 use openhouse_api::NoteResponse;
+use openhouse_store::render;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -47,11 +48,8 @@ pub async fn list_notes(
         .flatten()
         .collect::<Vec<i64>>();
     let names = crate::user_names(&state, &who, people).await?;
-    let mut out: Vec<NoteResponse> = notes
-        .iter()
-        .map(|n| super::note_response(n, &names))
-        .collect();
-    out.extend(system.iter().map(|e| super::system_note(e, &names)));
+    let mut out: Vec<NoteResponse> = notes.iter().map(|n| render::note(n, &names)).collect();
+    out.extend(system.iter().map(|e| render::system_note(e, &names)));
     Ok(Json(out))
 }
 
@@ -77,5 +75,5 @@ pub async fn get_note(
             .flatten(),
     )
     .await?;
-    Ok(Json(super::note_response(&n, &names)))
+    Ok(Json(render::note(&n, &names)))
 }

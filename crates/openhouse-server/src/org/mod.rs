@@ -10,6 +10,7 @@ use openhouse_api::{
 use openhouse_domain::auth::Role;
 use openhouse_domain::people::Profile;
 use openhouse_store::people::{Office, office_subtree};
+use openhouse_store::render;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -34,7 +35,7 @@ fn success(data: Option<&Office>) -> OrganizationOpResponse {
     OrganizationOpResponse {
         code: 0,
         message: "success".into(),
-        data: data.map(|o| o.details.clone()),
+        data: data.map(render::office),
     }
 }
 

@@ -7,9 +7,10 @@ use openhouse_api::{
     UserRequest, UserResponse,
 };
 use openhouse_domain::auth::Role;
-use openhouse_domain::people::{Profile, role_code, role_name};
+use openhouse_domain::people::Profile;
 use openhouse_domain::{Error, search};
-use openhouse_store::people::{Member, NewAgent, UserChange};
+use openhouse_store::people::{NewAgent, UserChange};
+use openhouse_store::render;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -31,62 +32,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(add_agent_profile))
 }
 
-pub(crate) fn user_response(m: &Member) -> UserResponse {
-    let u = &m.user;
-    UserResponse {
-        account_status: if u.status == 1 { "Active" } else { "Inactive" }.to_string(),
-        agent_info: m.doc.agent_info.clone(),
-        assigned_lead_count: m.assigned_leads as i32,
-        email: u.email.clone(),
-        first_letter: u
-            .first_name
-            .chars()
-            .next()
-            .map(|c| c.to_uppercase().to_string())
-            .unwrap_or_default(),
-        first_name: u.first_name.clone(),
-        group_id: u.office_id,
-        group_name: m.office_name.clone(),
-        id: u.id,
-        invitor_user_id: (u.invitor_user_id > 0).then_some(u.invitor_user_id),
-        is_admin: m.role == Role::Admin,
-        last_name: u.last_name.clone(),
-        member_user_id: u.id,
-        new_lead_count: m.new_leads as i32,
-        phone_number: u.phone.clone(),
-        role: role_code(m.role),
-        role_name: role_name(m.role).to_string(),
-        status: u.status,
-        team_id: u.team_id,
-        time_zone_id: u.time_zone.clone(),
-        virtual_number: String::new(),
-    }
-}
-
-fn account_response(m: &Member) -> AccountResponse {
-    let u = &m.user;
-    AccountResponse {
-        agent_id: u.id,
-        allow_change_sending_email_address: m.doc.allow_change_sending_email_address,
-        email_address: u.email.clone(),
-        first_name: u.first_name.clone(),
-        group_id: u.office_id,
-        last_name: u.last_name.clone(),
-        phone: u.phone.clone(),
-        profile_id: u.profile_id,
-        seat_type: u.seat_type,
-        sending_email_address: m.doc.sending_email_address.clone(),
-        team_id: u.team_id,
-    }
-}
-
 /// Get current user's info
 #[utoipa::path(get, path = "/v1.0/me", tag = "Members", responses((status = 200, description = "The caller", body = UserResponse), Errors))]
 pub async fn me(
     State(state): State<AppState>,
     Caller(who): Caller,
 ) -> ApiResult<Json<UserResponse>> {
-    Ok(Json(user_response(
+    Ok(Json(render::user(
         &state.store.member(&who, who.user_id).await?,
     )))
 }
@@ -137,7 +89,7 @@ pub async fn members(
             total: total as i64,
             scroll_id: None,
         },
-        members: rows.iter().map(user_response).collect(),
+        members: rows.iter().map(render::user).collect(),
     }))
 }
 
@@ -156,7 +108,7 @@ pub async fn member_by_account(
     Caller(who): Caller,
     ApiPath(account): ApiPath<String>,
 ) -> ApiResult<Json<UserResponse>> {
-    Ok(Json(user_response(
+    Ok(Json(render::user(
         &state.store.member_by_email(&who, &account).await?,
     )))
 }
@@ -177,7 +129,7 @@ pub async fn get_user(
     Caller(who): Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<UserResponse>> {
-    Ok(Json(user_response(&state.store.member(&who, id).await?)))
+    Ok(Json(render::user(&state.store.member(&who, id).await?)))
 }
 
 /// Edit a user
@@ -210,7 +162,7 @@ pub async fn edit_user(
     };
     let m = state.store.update_user(&who, id, change).await?;
     state.forget_credentials();
-    Ok(Json(user_response(&m)))
+    Ok(Json(render::user(&m)))
 }
 
 fn profile_of(id: Option<i64>) -> Result<Profile, Error> {
@@ -281,7 +233,7 @@ pub async fn create_agent(
         rest: account_rest(&r),
     };
     let m = state.store.add_agent(&who, new).await?;
-    Ok(Json(account_response(&m)))
+    Ok(Json(render::account(&m)))
 }
 
 /// Edit an account
@@ -314,7 +266,7 @@ pub async fn edit_agent(
     change.profile = r.profile_id.map(|p| profile_of(Some(p))).transpose()?;
     let m = state.store.update_user(&who, id, change).await?;
     state.forget_credentials();
-    Ok(Json(account_response(&m)))
+    Ok(Json(render::account(&m)))
 }
 
 /// Create a new agent with profile message

@@ -1,8 +1,8 @@
 use axum::Json;
 use axum::extract::State;
 use openhouse_api::Appointment;
-use openhouse_domain::{Error, calendar, time};
-use openhouse_store::tasks::Task;
+use openhouse_domain::{Error, time};
+use openhouse_store::render;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -17,27 +17,6 @@ use crate::openapi::Errors;
 pub struct ListAppointmentsParams {
     /// Lead id
     pub lead_id: i64,
-}
-
-pub(crate) fn appointment(t: &Task, now: i64) -> Appointment {
-    Appointment {
-        id: t.id,
-        descr: t.content.clone(),
-        address: t.address.clone(),
-        create_time: time::format_ms(t.create_time),
-        last_update: time::format_ms(t.update_time),
-        deadline: t.deadline,
-        end_time: t.end_time,
-        all_day: t.all_day,
-        finish_flag: t.finished,
-        delete_flag: false,
-        overdue: t.overdue(now),
-        finish_time: t.finished.then_some(t.finish_time),
-        lead_id: t.lead_id,
-        assign_to_uid: t.assigned_user_id,
-        assign_role_type: calendar::role_type(t.assigned_role),
-        creator_id: t.creator_user_id,
-    }
 }
 
 /// Get appointments of lead
@@ -66,5 +45,5 @@ pub async fn list_appointments(
         .find(|t| !t.finished)
         .or_else(|| appointments.last())
         .ok_or_else(|| Error::not_found("appointment"))?;
-    Ok(Json(appointment(next, time::now_ms())))
+    Ok(Json(render::appointment(next, time::now_ms())))
 }

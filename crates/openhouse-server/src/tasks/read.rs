@@ -1,6 +1,8 @@
 use axum::Json;
 use axum::extract::State;
 use openhouse_api::TaskResponse;
+use openhouse_domain::time;
+use openhouse_store::render;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -35,10 +37,11 @@ pub async fn list_tasks(
     let (lead, tasks) = state.store.lead_tasks(&who, p.lead_id).await?;
     let people: Vec<i64> = tasks.iter().filter_map(|t| t.assigned_user_id).collect();
     let names = crate::user_names(&state, &who, people).await?;
+    let now = time::now_ms();
     Ok(Json(
         tasks
             .iter()
-            .map(|t| super::task_response(t, &lead, &names))
+            .map(|t| render::task(t, &lead, &names, now))
             .collect(),
     ))
 }
@@ -58,5 +61,5 @@ pub async fn get_task(
 ) -> ApiResult<Json<TaskResponse>> {
     let (t, lead) = state.store.task(&who, task_id).await?;
     let names = crate::user_names(&state, &who, t.assigned_user_id).await?;
-    Ok(Json(super::task_response(&t, &lead, &names)))
+    Ok(Json(render::task(&t, &lead, &names, time::now_ms())))
 }

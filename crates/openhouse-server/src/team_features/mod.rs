@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use openhouse_api::{CustomAttribute, LeadPond, PondLeadsRequest, UserLeadTag};
 use openhouse_domain::{Error, time};
-use openhouse_store::features::Pond;
+use openhouse_store::render;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -22,15 +22,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(add_custom_field))
         .routes(routes!(list_custom_fields))
         .routes(routes!(list_tags))
-}
-
-fn pond(p: Pond) -> LeadPond {
-    LeadPond {
-        agent_ids: p.agent_ids,
-        id: p.id,
-        pond_name: p.name,
-        pond_owner_id: p.owner_user_id,
-    }
 }
 
 /// list lead pond
@@ -52,8 +43,8 @@ pub async fn list_ponds(
             .store
             .ponds(&who)
             .await?
-            .into_iter()
-            .map(pond)
+            .iter()
+            .map(render::pond)
             .collect(),
     ))
 }
@@ -71,7 +62,7 @@ pub async fn get_pond(
     Caller(who): Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<LeadPond>> {
-    Ok(Json(pond(state.store.pond(&who, id).await?)))
+    Ok(Json(render::pond(&state.store.pond(&who, id).await?)))
 }
 
 /// Create a lead pond
@@ -96,7 +87,7 @@ pub async fn create_pond(
         .await?;
     // the pond's agents see its leads from their next request
     state.forget_credentials();
-    Ok(Json(pond(made)))
+    Ok(Json(render::pond(&made)))
 }
 
 /// Put leads into a pond
@@ -129,7 +120,7 @@ pub async fn put_leads_in_pond(
         return Err(Error::invalid("leadIds takes 1 to 100 leads").into());
     }
     state.store.move_to_pond(&who, id, &r.lead_ids).await?;
-    Ok(Json(found.map(pond).unwrap_or(LeadPond {
+    Ok(Json(found.as_ref().map(render::pond).unwrap_or(LeadPond {
         agent_ids: vec![],
         id: 0,
         pond_name: String::new(),
