@@ -13,6 +13,7 @@ pub mod notes;
 pub mod people;
 pub mod tasks;
 pub mod transactions;
+pub mod webhooks;
 
 pub use calendar::*;
 pub use common::*;
@@ -24,3 +25,4 @@ pub use notes::*;
 pub use people::*;
 pub use tasks::*;
 pub use transactions::*;
+pub use webhooks::*;

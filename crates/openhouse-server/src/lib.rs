@@ -24,6 +24,7 @@ pub mod system_logs;
 pub mod tasks;
 pub mod team_features;
 pub mod transactions;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -51,6 +52,8 @@ pub struct Settings {
     pub rate_limit: u32,
     /// Requests per minute per credential without one.
     pub rate_limit_unvendored: u32,
+    /// How webhooks are checked and delivered.
+    pub webhooks: webhooks::WebhookConfig,
 }
 
 impl Default for Settings {
@@ -58,6 +61,7 @@ impl Default for Settings {
         Self {
             rate_limit: 500,
             rate_limit_unvendored: 10,
+            webhooks: Default::default(),
         }
     }
 }
@@ -78,6 +82,8 @@ pub struct AppState {
     pub vendor_keys: Cache<String, Option<i64>>,
     /// How many credential lookups the gate has made (each a database query).
     pub auth_lookups: Arc<AtomicU64>,
+    /// Webhook checks and the delivery worker's wake-up.
+    pub webhooks: Arc<webhooks::Webhooks>,
     /// The key of scroll ids, read from the database once.
     scroll_key: Arc<tokio::sync::OnceCell<ScrollKey>>,
 }
@@ -105,6 +111,7 @@ impl AppState {
                 .time_to_live(CREDENTIAL_CACHE_TTL)
                 .build(),
             auth_lookups: Arc::new(AtomicU64::new(0)),
+            webhooks: webhooks::Webhooks::new(settings.webhooks.clone()),
             scroll_key: Arc::new(tokio::sync::OnceCell::new()),
         }
     }
@@ -161,6 +168,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(broker::routes())
         .merge(team_features::routes())
         .merge(transactions::routes())
+        .merge(webhooks::routes::routes())
 }
 
 /// The whole server: the API behind the gate, plus `/healthz`, `/readyz`, `/openapi.json` and

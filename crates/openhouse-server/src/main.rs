@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use openhouse_server::listener::{self, ServeOptions};
+use openhouse_server::webhooks::{self, WebhookConfig};
 use openhouse_server::{AppState, Settings, app, openapi_document, spawn_housekeeping};
 use openhouse_store::Store;
 
@@ -105,6 +106,10 @@ struct Serve {
     shutdown_timeout: u64,
     #[command(flatten)]
     db: Db,
+    /// Lets webhook callback URLs be http and resolve to loopback, private and other internal
+    /// addresses (for local development and tests; never on a server others can subscribe on).
+    #[arg(long, env = "OPENHOUSE_WEBHOOK_ALLOW_PRIVATE")]
+    webhook_allow_private: bool,
 }
 
 /// File descriptors kept back from the connection bound: the database, its journal, logs.
@@ -284,9 +289,19 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
     let settings = Settings {
         rate_limit: s.rate_limit,
         rate_limit_unvendored: s.rate_limit_unvendored,
+        webhooks: WebhookConfig {
+            allow_private: s.webhook_allow_private,
+            ..Default::default()
+        },
     };
+    if s.webhook_allow_private {
+        tracing::warn!(
+            "--webhook-allow-private: callback URLs may be http and reach internal addresses"
+        );
+    }
     let state = AppState::new(store.clone(), &settings);
     spawn_housekeeping(&state);
+    let webhook_workers = webhooks::worker::spawn(store.clone(), state.webhooks.clone());
     let options = ServeOptions {
         header_timeout: Duration::from_secs(s.header_timeout),
         idle_timeout: Duration::from_secs(s.idle_timeout),
@@ -297,6 +312,7 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
     };
     tracing::info!(%addr, backend = ?store.backend(), "openhouse listening");
     listener::serve(listener, app(state), options, shutdown_signal()).await;
+    webhook_workers.stop();
     // the database gets its own short deadline: a stuck close must not keep the process alive
     if tokio::time::timeout(Duration::from_secs(5), store.close())
         .await

@@ -36,6 +36,8 @@ use utoipa::{IntoResponses, Modify, OpenApi, PartialSchema, ToSchema};
         (name = "TeamFeatures", description = "Lead ponds, custom fields, tags"),
         (name = "Vendor", description = "The apps connected to a team"),
         (name = "Opportunity", description = "Opportunity notifications for agents"),
+        (name = "Webhooks", description = "Use webhooks to be notified about events that happen in a team. Deliveries are signed as Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`), retried with backoff for 24 hours, and sent in order for each lead."),
+        (name = "Webhooks (openhouse)", description = "openhouse's own, not in the Lofty API: a subscription's delivery log and redelivery."),
     )
 )]
 struct ApiDoc;

@@ -497,6 +497,7 @@ async fn the_listener_tells_the_gate_the_client_address() {
         openhouse_server::Settings {
             rate_limit: 100,
             rate_limit_unvendored: 3,
+            ..Default::default()
         },
     )
     .await;

@@ -37,7 +37,8 @@ both!(
     alternating_tiers_share_one_bucket,
     openhouse_server::Settings {
         rate_limit: 5,
-        rate_limit_unvendored: 3
+        rate_limit_unvendored: 3,
+        ..Default::default()
     },
     |app: TestApp| async move {
         let t = app.team().await;
@@ -87,7 +88,8 @@ both!(
     another_teams_vendor_key_does_not_raise_the_tier,
     openhouse_server::Settings {
         rate_limit: 50,
-        rate_limit_unvendored: 2
+        rate_limit_unvendored: 2,
+        ..Default::default()
     },
     |app: TestApp| async move {
         let a = app.team().await;
@@ -160,7 +162,8 @@ both!(
     unknown_credentials_are_refused_without_a_lookup_once_the_address_is_spent,
     openhouse_server::Settings {
         rate_limit: 1_000,
-        rate_limit_unvendored: 3
+        rate_limit_unvendored: 3,
+        ..Default::default()
     },
     |app: TestApp| async move {
         let t = app.team().await;

@@ -591,7 +591,8 @@ both!(
     rate_limit_per_credential_with_vendor_tier,
     openhouse_server::Settings {
         rate_limit: 5,
-        rate_limit_unvendored: 3
+        rate_limit_unvendored: 3,
+        ..Default::default()
     },
     |app: TestApp| async move {
         let a = app.team().await;

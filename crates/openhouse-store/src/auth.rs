@@ -303,30 +303,12 @@ impl Store {
         if !live {
             return Ok(None);
         }
-        // the ponds the user owns or works
-        let pond_ids = crate::entities::lead_pond::Entity::find()
+        let ponds = crate::entities::lead_pond::Entity::find()
             .filter(crate::entities::lead_pond::Column::TeamId.eq(cred.team_id))
             .all(&self.db)
             .await
-            .map_err(db_err)?
-            .into_iter()
-            .filter(|p| {
-                p.owner_user_id == u.id
-                    || serde_json::from_str::<Vec<i64>>(&p.agent_ids)
-                        .is_ok_and(|a| a.contains(&u.id))
-            })
-            .map(|p| p.id)
-            .collect();
-        Ok(Some(Principal {
-            team_id: cred.team_id,
-            user_id: cred.user_id,
-            role: Role::parse(&u.role).unwrap_or(Role::Agent),
-            office_id: u.office_id,
-            pond_ids,
-            kind,
-            app_id: cred.app_id,
-            credential_key: key,
-        }))
+            .map_err(db_err)?;
+        Ok(Some(principal_of(&u, &ponds, kind, cred.app_id, key)))
     }
 
     /// Whether a vendor key is one openhouse issued.
@@ -421,5 +403,35 @@ impl Store {
             names.insert(id, display_name(&first, last.as_deref()));
         }
         Ok(names)
+    }
+}
+
+/// A user as a principal: their role, office and the ponds they own or work (of the team's
+/// `ponds`). The one place that decides what a user's principal is, for credentials and for
+/// webhook subscribers alike.
+pub(crate) fn principal_of(
+    u: &crate::entities::user::Model,
+    ponds: &[crate::entities::lead_pond::Model],
+    kind: CredentialKind,
+    app_id: Option<i64>,
+    credential_key: String,
+) -> Principal {
+    let pond_ids = ponds
+        .iter()
+        .filter(|p| {
+            p.owner_user_id == u.id
+                || serde_json::from_str::<Vec<i64>>(&p.agent_ids).is_ok_and(|a| a.contains(&u.id))
+        })
+        .map(|p| p.id)
+        .collect();
+    Principal {
+        team_id: u.team_id,
+        user_id: u.id,
+        role: Role::parse(&u.role).unwrap_or(Role::Agent),
+        office_id: u.office_id,
+        pond_ids,
+        kind,
+        app_id,
+        credential_key,
     }
 }

@@ -276,6 +276,7 @@ entity!(job, "jobs", {
     pub history: String,
     pub create_time: i64,
     pub done_time: i64,
+    pub deadline: i64,
 });
 
 entity!(lease, "leases", {

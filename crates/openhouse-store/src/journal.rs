@@ -105,7 +105,12 @@ impl Store {
     }
 }
 
-impl Write<'_> {
+impl<'s> Write<'s> {
+    /// The store the write is on.
+    pub(crate) fn store(&self) -> &'s Store {
+        self.store
+    }
+
     /// Records one change of the caller's team.
     pub(crate) async fn record(
         &mut self,

@@ -12,6 +12,7 @@ pub mod entities;
 pub mod features;
 mod group_commit;
 pub mod health;
+pub mod jobs;
 pub mod journal;
 pub mod leads;
 pub mod migration;
@@ -23,6 +24,7 @@ mod serving;
 mod sqlite_read;
 pub mod tasks;
 pub mod transactions;
+pub mod webhooks;
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -221,6 +223,11 @@ impl Store {
 
     pub fn backend(&self) -> DbBackend {
         self.db.get_database_backend()
+    }
+
+    /// This process's node number.
+    pub fn node(&self) -> u16 {
+        self.ids.node()
     }
 
     pub fn next_id(&self) -> i64 {

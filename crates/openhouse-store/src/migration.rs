@@ -911,6 +911,8 @@ impl MigrationTrait for M0013Webhooks {
                 .col(text("history").default("[]"))
                 .col(ms("create_time"))
                 .col(ms("done_time"))
+                // when retrying stops (0: never)
+                .col(ms("deadline"))
                 .primary_key(&mut pk(&["team_id", "id"]))
                 .take(),
         )

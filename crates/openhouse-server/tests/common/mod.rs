@@ -75,6 +75,7 @@ pub fn roomy() -> Settings {
     Settings {
         rate_limit: 1_000_000,
         rate_limit_unvendored: 1_000_000,
+        ..Default::default()
     }
 }
 
@@ -109,6 +110,35 @@ impl TestApp {
             backend,
             url,
             _dir: dir,
+        })
+    }
+
+    /// [`TestApp::start`], but on PostgreSQL in a database of its own (made for the test), for
+    /// tests whose background workers read across teams (webhook dispatch and delivery).
+    pub async fn start_isolated(backend: Backend, settings: Settings) -> Option<Self> {
+        if backend == Backend::Sqlite {
+            return Self::start(backend, settings).await;
+        }
+        let base = match std::env::var("OPENHOUSE_TEST_POSTGRES_URL") {
+            Ok(url) if !url.is_empty() => url,
+            _ => {
+                eprintln!("skipped on PostgreSQL: OPENHOUSE_TEST_POSTGRES_URL is not set");
+                return None;
+            }
+        };
+        let url = fresh_postgres_database(&base).await;
+        let store = Store::connect(&url, 1).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        store.build_search_index().await.expect("search index");
+        let state = AppState::new(store.clone(), &settings);
+        let router = app(state.clone());
+        Some(Self {
+            router,
+            state,
+            store,
+            backend,
+            url,
+            _dir: None,
         })
     }
 
@@ -267,4 +297,32 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// Makes an empty PostgreSQL database next to the one `base` names, and returns its URL.
+pub async fn fresh_postgres_database(base: &str) -> String {
+    use sea_orm::{ConnectionTrait, Database};
+    let name = format!("openhouse_t_{}_{}", std::process::id(), rand_suffix());
+    let admin = Database::connect(base)
+        .await
+        .expect("connect to PostgreSQL");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create database");
+    let _ = admin.close().await;
+    let (head, _) = base
+        .rsplit_once('/')
+        .expect("a database URL ends with /name");
+    format!("{head}/{name}")
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos() as u64;
+    (t % 1_000_000_000) * 100 + N.fetch_add(1, Ordering::Relaxed) % 100
 }
