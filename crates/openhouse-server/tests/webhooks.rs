@@ -501,6 +501,13 @@ hooks!(
         assert_eq!(g.json["eventType"], "lead.created");
         assert_eq!(g.json["leadId"], lead);
         assert_eq!(g.json["subscribeId"], s["subscribeId"]);
+        // the resource as the API shows it
+        let shown = app
+            .get(&format!("/v1.0/leads/{lead}"), &t.auth())
+            .await
+            .ok()
+            .clone();
+        assert_eq!(g.json["resource"], shown);
         let wh = standardwebhooks::Webhook::new(&secret).unwrap();
         wh.verify(&g.body, &g.headers)
             .expect("the signature verifies");
@@ -748,7 +755,13 @@ hooks!(
         let mut sorted = ids.clone();
         sorted.sort();
         assert_eq!(ids, sorted, "{names:?}");
+        let expected: Vec<String> = (0..=8).map(|i| format!("v{i}")).collect();
+        assert_eq!(
+            names, expected,
+            "each event carries the lead as that change left it"
+        );
         assert_eq!(got[0].json["eventType"], "lead.created");
+        assert_eq!(got[1].json["changedFields"], json!(["firstName"]));
     }
 );
 

@@ -215,6 +215,10 @@ pub fn payload(d: &Delivery) -> Value {
     if e.lead_id != 0 {
         m.insert("leadId".into(), json!(e.lead_id));
     }
+    let changed = e.kind.changed_fields(&e.detail);
+    if !changed.is_empty() {
+        m.insert("changedFields".into(), json!(changed));
+    }
     m.insert("resource".into(), e.resource.clone());
     Value::Object(m)
 }
