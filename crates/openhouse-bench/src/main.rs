@@ -2,10 +2,12 @@
 //!
 //! - `ceiling`: a minimal axum server answering every request with a fixed lead-sized JSON body,
 //!   the most requests per second this machine can serve over HTTP.
+//! - `webhooks`: webhook delivery under load (deliveries/s, latency, create throughput).
 //! - `seed`: fills a fresh openhouse database with leads through the store's public API and
 //!   writes the files the load scripts read.
 
 mod data;
+mod webhooks;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -39,6 +41,8 @@ enum Command {
     },
     /// Seed a fresh database with leads and write the load scripts' input files.
     Seed(Seed),
+    /// Webhook delivery under load against a running server (see bench/webhooks.sh).
+    Webhooks(webhooks::Args),
 }
 
 #[derive(clap::Args)]
@@ -72,6 +76,7 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Ceiling { listen } => ceiling(&listen).await,
         Command::Seed(s) => seed(s).await,
+        Command::Webhooks(a) => webhooks::run(a).await,
     }
 }
 

@@ -317,8 +317,8 @@ impl Store {
             let mut q = job::Entity::update_many()
                 .col_expr(job::Column::State, Expr::value(state))
                 .col_expr(job::Column::Attempts, Expr::value(job.attempts + 1))
+                // the owner stays: which node made the last attempt
                 .col_expr(job::Column::LeaseUntil, Expr::value(0i64))
-                .col_expr(job::Column::LeaseOwner, Expr::value(0i32))
                 .col_expr(job::Column::LastStatus, Expr::value(attempt.status))
                 .col_expr(job::Column::LastError, Expr::value(attempt.error.clone()))
                 .col_expr(

@@ -23,6 +23,8 @@ use super::{Webhooks, signing};
 const LEASE: Duration = Duration::from_secs(60);
 /// Journal entries dispatched per write.
 const DISPATCH_BATCH: u64 = 500;
+/// How long the dispatcher lets changes gather after it is woken.
+const GATHER: Duration = Duration::from_millis(5);
 /// Deliveries claimed per write at most.
 const CLAIM_BATCH: usize = 256;
 
@@ -73,9 +75,15 @@ async fn dispatch(store: Store, hooks: Arc<Webhooks>) {
         };
         if taken > 0 {
             hooks.deliver.notify_one();
+            if taken < DISPATCH_BATCH as usize {
+                // let a few more changes gather: each dispatch is a write, and on SQLite a
+                // write waits its turn with the API's
+                tokio::time::sleep(GATHER).await;
+            }
             continue;
         }
         store.journal_changed(hooks.config.poll).await;
+        tokio::time::sleep(GATHER).await;
     }
 }
 
