@@ -914,3 +914,40 @@ hooks!(
         assert_eq!(events, sorted, "still in order");
     }
 );
+
+hooks!(
+    a_brokers_teams_are_agent_info_without_their_credentials,
+    fast(),
+    |app: TestApp| async move {
+        let broker = app.team().await;
+        let (r, url) = Receiver::start().await;
+        subscribe(&app, &broker, 1, &url, json!({})).await;
+        let _w = workers(&app);
+        let made = app
+            .post("/v1.0/broker/team", &broker.auth(), json!({"teamName": "North", "email": "north.hooks@example.com", "firstName": "Ada", "lastName": "Admin", "phone": "5550100", "seatLimit": 2}))
+            .await
+            .ok()
+            .clone();
+        let team = made["teamId"].as_i64().unwrap();
+        app.delete(&format!("/v1.0/broker/team/{team}"), &broker.auth())
+            .await
+            .ok();
+        let got = r
+            .wait("the team's creation and removal", |g| g.len() >= 2)
+            .await;
+        assert_eq!(got[0].json["eventType"], "team.created");
+        assert_eq!(got[0].json["resource"]["teamId"], team);
+        assert_eq!(
+            got[0].json["resource"]["apiKey"], "",
+            "no secret in an event"
+        );
+        assert_ne!(made["apiKey"], "");
+        assert_eq!(got[1].json["eventType"], "team.deleted");
+        assert_eq!(
+            got[1].json["teamId"],
+            broker.team_id,
+            "{:?} {team}",
+            got.iter().map(|g| g.json.clone()).collect::<Vec<_>>()
+        );
+    }
+);

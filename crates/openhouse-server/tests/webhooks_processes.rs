@@ -171,7 +171,11 @@ async fn two_processes_deliver_each_event_exactly_once() {
             )
         })
         .collect();
-    assert_eq!(by_node.values().sum::<i64>(), expected as i64, "{by_node:?}");
+    assert_eq!(
+        by_node.values().sum::<i64>(),
+        expected as i64,
+        "{by_node:?}"
+    );
     assert!(
         by_node.get(&1).is_some_and(|n| *n > 0) && by_node.get(&2).is_some_and(|n| *n > 0),
         "both nodes deliver: {by_node:?}"

@@ -9,7 +9,7 @@ use openhouse_domain::{Error, time};
 use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use sha2::{Digest, Sha256};
 
@@ -110,7 +110,7 @@ impl Store {
             access_token: new_secret("oh_at_"),
             vendor_key: new_secret("oh_vk_"),
         };
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let mut w = self.write().await?;
         team::ActiveModel {
             id: Set(team_id),
             name: Set(name.to_string()),
@@ -120,7 +120,7 @@ impl Store {
             company: Set("{}".to_string()),
             delete_time: Set(0),
         }
-        .insert(&txn)
+        .insert(&*w)
         .await
         .map_err(db_err)?;
         let first = spec
@@ -146,7 +146,7 @@ impl Store {
             seat_type: Set(1),
             doc: Set("{}".to_string()),
         }
-        .insert(&txn)
+        .insert(&*w)
         .await
         .map_err(db_err)?;
         for (secret, kind) in [
@@ -162,7 +162,7 @@ impl Store {
                 create_time: Set(now),
                 expire_time: Set(0),
             }
-            .insert(&txn)
+            .insert(&*w)
             .await
             .map_err(db_err)?;
         }
@@ -174,10 +174,49 @@ impl Store {
             id: Set(self.next_id()),
             user_id: Set(user_id),
         }
-        .insert(&txn)
+        .insert(&*w)
         .await
         .map_err(db_err)?;
-        txn.commit().await.map_err(db_err)?;
+        // journaled in the team it was made in: the broker's for a team under a broker, its
+        // own otherwise (the command line)
+        let by = Principal {
+            team_id: if spec.parent_team_id != 0 {
+                spec.parent_team_id
+            } else {
+                team_id
+            },
+            user_id: if spec.invitor_user_id != 0 {
+                spec.invitor_user_id
+            } else {
+                user_id
+            },
+            role: Role::Admin,
+            office_id: 0,
+            pond_ids: Vec::new(),
+            kind: CredentialKind::ApiKey,
+            app_id: None,
+            credential_key: String::new(),
+        };
+        w.record(
+            &by,
+            now,
+            crate::journal::Entry {
+                lead_id: 0,
+                action: openhouse_domain::event::Kind::TeamCreated,
+                detail: serde_json::json!({"teamId": team_id, "seatLimit": spec.seat_limit}),
+                // the answer to the create, without its credentials
+                resource: openhouse_api::BrokerTeamCreated {
+                    team_id,
+                    user_id,
+                    api_key: String::new(),
+                    access_token: String::new(),
+                    vendor_key: String::new(),
+                }
+                .into(),
+            },
+        )
+        .await?;
+        w.commit().await?;
         Ok(out)
     }
 

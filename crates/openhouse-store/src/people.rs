@@ -5,8 +5,8 @@
 use std::collections::{HashMap, HashSet};
 
 use openhouse_api::{
-    AgentInfo, BrokerTeamCreated, BrokerTeamRemoved, CompanyOpenVo, OfficeOpenVo,
-    OpportunityNotificationRequest, PersonalPhotos, SocialMedias, WorkInfo,
+    AgentInfo, BrokerTeamRemoved, CompanyOpenVo, OfficeOpenVo, OpportunityNotificationRequest,
+    PersonalPhotos, SocialMedias, WorkInfo,
 };
 use openhouse_domain::auth::{Principal, Role};
 use openhouse_domain::event::Kind;
@@ -996,27 +996,7 @@ impl Store {
                 invitor_user_id: who.user_id,
             })
             .await?;
-        let mut w = self.write().await?;
-        w.record(
-            who,
-            time::now_ms(),
-            Entry {
-                lead_id: 0,
-                action: Kind::TeamCreated,
-                detail: json!({"teamId": team.team_id, "seatLimit": c.seat_limit}),
-                // the answer to the create, without its credentials
-                resource: BrokerTeamCreated {
-                    team_id: team.team_id,
-                    user_id: team.user_id,
-                    api_key: String::new(),
-                    access_token: String::new(),
-                    vendor_key: String::new(),
-                }
-                .into(),
-            },
-        )
-        .await?;
-        w.commit().await?;
+        // (journaled by create_team_with, in the same write)
         Ok(team)
     }
 

@@ -429,8 +429,14 @@ impl Store {
         let events: Vec<Event> = rows.into_iter().filter_map(event_of).collect();
         let wanted = |e: &Event| -> Vec<&Subscription> {
             let lists = e.kind.lists(&e.detail);
+            // a subscription hears of what happens from its creation on, even when dispatch
+            // comes later
             subs.iter()
-                .filter(|s| s.team_id == e.team_id && lists.contains(&(s.list_id as u8)))
+                .filter(|s| {
+                    s.team_id == e.team_id
+                        && lists.contains(&(s.list_id as u8))
+                        && e.create_time >= s.create_time
+                })
                 .collect()
         };
         // the leads and subscribers the recipient rules look at
