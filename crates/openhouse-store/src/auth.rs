@@ -9,7 +9,7 @@ use openhouse_domain::{Error, time};
 use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect, Set,
+    QueryOrder, QuerySelect, Set,
 };
 use sha2::{Digest, Sha256};
 
@@ -234,10 +234,11 @@ impl Store {
             return Err(Error::invalid(format!("'{email}' is not an email address")));
         }
         let key = email.to_lowercase();
+        let mut w = self.write().await?;
         let taken = user::Entity::find()
             .filter(user::Column::TeamId.eq(team_id))
             .filter(user::Column::EmailKey.eq(key.clone()))
-            .one(&self.db)
+            .one(&*w)
             .await
             .map_err(db_err)?;
         if taken.is_some() {
@@ -247,28 +248,61 @@ impl Store {
         }
         let now = time::now_ms();
         let id = self.next_id();
-        user::ActiveModel {
-            team_id: Set(team_id),
-            id: Set(id),
-            email: Set(email.to_string()),
-            email_key: Set(key),
-            first_name: Set(first_name.trim().to_string()),
-            last_name: Set(last_name.map(|s| s.trim().to_string())),
-            role: Set(role.as_str().to_string()),
-            create_time: Set(now),
-            update_time: Set(now),
-            office_id: Set(0),
-            profile_id: Set(Profile::of_role(role).id()),
-            phone: Set(None),
-            time_zone: Set(None),
-            status: Set(1),
-            invitor_user_id: Set(0),
-            seat_type: Set(1),
-            doc: Set("{}".to_string()),
-        }
-        .insert(&self.db)
-        .await
-        .map_err(db_err)?;
+        let u = user::Model {
+            team_id,
+            id,
+            email: email.to_string(),
+            email_key: key,
+            first_name: first_name.trim().to_string(),
+            last_name: last_name.map(|s| s.trim().to_string()),
+            role: role.as_str().to_string(),
+            create_time: now,
+            update_time: now,
+            office_id: 0,
+            profile_id: Profile::of_role(role).id(),
+            phone: None,
+            time_zone: None,
+            status: 1,
+            invitor_user_id: 0,
+            seat_type: 1,
+            doc: "{}".to_string(),
+        };
+        user::Entity::insert(sea_orm::IntoActiveModel::into_active_model(u.clone()))
+            .exec_without_returning(&*w)
+            .await
+            .map_err(db_err)?;
+        // journaled as made by the team's first admin (the command line acts for the team)
+        let admin = user::Entity::find()
+            .filter(user::Column::TeamId.eq(team_id))
+            .filter(user::Column::Role.eq(Role::Admin.as_str()))
+            .order_by_asc(user::Column::CreateTime)
+            .one(&*w)
+            .await
+            .map_err(db_err)?
+            .map_or(id, |a| a.id);
+        let added = self.members_on(&*w, team_id, vec![u]).await?.remove(0);
+        let by = Principal {
+            team_id,
+            user_id: admin,
+            role: Role::Admin,
+            office_id: 0,
+            pond_ids: Vec::new(),
+            kind: CredentialKind::ApiKey,
+            app_id: None,
+            credential_key: String::new(),
+        };
+        w.record(
+            &by,
+            now,
+            crate::journal::Entry {
+                lead_id: 0,
+                action: openhouse_domain::event::Kind::UserCreated,
+                detail: serde_json::json!({"userId": id, "email": email, "profileId": Profile::of_role(role).id()}),
+                resource: crate::render::user(&added).into(),
+            },
+        )
+        .await?;
+        w.commit().await?;
         Ok(id)
     }
 

@@ -355,7 +355,7 @@ impl Store {
     }
 
     /// [`Store::members_of`], read on `db` (a write, for its journal entry).
-    async fn members_on(
+    pub(crate) async fn members_on(
         &self,
         db: &impl ConnectionTrait,
         team_id: i64,
