@@ -6,8 +6,13 @@
 //!    process that answers 200 at once.
 //! 3. The same creates again while deliveries run; then waits for every delivery.
 //!
-//! Reports creates/s in both phases, deliveries/s (first to last delivery) and event →
-//! delivered latency (receipt time minus the event's `eventTime`: both clocks are this machine's).
+//! 4. A paced phase with fresh subscriptions (the burst used up the first ones' 30-minute
+//!    windows): `--paced-rate` creates per second for `--paced-secs`, a load below what delivery
+//!    keeps up with, for the latency of a server that is not behind.
+//!
+//! Reports creates/s in the first two phases, deliveries/s (first to last delivery of the burst)
+//! and event → delivered latency (receipt time minus the event's `eventTime`: both clocks are
+//! this machine's) for the burst and for the paced phase.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -36,6 +41,13 @@ pub struct Args {
     baseline_leads: usize,
     #[arg(long, default_value_t = 32)]
     concurrency: usize,
+    /// Creates per second in the paced phase, which measures latency at a load the server
+    /// keeps up with (each create is one delivery per subscription).
+    #[arg(long, default_value_t = 100)]
+    paced_rate: u64,
+    /// How long the paced phase lasts, in seconds.
+    #[arg(long, default_value_t = 10)]
+    paced_secs: u64,
 }
 
 #[derive(Default)]
@@ -105,6 +117,31 @@ fn percentile(sorted: &[i64], p: f64) -> i64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
+/// Makes `--subscriptions` subscriptions to list 2; their ids.
+async fn subscribe(a: &Args, client: &reqwest::Client, hook: &str) -> anyhow::Result<Vec<i64>> {
+    let mut ids = Vec::new();
+    for _ in 0..a.subscriptions {
+        let r = client
+            .post(format!("{}/v1.0/webhook", a.url))
+            .header("Authorization", format!("token {}", a.api_key))
+            .header("Content-Type", "application/json")
+            .body(json!({"listId": 2, "callbackUrl": hook, "limit": 5000}).to_string())
+            .send()
+            .await
+            .context("subscribing")?;
+        if r.status() != 200 {
+            bail!(
+                "POST /v1.0/webhook answered {}: {}",
+                r.status(),
+                r.text().await?
+            );
+        }
+        let v: Value = serde_json::from_str(&r.text().await?)?;
+        ids.push(v["subscribeId"].as_i64().context("subscribeId")?);
+    }
+    Ok(ids)
+}
+
 pub async fn run(a: Args) -> anyhow::Result<()> {
     let got = Arc::new(Mutex::new(Got::default()));
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -124,23 +161,7 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
     let baseline = create_leads(&a, &client, a.baseline_leads, "base").await?;
     eprintln!("baseline: {baseline:.0} creates/s");
 
-    for _ in 0..a.subscriptions {
-        let r = client
-            .post(format!("{}/v1.0/webhook", a.url))
-            .header("Authorization", format!("token {}", a.api_key))
-            .header("Content-Type", "application/json")
-            .body(json!({"listId": 2, "callbackUrl": hook, "limit": 5000}).to_string())
-            .send()
-            .await
-            .context("subscribing")?;
-        if r.status() != 200 {
-            bail!(
-                "POST /v1.0/webhook answered {}: {}",
-                r.status(),
-                r.text().await?
-            );
-        }
-    }
+    let subs = subscribe(&a, &client, &hook).await?;
     let loaded = create_leads(&a, &client, a.leads, "hooked").await?;
     eprintln!("while delivering: {loaded:.0} creates/s");
 
@@ -156,7 +177,10 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let times = got.lock().map(|g| g.times.clone()).unwrap_or_default();
+    let times = got
+        .lock()
+        .map(|mut g| std::mem::take(&mut g.times))
+        .unwrap_or_default();
     let first = times.iter().map(|t| t.0).min().unwrap_or(0);
     let last = times.iter().map(|t| t.0).max().unwrap_or(0);
     let rate = times.len() as f64 / ((last - first).max(1) as f64 / 1000.0);
@@ -168,6 +192,62 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
         a.subscriptions,
         a.leads,
         times.len(),
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99),
+        lat.last().copied().unwrap_or(0),
+    );
+    // the paced phase, with fresh subscriptions (the burst used up the others' windows)
+    for id in subs {
+        let r = client
+            .delete(format!("{}/v1.0/webhook/{id}", a.url))
+            .header("Authorization", format!("token {}", a.api_key))
+            .send()
+            .await?;
+        if r.status() != 200 {
+            bail!("DELETE /v1.0/webhook answered {}", r.status());
+        }
+    }
+    subscribe(&a, &client, &hook).await?;
+    let n = (a.paced_rate * a.paced_secs) as usize;
+    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / a.paced_rate as f64));
+    let mut tasks = Vec::with_capacity(n);
+    for i in 0..n {
+        tick.tick().await;
+        let client = client.clone();
+        let url = format!("{}/v1.0/leads", a.url);
+        let auth = format!("token {}", a.api_key);
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(&url)
+                .header("Authorization", &auth)
+                .header("Content-Type", "application/json")
+                .body(json!({"firstName": format!("paced {i}")}).to_string())
+                .send()
+                .await
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let expected = n * a.subscriptions;
+    let start = Instant::now();
+    while got.lock().map(|g| g.times.len()).unwrap_or(0) < expected {
+        if start.elapsed() > Duration::from_secs(300) {
+            bail!("the paced phase was not delivered in 5 minutes");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut lat: Vec<i64> = got
+        .lock()
+        .map(|g| g.times.iter().map(|(at, ev)| at - ev).collect())
+        .unwrap_or_default();
+    lat.sort_unstable();
+    println!(
+        "| paced: {} creates/s × {} subscriptions = {} deliveries/s offered, {} s | latency p50 {} ms, p99 {} ms, max {} ms |",
+        a.paced_rate,
+        a.subscriptions,
+        a.paced_rate as usize * a.subscriptions,
+        a.paced_secs,
         percentile(&lat, 0.5),
         percentile(&lat, 0.99),
         lat.last().copied().unwrap_or(0),

@@ -181,7 +181,8 @@ pub(crate) async fn due(
             Expr::col((earlier.clone(), job::Column::OrderKey))
                 .equals((job::Entity, job::Column::OrderKey)),
         )
-        .and_where(Expr::col((earlier.clone(), job::Column::Kind)).eq(kind))
+        // (no condition on the kind: subjects are ids, unique across kinds, and without it
+        // only the subject index answers this, never the claiming one)
         .and_where(Expr::col((earlier.clone(), job::Column::State)).eq(PENDING))
         .and_where(
             Expr::col((earlier.clone(), job::Column::Id))
@@ -256,6 +257,19 @@ pub(crate) async fn defer(w: &Write<'_>, jobs: &[(i64, i64)], run_at: i64) -> Re
     Ok(())
 }
 
+/// Deletes jobs.
+pub(crate) async fn remove(w: &Write<'_>, jobs: &[(i64, i64)]) -> Result<(), Error> {
+    for (team, ids) in by_team(jobs.iter().copied()) {
+        job::Entity::delete_many()
+            .filter(job::Column::TeamId.eq(team))
+            .filter(job::Column::Id.is_in(ids))
+            .exec(&**w)
+            .await
+            .map_err(db_err)?;
+    }
+    Ok(())
+}
+
 fn by_team(pairs: impl Iterator<Item = (i64, i64)>) -> Vec<(i64, Vec<i64>)> {
     let mut v: Vec<(i64, i64)> = pairs.collect();
     v.sort_unstable();
@@ -302,6 +316,9 @@ impl Store {
         }
         let w = self.write().await?;
         let mut recorded = 0;
+        // in id order, the order every other writer of many jobs locks them in
+        let mut results = results;
+        results.sort_by_key(|(j, _)| (j.team_id, j.id));
         for (job, outcome) in results {
             let (attempt, state, run_at) = match outcome {
                 Outcome::Done(a) => (a, DONE, 0),

@@ -917,14 +917,19 @@ impl MigrationTrait for M0013Webhooks {
                 .take(),
         )
         .await?;
-        // claiming: the due pending jobs of a kind
-        m.create_index(index("jobs", "jobs_due", &["kind", "state", "run_at"]))
-            .await?;
-        // ordering (the first pending job of a subject and key) and a subject's log
+        // claiming: the due pending jobs of a kind, in the order they are claimed (so a claim
+        // reads only as far as it takes)
+        m.create_index(index(
+            "jobs",
+            "jobs_due",
+            &["kind", "state", "run_at", "id"],
+        ))
+        .await?;
+        // ordering (an earlier pending job of a subject and key) and a subject's log
         m.create_index(index(
             "jobs",
             "jobs_subject",
-            &["team_id", "subject_id", "order_key", "id"],
+            &["team_id", "subject_id", "order_key", "state", "id"],
         ))
         .await?;
         m.create_table(

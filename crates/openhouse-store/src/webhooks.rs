@@ -255,13 +255,29 @@ impl Store {
         if r.rows_affected == 0 {
             return Err(Error::not_found("webhook subscription"));
         }
-        crate::entities::job::Entity::delete_many()
-            .filter(crate::entities::job::Column::TeamId.eq(who.team_id))
-            .filter(crate::entities::job::Column::Kind.eq(KIND))
-            .filter(crate::entities::job::Column::SubjectId.eq(id))
-            .exec(&*w)
+        // its deliveries go with it; one being recorded right now is left locked to its
+        // recorder (waiting for it could deadlock), and claims drop it later
+        use crate::entities::job;
+        let ids: Vec<i64> = job::Entity::find()
+            .select_only()
+            .column(job::Column::Id)
+            .filter(job::Column::TeamId.eq(who.team_id))
+            .filter(job::Column::Kind.eq(KIND))
+            .filter(job::Column::SubjectId.eq(id))
+            .order_by_asc(job::Column::Id)
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .into_tuple()
+            .all(&*w)
             .await
             .map_err(db_err)?;
+        for chunk in ids.chunks(500) {
+            job::Entity::delete_many()
+                .filter(job::Column::TeamId.eq(who.team_id))
+                .filter(job::Column::Id.is_in(chunk.iter().copied()))
+                .exec(&*w)
+                .await
+                .map_err(db_err)?;
+        }
         w.commit().await
     }
 
@@ -522,8 +538,11 @@ impl Store {
         let mut admitted = Vec::new();
         let mut deferred: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
         let mut counted: HashMap<(i64, i64), (i64, i32)> = HashMap::new();
+        let mut orphans = Vec::new();
         for j in picked {
             let Some(s) = subs.get(&(j.team_id, j.subject_id)) else {
+                // its subscription was removed while it was being recorded
+                orphans.push((j.team_id, j.id));
                 continue;
             };
             let (start, count) = counted.entry((s.team_id, s.id)).or_insert_with(|| {
@@ -556,6 +575,7 @@ impl Store {
         for (at, ids) in &deferred {
             jobs::defer(&w, ids, *at).await?;
         }
+        jobs::remove(&w, &orphans).await?;
         let leased = jobs::lease(&w, admitted, owner, now + lease_ms).await?;
         let events = self
             .events(&*w, leased.iter().map(|j| (j.team_id, j.event_id)))
