@@ -49,14 +49,17 @@ server_pid=$!
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 # schemathesis runs under a raised recursion limit: under CPython 3.11 Hypothesis's parse of a
 # strategy's source near the default limit (1000) fails with "AST constructor recursion depth
-# mismatch" (a CPython bug), which schemathesis reports as a Runtime Error of its own
+# mismatch" (a CPython bug), which schemathesis reports as a Runtime Error of its own. One
+# worker: with two threads, Hypothesis's cache of lambda sources races and fails a test case with
+# "Inconsistent results" (another Runtime Error of its own, reproduced on POST /v1.0/leads and
+# POST /v1.0/leads/{leadId}/activity with seed 1); one worker passes the same run.
 st_run() {
   "$venv/bin/python" -c 'import sys; sys.setrecursionlimit(50000); sys.argv[0] = "schemathesis"; from schemathesis.cli import schemathesis; schemathesis()' \
     run "http://127.0.0.1:$port/openapi.json" \
     --header "Authorization: token $key" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
     --phases examples,coverage,fuzzing,stateful \
-    --max-examples 60 --workers 2 --seed 1 --suppress-health-check all \
+    --max-examples 60 --workers 1 --seed 1 --suppress-health-check all \
     --no-color 2>&1 | tee "$work/schemathesis.log"
   return "${PIPESTATUS[0]}"
 }
