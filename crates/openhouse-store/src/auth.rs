@@ -179,24 +179,18 @@ impl Store {
         .map_err(db_err)?;
         // journaled in the team it was made in: the broker's for a team under a broker, its
         // own otherwise (the command line)
-        let by = Principal {
-            team_id: if spec.parent_team_id != 0 {
+        let by = acting_admin(
+            if spec.parent_team_id != 0 {
                 spec.parent_team_id
             } else {
                 team_id
             },
-            user_id: if spec.invitor_user_id != 0 {
+            if spec.invitor_user_id != 0 {
                 spec.invitor_user_id
             } else {
                 user_id
             },
-            role: Role::Admin,
-            office_id: 0,
-            pond_ids: Vec::new(),
-            kind: CredentialKind::ApiKey,
-            app_id: None,
-            credential_key: String::new(),
-        };
+        );
         w.record(
             &by,
             now,
@@ -281,16 +275,7 @@ impl Store {
             .map_err(db_err)?
             .map_or(id, |a| a.id);
         let added = self.members_on(&*w, team_id, vec![u]).await?.remove(0);
-        let by = Principal {
-            team_id,
-            user_id: admin,
-            role: Role::Admin,
-            office_id: 0,
-            pond_ids: Vec::new(),
-            kind: CredentialKind::ApiKey,
-            app_id: None,
-            credential_key: String::new(),
-        };
+        let by = acting_admin(team_id, admin);
         w.record(
             &by,
             now,
@@ -476,6 +461,21 @@ impl Store {
             names.insert(id, display_name(&first, last.as_deref()));
         }
         Ok(names)
+    }
+}
+
+/// The principal a change made outside any credential (the command line, a broker making a
+/// team) is journaled as: an admin of the team.
+fn acting_admin(team_id: i64, user_id: i64) -> Principal {
+    Principal {
+        team_id,
+        user_id,
+        role: Role::Admin,
+        office_id: 0,
+        pond_ids: Vec::new(),
+        kind: CredentialKind::ApiKey,
+        app_id: None,
+        credential_key: String::new(),
     }
 }
 

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::entities::job;
-use crate::journal::Write;
+use crate::journal::{Write, by_team};
 use crate::{Store, db_err};
 
 /// Pending: waiting to run or running.
@@ -268,19 +268,6 @@ pub(crate) async fn remove(w: &Write<'_>, jobs: &[(i64, i64)]) -> Result<(), Err
             .map_err(db_err)?;
     }
     Ok(())
-}
-
-fn by_team(pairs: impl Iterator<Item = (i64, i64)>) -> Vec<(i64, Vec<i64>)> {
-    let mut v: Vec<(i64, i64)> = pairs.collect();
-    v.sort_unstable();
-    let mut out: Vec<(i64, Vec<i64>)> = Vec::new();
-    for (t, id) in v {
-        match out.last_mut() {
-            Some((team, ids)) if *team == t => ids.push(id),
-            _ => out.push((t, vec![id])),
-        }
-    }
-    out
 }
 
 impl Store {

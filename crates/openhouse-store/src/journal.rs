@@ -195,7 +195,7 @@ impl<'s> Write<'s> {
     /// search index up to date, while the write still holds its turn (so in commit order).
     pub(crate) async fn commit(mut self) -> Result<(), Error> {
         if let Some(index) = self.store.index.clone().filter(|i| i.ready()) {
-            let mut missing: Vec<(i64, i64)> = self
+            let missing: Vec<(i64, i64)> = self
                 .touched
                 .iter()
                 .filter(|(t, l)| {
@@ -203,9 +203,7 @@ impl<'s> Write<'s> {
                 })
                 .copied()
                 .collect();
-            missing.sort_unstable();
-            missing.dedup();
-            for (team, ids) in by_team(&missing) {
+            for (team, ids) in by_team(missing) {
                 for l in self.store.leads_by_id(&self.txn, team, &ids).await? {
                     self.fresh.push(search_index::Entry::of(&l));
                 }
@@ -239,13 +237,17 @@ fn journaled(store: &Store, touched: &[(i64, i64)]) {
     }
 }
 
-/// (team, lead) pairs, sorted, grouped by team.
-fn by_team(pairs: &[(i64, i64)]) -> Vec<(i64, Vec<i64>)> {
+/// (team, id) pairs, sorted, without repeats, grouped by team: the shape of a write that touches
+/// rows of several teams by id.
+pub(crate) fn by_team(pairs: impl IntoIterator<Item = (i64, i64)>) -> Vec<(i64, Vec<i64>)> {
+    let mut v: Vec<(i64, i64)> = pairs.into_iter().collect();
+    v.sort_unstable();
+    v.dedup();
     let mut out: Vec<(i64, Vec<i64>)> = Vec::new();
-    for (t, l) in pairs {
+    for (t, id) in v {
         match out.last_mut() {
-            Some((team, ids)) if team == t => ids.push(*l),
-            _ => out.push((*t, vec![*l])),
+            Some((team, ids)) if *team == t => ids.push(id),
+            _ => out.push((t, vec![id])),
         }
     }
     out

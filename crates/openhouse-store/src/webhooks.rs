@@ -25,7 +25,7 @@ use serde_json::Value;
 
 use crate::entities::{lead_pond, lease, system_log, user, webhook_subscription as sub};
 use crate::jobs::{self, Job, JobRecord, NewJob};
-use crate::journal::Write;
+use crate::journal::{Write, by_team};
 use crate::{Store, db_err};
 
 /// The job kind of a webhook delivery.
@@ -135,21 +135,6 @@ pub fn receives(s: &Subscription, subscriber: &Principal, lead: Option<&Lead>) -
     assigned
         || subscriber.role == Role::Admin
         || (s.permission_mode == 1 && crate::leads::visible_to(subscriber, l))
-}
-
-/// Splits ids by team.
-fn by_team(pairs: impl IntoIterator<Item = (i64, i64)>) -> Vec<(i64, Vec<i64>)> {
-    let mut v: Vec<(i64, i64)> = pairs.into_iter().collect();
-    v.sort_unstable();
-    v.dedup();
-    let mut out: Vec<(i64, Vec<i64>)> = Vec::new();
-    for (t, id) in v {
-        match out.last_mut() {
-            Some((team, ids)) if *team == t => ids.push(id),
-            _ => out.push((t, vec![id])),
-        }
-    }
-    out
 }
 
 fn event_of(m: system_log::Model) -> Option<Event> {
