@@ -57,6 +57,9 @@ kinds! {
     TeamRemoved,
     CustomFieldCreated,
     PondCreated,
+    LeadOffered,
+    LeadOfferEnded,
+    RoutingChanged,
 }
 
 /// The webhook lists of the contract (`WebhookRequest.listId`).
@@ -112,6 +115,9 @@ impl Kind {
             Kind::TeamRemoved => "team.removed",
             Kind::CustomFieldCreated => "custom_field.created",
             Kind::PondCreated => "pond.created",
+            Kind::LeadOffered => "lead.offered",
+            Kind::LeadOfferEnded => "lead.offer_ended",
+            Kind::RoutingChanged => "routing.changed",
         }
     }
 
@@ -145,9 +151,12 @@ impl Kind {
         use list::*;
         match self {
             // routing assignments and opportunity offers are lead info
-            Kind::LeadCreated | Kind::LeadAssigned | Kind::LeadTrashed | Kind::NotificationSent => {
-                &[LEAD_INFO]
-            }
+            Kind::LeadCreated
+            | Kind::LeadAssigned
+            | Kind::LeadTrashed
+            | Kind::NotificationSent
+            | Kind::LeadOffered
+            | Kind::LeadOfferEnded => &[LEAD_INFO],
             Kind::LeadUpdated => {
                 let stage = detail["changes"]
                     .as_array()
@@ -188,7 +197,8 @@ impl Kind {
             | Kind::TeamCreated
             | Kind::TeamRemoved
             | Kind::CustomFieldCreated
-            | Kind::PondCreated => &[AGENT_INFO],
+            | Kind::PondCreated
+            | Kind::RoutingChanged => &[AGENT_INFO],
         }
     }
 
@@ -219,6 +229,8 @@ impl Kind {
             Kind::ActivityAdded => (41, "ActivityAdded"),
             Kind::TransactionCreated => (50, "TransactionAdded"),
             Kind::TransactionUpdated => (51, "TransactionEdited"),
+            Kind::LeadOffered => (42, "LeadOffered"),
+            Kind::LeadOfferEnded => (43, "LeadOfferEnded"),
             Kind::UserCreated
             | Kind::UserUpdated
             | Kind::OfficeCreated
@@ -227,7 +239,8 @@ impl Kind {
             | Kind::TeamCreated
             | Kind::TeamRemoved
             | Kind::CustomFieldCreated
-            | Kind::PondCreated => return None,
+            | Kind::PondCreated
+            | Kind::RoutingChanged => return None,
         })
     }
 
@@ -259,16 +272,35 @@ impl Kind {
                         ));
                     }
                 }
+                if let Some(how) = routed(detail) {
+                    parts.push(how);
+                }
                 if parts.is_empty() {
                     "Lead updated".into()
                 } else {
                     format!("Lead updated: {}", parts.join("; "))
                 }
             }
-            Kind::LeadAssigned => match detail["to"].as_i64() {
-                Some(to) => format!("Lead assigned to user {to}"),
-                None => "Lead unassigned".into(),
-            },
+            Kind::LeadAssigned => {
+                let what = match detail["to"].as_i64() {
+                    Some(to) => format!("Lead assigned to user {to}"),
+                    None => "Lead unassigned".into(),
+                };
+                match routed(detail) {
+                    Some(how) => format!("{what} {how}"),
+                    None => what,
+                }
+            }
+            Kind::LeadOffered => format!(
+                "Lead offered to {} {}, until {}",
+                users(&detail["offeredTo"]),
+                routed(detail).unwrap_or_default(),
+                show(&detail["expiresAt"])
+            ),
+            Kind::LeadOfferEnded => format!(
+                "No one claimed the lead offered {}",
+                routed(detail).unwrap_or_default()
+            ),
             Kind::LeadTrashed => format!("Lead moved to the trash: {}", show(&detail["reason"])),
             Kind::NoteCreated => "Note added".into(),
             Kind::NoteUpdated => "Note edited".into(),
@@ -347,7 +379,8 @@ impl Kind {
             | Kind::TeamCreated
             | Kind::TeamRemoved
             | Kind::CustomFieldCreated
-            | Kind::PondCreated => self.action().to_string(),
+            | Kind::PondCreated
+            | Kind::RoutingChanged => self.action().to_string(),
         }
     }
 }
@@ -425,12 +458,43 @@ impl Kind {
             | Kind::TeamCreated
             | Kind::TeamRemoved
             | Kind::CustomFieldCreated
-            | Kind::PondCreated => {}
+            | Kind::PondCreated
+            | Kind::LeadOffered
+            | Kind::LeadOfferEnded
+            | Kind::RoutingChanged => {}
         }
         out.retain(|f| !BOOKKEEPING.contains(f));
         out.sort_unstable();
         out.dedup();
         out.into_iter().map(String::from).collect()
+    }
+}
+
+/// "by routing rule "R" (Strategy)" for an entry lead routing made (its `origin` says so);
+/// `None` for others.
+fn routed(detail: &Value) -> Option<String> {
+    let origin = &detail["origin"];
+    if origin["by"] != "routing" {
+        return None;
+    }
+    let strategy = origin["strategy"].as_str().unwrap_or("");
+    Some(match origin["ruleName"].as_str() {
+        Some(rule) => format!("by routing rule \"{rule}\" ({strategy})"),
+        None => format!("by the default routing rule ({strategy})"),
+    })
+}
+
+/// "users 1, 2" from a list of user ids.
+fn users(ids: &Value) -> String {
+    let ids: Vec<String> = ids
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| v.to_string())
+        .collect();
+    match ids.len() {
+        1 => format!("user {}", ids[0]),
+        _ => format!("users {}", ids.join(", ")),
     }
 }
 

@@ -140,6 +140,9 @@ pub struct LeadPatch {
     /// A note to add with the change: (content, pinned).
     pub note: Option<(String, bool)>,
     pub transaction: Option<LeadTransaction>,
+    /// A new lead to route (`leadRouting: true` without `assignedUserId`): the rules' scope,
+    /// -1 the company's, an office id that office's, 0 by the lead's ownership.
+    pub routing: Option<i64>,
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -496,9 +499,24 @@ impl LeadPatch {
             tags_add: r.tags_add.clone(),
             profile: r.profile.clone(),
         };
+        // the contract: routing runs only when leadRouting is true, and never past an agent
+        // given by assignedUserId
+        let routing = match (r.lead_routing, r.assigned_user_id) {
+            (Some(true), None) => match r.assign_group_id {
+                None => Some(0),
+                Some(g) if g == -1 || g > 0 => Some(g),
+                Some(g) => {
+                    return Err(Error::invalid(format!(
+                        "assignGroupId is -1 (the company's rules) or an office id, not {g}"
+                    )));
+                }
+            },
+            _ => None,
+        };
         Ok(Self {
             hide_vendor_id,
             note: clean_note(&r.content, r.is_pin)?,
+            routing,
             ..Self::from_edit(&edit)?
         })
     }
@@ -551,6 +569,7 @@ impl LeadPatch {
             hide_vendor_id: None,
             profile: clean_profile(&r.profile)?,
             note: None,
+            routing: None,
             transaction: r
                 .lead_transaction
                 .as_ref()

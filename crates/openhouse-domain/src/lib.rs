@@ -10,6 +10,7 @@ pub mod event;
 pub mod id;
 pub mod lead;
 pub mod people;
+pub mod routing;
 pub mod search;
 pub mod time;
 pub mod timeline;

@@ -20,6 +20,7 @@ pub mod openapi;
 pub mod org;
 pub mod people;
 pub mod ratelimit;
+pub mod routing;
 pub mod system_logs;
 pub mod tasks;
 pub mod team_features;
@@ -169,6 +170,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(team_features::routes())
         .merge(transactions::routes())
         .merge(webhooks::routes::routes())
+        .merge(routing::routes::routes())
 }
 
 /// The whole server: the API behind the gate, plus `/healthz`, `/readyz`, `/openapi.json` and

@@ -195,6 +195,26 @@ enum TeamCommand {
         #[command(flatten)]
         db: Db,
     },
+    /// Print a team's lead routing (rules, default rules, time zone) as one JSON document.
+    RoutingExport {
+        /// The team.
+        #[arg(long)]
+        team_id: i64,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Replace a team's lead routing with a document `routing-export` printed (from this team
+    /// or another: members, ponds and offices it names must exist in the team). All or nothing.
+    RoutingImport {
+        /// The team.
+        #[arg(long)]
+        team_id: i64,
+        /// The document; `-` reads standard input.
+        #[arg(long)]
+        file: String,
+        #[command(flatten)]
+        db: Db,
+    },
 }
 
 fn init_logs(json: bool) {
@@ -367,6 +387,36 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!(e.message))?;
             println!("{}", serde_json::to_string(&f.show())?);
+            store.close().await;
+            Ok(())
+        }
+        Command::Team(TeamCommand::RoutingExport { team_id, db }) => {
+            let store = open(&db).await?;
+            let doc = store
+                .export_routing(team_id)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+            store.close().await;
+            Ok(())
+        }
+        Command::Team(TeamCommand::RoutingImport { team_id, file, db }) => {
+            let text = if file == "-" {
+                let mut s = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
+                s
+            } else {
+                std::fs::read_to_string(&file)
+                    .map_err(|e| anyhow::anyhow!("cannot read {file}: {e}"))?
+            };
+            let doc: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("{file} is not JSON: {e}"))?;
+            let store = open(&db).await?;
+            let n = store
+                .import_routing(team_id, &doc)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            println!("imported {n} routing rules into team {team_id}");
             store.close().await;
             Ok(())
         }

@@ -265,3 +265,146 @@ fn terminate(pid: u32) {
         .args(["-TERM", &pid.to_string()])
         .status();
 }
+
+fn team(db: &std::path::Path, name: &str, email: &str) -> serde_json::Value {
+    let out = openhouse()
+        .args([
+            "team",
+            "create",
+            "--name",
+            name,
+            "--admin-email",
+            email,
+            "--json",
+            "--database-url",
+        ])
+        .arg(db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn routing_export_and_import_carry_a_teams_rules() {
+    use openhouse_domain::auth::CredentialKind;
+    use openhouse_domain::routing::BusinessType;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("routing.db");
+    let a = team(&db, "A", "a@acme.test");
+    let b = team(&db, "B", "b@acme.test");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let principal = |store: &openhouse_store::Store, key: &str| {
+        let store = store.clone();
+        let key = key.to_string();
+        rt.block_on(async move {
+            store
+                .authenticate(CredentialKind::ApiKey, &key)
+                .await
+                .unwrap()
+                .unwrap()
+        })
+    };
+    let store = rt
+        .block_on(openhouse_store::Store::connect(db.to_str().unwrap(), 0))
+        .unwrap();
+    let pa = principal(&store, a["apiKey"].as_str().unwrap());
+    let pb = principal(&store, b["apiKey"].as_str().unwrap());
+    let rule: openhouse_api::RoutingRule = serde_json::from_value(serde_json::json!({
+        "name": "Zillow", "sourceName": "Zillow", "tagNames": ["Hot"],
+        "activeHours": {"activeDays": [1, 2], "hoursStart": 8, "hoursEnd": 18},
+        "routingStrategy": {"strategyType": 2, "touchMinutes": 15}}))
+    .unwrap();
+    rt.block_on(store.add_routing_rule(&pa, BusinessType::Agent, -1, &rule))
+        .unwrap();
+    let out = openhouse()
+        .args([
+            "team",
+            "routing-export",
+            "--team-id",
+            &a["teamId"].to_string(),
+            "--database-url",
+        ])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["rules"][0]["rule"]["sourceName"], "Zillow");
+    // into team B, from standard input
+    let mut child = openhouse()
+        .args([
+            "team",
+            "routing-import",
+            "--team-id",
+            &b["teamId"].to_string(),
+            "--file",
+            "-",
+            "--database-url",
+        ])
+        .arg(&db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), &out.stdout).unwrap();
+    let done = child.wait_with_output().unwrap();
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let strip = |rules: Vec<openhouse_api::RoutingRule>| -> Vec<openhouse_api::RoutingRule> {
+        rules
+            .into_iter()
+            .map(|mut r| {
+                r.id = None;
+                r.update_time = None;
+                r
+            })
+            .collect()
+    };
+    let ra = rt
+        .block_on(store.routing_rules(&pa, BusinessType::Agent, -1))
+        .unwrap();
+    let rb = rt
+        .block_on(store.routing_rules(&pb, BusinessType::Agent, -1))
+        .unwrap();
+    assert_eq!(strip(ra), strip(rb));
+    // a document naming a member team B does not have is refused whole
+    let bad = serde_json::json!({"rules": [
+        {"type": 1, "rule": {"routingStrategy": {"strategyType": 1}}},
+        {"type": 1, "rule": {"routingStrategy": {"strategyType": 3, "memberWeights": [{"memberId": 42}]}}}]});
+    let mut child = openhouse()
+        .args([
+            "team",
+            "routing-import",
+            "--team-id",
+            &b["teamId"].to_string(),
+            "--file",
+            "-",
+            "--database-url",
+        ])
+        .arg(&db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), bad.to_string().as_bytes()).unwrap();
+    let done = child.wait_with_output().unwrap();
+    assert!(!done.status.success());
+    let rb = rt
+        .block_on(store.routing_rules(&pb, BusinessType::Agent, -1))
+        .unwrap();
+    assert_eq!(rb.len(), 1, "nothing changed");
+}

@@ -307,3 +307,37 @@ both!(system_notes_and_system_logs, |app: TestApp| async move {
         .await
         .error(400, 20012);
 });
+
+both!(
+    a_note_sent_with_a_new_lead_is_journaled_like_any_note,
+    |app: TestApp| async move {
+        let t = app.team().await;
+        let lead = app
+            .lead(
+                &t,
+                json!({"firstName": "Noted", "content": "met at the open house"}),
+            )
+            .await;
+        let log = app
+            .get(&format!("/v1.0/systemLogs?leadId={lead}"), &t.auth())
+            .await;
+        let kinds: Vec<&str> = log
+            .ok()
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|l| l["timelineTypeDesc"].as_str())
+            .collect();
+        assert!(kinds.contains(&"LeadCreated"), "{kinds:?}");
+        assert!(kinds.contains(&"NoteAdded"), "{kinds:?}");
+        let journal = app.store.journal(t.team_id, lead).await.unwrap();
+        let note = journal
+            .iter()
+            .find(|e| e.action == "note.created")
+            .expect("note.created");
+        assert_eq!(
+            note.resource.as_ref().unwrap()["content"],
+            "met at the open house"
+        );
+    }
+);

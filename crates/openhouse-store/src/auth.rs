@@ -466,7 +466,7 @@ impl Store {
 
 /// The principal a change made outside any credential (the command line, a broker making a
 /// team) is journaled as: an admin of the team.
-fn acting_admin(team_id: i64, user_id: i64) -> Principal {
+pub(crate) fn acting_admin(team_id: i64, user_id: i64) -> Principal {
     Principal {
         team_id,
         user_id,

@@ -228,6 +228,8 @@ impl Store {
             },
         )
         .await?;
+        // an offered member's first touch claims the lead (lead routing)
+        self.claim_in(&mut w, who, c.lead_id, now).await?;
         w.commit().await?;
         Ok(recorded)
     }

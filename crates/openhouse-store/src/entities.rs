@@ -410,3 +410,61 @@ entity!(brokermint_link, "brokermint_links", {
     pub create_time: i64,
     pub update_time: i64,
 });
+
+entity!(routing_rule, "routing_rules", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i64,
+    pub business_type: i32,
+    pub role_id: i32,
+    pub priority: i32,
+    #[sea_orm(column_type = "Text")]
+    pub doc: String,
+    pub position: i64,
+    pub create_time: i64,
+    pub update_time: i64,
+});
+
+entity!(routing_default, "routing_defaults", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub business_type: i32,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub role_id: i32,
+    pub strategy_type: i32,
+    pub touch_minutes: i32,
+    pub agent_id: i64,
+    pub group_id: i64,
+    pub position: i64,
+    pub update_time: i64,
+});
+
+entity!(routing_setting, "routing_settings", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    pub time_zone: String,
+    pub update_time: i64,
+});
+
+entity!(routing_offer, "routing_offers", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i64,
+    pub lead_id: i64,
+    pub business_type: i32,
+    pub role_id: i32,
+    pub rule_id: i64,
+    pub strategy_type: i32,
+    pub touch_minutes: i32,
+    #[sea_orm(column_type = "Text")]
+    pub candidates: String,
+    pub step: i32,
+    pub state: i32,
+    pub claimed_by: i64,
+    pub expires_at: i64,
+    pub create_time: i64,
+    pub update_time: i64,
+});

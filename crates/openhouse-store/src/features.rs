@@ -616,15 +616,18 @@ impl Store {
         )
         .exec_without_returning(&self.db)
         .await;
-        if let Err(e) = made {
-            tracing::debug!(error = %e, secret = %name, "server secret made elsewhere");
-        }
         // another process may have won the race: read what is there
         let k = server_secret::Entity::find_by_id(name.clone())
             .one(&self.db)
             .await
-            .map_err(db_err)?
-            .ok_or_else(|| Error::internal(format!("the server secret {name} is missing")))?;
-        hex::decode(k.value).map_err(|e| Error::internal(e.to_string()))
+            .map_err(db_err)?;
+        match (k, made) {
+            (Some(k), _) => hex::decode(k.value).map_err(|e| Error::internal(e.to_string())),
+            // not made, by anyone: why the insert failed (a storage fault is a 503)
+            (None, Err(e)) => Err(db_err(e)),
+            (None, Ok(_)) => Err(Error::internal(format!(
+                "the server secret {name} is missing"
+            ))),
+        }
     }
 }

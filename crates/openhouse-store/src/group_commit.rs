@@ -15,10 +15,10 @@
 
 use std::sync::{Arc, Mutex};
 
+use openhouse_domain::Error;
 use openhouse_domain::auth::Principal;
 use openhouse_domain::lead::LeadPatch;
-use openhouse_domain::{Error, time};
-use tokio::sync::{OwnedMutexGuard, oneshot};
+use tokio::sync::oneshot;
 
 use crate::Store;
 use crate::journal::Write;
@@ -52,7 +52,6 @@ impl Store {
     /// Creates a lead in the next batch; returns its id.
     pub(crate) async fn create_lead_grouped(
         &self,
-        lock: &Arc<tokio::sync::Mutex<()>>,
         pending: &Arc<Pending>,
         who: &Principal,
         patch: &LeadPatch,
@@ -69,7 +68,7 @@ impl Store {
             let turn = tokio::select! {
                 biased;
                 r = &mut answer => return r.unwrap_or_else(|_| Err(gone())),
-                turn = lock.clone().lock_owned() => turn,
+                turn = self.turn.take() => turn,
             };
             let jobs = pending.take();
             if jobs.is_empty() {
@@ -82,8 +81,8 @@ impl Store {
         }
     }
 
-    async fn create_batch(&self, turn: OwnedMutexGuard<()>, jobs: Vec<Job>) {
-        let mut w = match self.write_in(Some(turn)).await {
+    async fn create_batch(&self, turn: crate::write_turn::Turn, jobs: Vec<Job>) {
+        let mut w = match self.write_in(turn).await {
             Ok(w) => w,
             Err(e) => {
                 for j in jobs {
@@ -92,7 +91,7 @@ impl Store {
                 return;
             }
         };
-        let now = time::now_ms();
+        let now = self.now();
         tracing::debug!(creates = jobs.len(), "lead creates in one transaction");
         let mut results = Vec::with_capacity(jobs.len());
         let mut failed = None;

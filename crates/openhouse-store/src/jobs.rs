@@ -280,7 +280,7 @@ impl Store {
         lease_ms: i64,
         now: i64,
     ) -> Result<Vec<Job>, Error> {
-        let w = self.write().await?;
+        let w = self.background_write().await?;
         let picked = due(&w, kind, now, max).await?;
         if picked.is_empty() {
             return Ok(Vec::new());
@@ -301,7 +301,7 @@ impl Store {
         if results.is_empty() {
             return Ok(0);
         }
-        let w = self.write().await?;
+        let w = self.background_write().await?;
         let mut recorded = 0;
         // in id order, the order every other writer of many jobs locks them in
         let mut results = results;
@@ -366,7 +366,7 @@ impl Store {
 
     /// Deletes done and failed jobs that finished before `before`.
     pub async fn prune_jobs(&self, before: i64) -> Result<u64, Error> {
-        let w = self.write().await?;
+        let w = self.background_write().await?;
         let r = job::Entity::delete_many()
             .filter(job::Column::State.ne(PENDING))
             .filter(job::Column::DoneTime.lt(before))
@@ -380,7 +380,7 @@ impl Store {
     /// Ends the leases `owner` holds: at start, a node's leases are those of its previous run
     /// (a node id serves from one process at a time), whose work stopped with it.
     pub async fn release_leases(&self, owner: i32) -> Result<u64, Error> {
-        let w = self.write().await?;
+        let w = self.background_write().await?;
         let r = job::Entity::update_many()
             .col_expr(job::Column::LeaseUntil, Expr::value(0i64))
             .col_expr(job::Column::LeaseOwner, Expr::value(0i32))

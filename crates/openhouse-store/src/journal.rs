@@ -15,12 +15,12 @@ use sea_orm::{
     TransactionOptions, TransactionTrait,
 };
 use serde_json::Value;
-use tokio::sync::OwnedMutexGuard;
 
 use openhouse_domain::lead::Lead;
 
 use crate::entities::system_log;
 use crate::render::Resource;
+use crate::write_turn::Turn;
 use crate::{Store, db_err, health, search_index};
 
 /// One recorded change.
@@ -51,7 +51,7 @@ pub(crate) struct Write<'s> {
     touched: Vec<(i64, i64)>,
     /// The new state of leads this write changed, for the search index (SQLite only).
     fresh: Vec<search_index::Entry>,
-    _turn: Option<OwnedMutexGuard<()>>,
+    _turn: Turn,
 }
 
 impl Deref for Write<'_> {
@@ -69,18 +69,19 @@ pub(crate) struct Mark {
 
 impl Store {
     pub(crate) async fn write(&self) -> Result<Write<'_>, Error> {
-        let turn = match &self.write_lock {
-            Some(lock) => Some(lock.clone().lock_owned().await),
-            None => None,
-        };
+        let turn = self.turn.take().await;
         self.write_in(turn).await
     }
 
-    /// A write in a turn already taken (SQLite), or in none (PostgreSQL).
-    pub(crate) async fn write_in(
-        &self,
-        turn: Option<OwnedMutexGuard<()>>,
-    ) -> Result<Write<'_>, Error> {
+    /// A write for background work (webhook dispatch, job claims and records): it lets the
+    /// request writes active now go first (see [`crate::write_turn`]).
+    pub(crate) async fn background_write(&self) -> Result<Write<'_>, Error> {
+        let turn = self.turn.take_background().await;
+        self.write_in(turn).await
+    }
+
+    /// A write in a turn already taken.
+    pub(crate) async fn write_in(&self, turn: Turn) -> Result<Write<'_>, Error> {
         if let Some(f) = &self.file {
             f.check()?;
         }
@@ -90,7 +91,7 @@ impl Store {
                 isolation_level: None,
                 // SQLite has no access modes (sea-orm would warn on every write); its write
                 // transactions are IMMEDIATE instead
-                access_mode: (self.write_lock.is_none()).then_some(AccessMode::ReadWrite),
+                access_mode: (!self.turn.serial()).then_some(AccessMode::ReadWrite),
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             })
             .await
@@ -106,6 +107,12 @@ impl Store {
 }
 
 impl<'s> Write<'s> {
+    /// A background write taken while the API stayed busy (see [`crate::write_turn`]): it
+    /// should do a small part of its work and leave the rest for later.
+    pub(crate) fn busy(&self) -> bool {
+        self._turn.busy
+    }
+
     /// The store the write is on.
     pub(crate) fn store(&self) -> &'s Store {
         self.store

@@ -554,7 +554,7 @@ impl Store {
     ) -> Result<(), Error> {
         let lead_id = lead.id;
         if let Some((content, pinned)) = &patch.note {
-            note::ActiveModel {
+            let m = note::ActiveModel {
                 team_id: Set(who.team_id),
                 id: Set(self.next_id()),
                 lead_id: Set(lead_id),
@@ -568,6 +568,8 @@ impl Store {
             .insert(&**w)
             .await
             .map_err(db_err)?;
+            // a note like any other: journaled, so list 9 hears of it
+            self.journal_new_note(w, who, m, now).await?;
         }
         if let Some(t) = &patch.transaction {
             let existing = match t.transaction_id {
@@ -593,13 +595,13 @@ impl Store {
 
     /// Creates a lead; returns its id.
     pub async fn create_lead(&self, who: &Principal, patch: &LeadPatch) -> Result<i64, Error> {
-        if let (Some(lock), Some(pending)) = (&self.write_lock, &self.pending) {
-            return self.create_lead_grouped(lock, pending, who, patch).await;
+        if let Some(pending) = &self.pending {
+            return self.create_lead_grouped(pending, who, patch).await;
         }
         let mut w = self.write().await?;
         // the time is taken in the write turn, like the id: so leads' create times follow their
         // ids, which the search index's default order relies on to be fast
-        let now = time::now_ms();
+        let now = self.now();
         let id = self.create_lead_in(&mut w, who, patch, now, None).await?;
         w.commit().await?;
         Ok(id)
@@ -631,6 +633,10 @@ impl Store {
             l.ownership_id = Some(who.user_id);
         }
         self.apply_tags(w, who, &mut l, patch, now).await?;
+        let routed = match patch.routing {
+            Some(scope) => self.route_new_lead(w, &mut l, scope, now).await?,
+            None => Vec::new(),
+        };
         let mut am = lead::ActiveModel {
             team_id: Set(who.team_id),
             id: Set(id),
@@ -687,10 +693,14 @@ impl Store {
                 lead_id: id,
                 action: Kind::LeadCreated,
                 detail: json!(view),
-                resource,
+                resource: resource.clone(),
             },
         )
         .await?;
+        if !routed.is_empty() {
+            self.journal_routing(w, who, &l, &resource, routed, now)
+                .await?;
+        }
         self.store_attachments(w, who, &l, patch, now).await?;
         Ok(id)
     }

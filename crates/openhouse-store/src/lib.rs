@@ -19,12 +19,14 @@ pub mod migration;
 pub mod notes;
 pub mod people;
 pub mod render;
+pub mod routing;
 mod search_index;
 mod serving;
 mod sqlite_read;
 pub mod tasks;
 pub mod transactions;
 pub mod webhooks;
+pub(crate) mod write_turn;
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -47,8 +49,9 @@ pub struct Store {
     pub(crate) db: DatabaseConnection,
     pub(crate) ids: &'static IdGenerator,
     pub(crate) cache: Arc<cache::Caches>,
-    /// SQLite only: the queue writers wait in (see [`journal::Write`]).
-    pub(crate) write_lock: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// The turns writes take: request writes before background ones, and on SQLite one at a
+    /// time (see [`write_turn`]).
+    pub(crate) turn: Arc<write_turn::WriteTurn>,
     /// SQLite only: the in-memory lead search index (see [`search_index`]).
     pub(crate) index: Option<Arc<search_index::SearchIndex>>,
     /// SQLite only: in-process reads of leads by id (see [`sqlite_read`]).
@@ -61,7 +64,39 @@ pub struct Store {
     pub(crate) url: Arc<str>,
     /// Woken after a write that journaled something commits: the webhook dispatcher waits on it.
     pub(crate) journaled: Arc<tokio::sync::Notify>,
+    /// The time, as routing and the writes that take it from here read it.
+    pub(crate) clock: Arc<Clock>,
 }
+
+/// The store's clock: the system's, moved by an offset that tests set (so a test of a
+/// 30-minute offer moves the clock instead of sleeping). Every clone of a store shares it.
+#[derive(Debug, Default)]
+pub struct Clock {
+    offset_ms: std::sync::atomic::AtomicI64,
+}
+
+impl Clock {
+    pub fn now_ms(&self) -> i64 {
+        openhouse_domain::time::now_ms() + self.offset_ms.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Moves the clock forward (or back) by `ms`.
+    pub fn advance(&self, ms: i64) {
+        self.offset_ms
+            .fetch_add(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Sets the clock to `ms` (from where it keeps running).
+    pub fn set(&self, ms: i64) {
+        self.offset_ms.store(
+            ms - openhouse_domain::time::now_ms(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+}
+
+/// The server secrets (see [`Store::server_secret`]): made when the schema is brought up to date.
+pub const SERVER_SECRETS: [&str; 2] = ["scroll_id_key", "login_token_key"];
 
 /// The process's one ID generator: every Store of a process draws from it, so two stores over
 /// the same database in one process can never hand out the same id.
@@ -198,13 +233,14 @@ impl Store {
             db,
             ids: id_generator(node),
             cache: Arc::new(cache::Caches::new(sqlite)),
-            write_lock: sqlite.then(|| Arc::new(tokio::sync::Mutex::new(()))),
+            turn: Arc::new(write_turn::WriteTurn::new(sqlite)),
             index: sqlite.then(Default::default),
             reader: sqlite_read::Reader::for_url(&url).map(Arc::new),
             pending: sqlite.then(Default::default),
             file,
             url: url.into(),
             journaled: Arc::new(tokio::sync::Notify::new()),
+            clock: Arc::default(),
         })
     }
 
@@ -218,6 +254,13 @@ impl Store {
         }
         migration::Migrator::up(&txn, None).await?;
         txn.commit().await?;
+        // the keys that sign scroll ids and login tokens are made now, not by the first read
+        // that needs one: a read must not depend on a write (it would fail with the storage)
+        for name in SERVER_SECRETS {
+            self.server_secret(name).await.map_err(|e| {
+                anyhow::anyhow!("cannot make the server secret {name}: {}", e.message)
+            })?;
+        }
         Ok(())
     }
 
@@ -232,6 +275,16 @@ impl Store {
 
     pub fn next_id(&self) -> i64 {
         self.ids.next_id()
+    }
+
+    /// Now, in epoch milliseconds, by the store's [`Clock`].
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// The store's clock (tests move it).
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// Whether the database answers.

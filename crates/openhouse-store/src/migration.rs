@@ -23,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0011LeadFeatures),
             Box::new(M0012ServerNodes),
             Box::new(M0013Webhooks),
+            Box::new(M0014Routing),
         ]
     }
 }
@@ -941,5 +942,105 @@ impl MigrationTrait for M0013Webhooks {
         )
         .await?;
         Ok(())
+    }
+}
+
+/// Lead routing: a team's rules per business type (and role), in priority order, each with the
+/// position of its rotation (Round Robin, Next Up); the default (supplement) rule per type; the
+/// team's routing settings; offers waiting for a claim (their timeouts are jobs).
+struct M0014Routing;
+
+impl MigrationName for M0014Routing {
+    fn name(&self) -> &str {
+        "m0014_routing"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0014Routing {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("routing_rules")
+                .col(big_integer("team_id"))
+                .col(big_integer("id"))
+                .col(integer("business_type"))
+                .col(integer("role_id"))
+                .col(integer("priority"))
+                // the rule as RoutingRule shows it, without id, priority and updateTime
+                .col(text("doc"))
+                // leads the rule has handed out: where its rotation stands
+                .col(ms("position"))
+                .col(ms("create_time"))
+                .col(ms("update_time"))
+                .primary_key(&mut pk(&["team_id", "id"]))
+                .take(),
+        )
+        .await?;
+        m.create_index(index(
+            "routing_rules",
+            "routing_rules_order",
+            &["team_id", "business_type", "role_id", "priority", "id"],
+        ))
+        .await?;
+        m.create_table(
+            table("routing_defaults")
+                .col(big_integer("team_id"))
+                .col(integer("business_type"))
+                .col(integer("role_id"))
+                .col(integer("strategy_type"))
+                .col(integer("touch_minutes").default(0))
+                .col(ms("agent_id"))
+                .col(ms("group_id"))
+                .col(ms("position"))
+                .col(ms("update_time"))
+                .primary_key(&mut pk(&["team_id", "business_type", "role_id"]))
+                .take(),
+        )
+        .await?;
+        m.create_table(
+            table("routing_settings")
+                .col(big_integer("team_id").primary_key())
+                .col(string("time_zone"))
+                .col(ms("update_time"))
+                .take(),
+        )
+        .await?;
+        m.create_table(
+            table("routing_offers")
+                .col(big_integer("team_id"))
+                .col(big_integer("id"))
+                .col(big_integer("lead_id"))
+                .col(integer("business_type"))
+                .col(integer("role_id"))
+                // the rule that made it (0: the default rule)
+                .col(ms("rule_id"))
+                .col(integer("strategy_type"))
+                .col(integer("touch_minutes"))
+                // every member the offer goes to in turn (Next Up) or at once (Blast Alert)
+                .col(text("candidates"))
+                // Next Up: the candidate offered now
+                .col(integer("step").default(0))
+                // 0 open, 1 claimed, 2 ran out, 3 withdrawn
+                .col(integer("state").default(0))
+                .col(ms("claimed_by"))
+                .col(ms("expires_at"))
+                .col(ms("create_time"))
+                .col(ms("update_time"))
+                .primary_key(&mut pk(&["team_id", "id"]))
+                .take(),
+        )
+        .await?;
+        m.create_index(index(
+            "routing_offers",
+            "routing_offers_lead",
+            &["team_id", "lead_id", "state"],
+        ))
+        .await?;
+        m.create_index(index(
+            "routing_offers",
+            "routing_offers_open",
+            &["team_id", "state", "id"],
+        ))
+        .await
     }
 }

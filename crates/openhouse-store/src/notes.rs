@@ -87,6 +87,30 @@ fn note_detail(n: &note::Model) -> Value {
 
 impl Store {
     /// A note as the API shows it, for the journal entry of a write (names read in the write).
+    /// Journals a note just written (by `POST /v1.0/notes`, or with a lead's create or edit).
+    pub(crate) async fn journal_new_note(
+        &self,
+        w: &mut Write<'_>,
+        who: &Principal,
+        m: note::Model,
+        now: i64,
+    ) -> Result<(), Error> {
+        let lead_id = m.lead_id;
+        let detail = note_detail(&m);
+        let resource = self.note_resource(w, m).await?;
+        w.record(
+            who,
+            now,
+            Entry {
+                lead_id,
+                action: Kind::NoteCreated,
+                detail,
+                resource,
+            },
+        )
+        .await
+    }
+
     async fn note_resource(&self, w: &Write<'_>, m: note::Model) -> Result<Resource, Error> {
         let names = self
             .names_in(
@@ -126,18 +150,9 @@ impl Store {
         .insert(&*w)
         .await
         .map_err(db_err)?;
-        let resource = self.note_resource(&w, m.clone()).await?;
-        w.record(
-            who,
-            now,
-            Entry {
-                lead_id,
-                action: Kind::NoteCreated,
-                detail: note_detail(&m),
-                resource,
-            },
-        )
-        .await?;
+        self.journal_new_note(&mut w, who, m.clone(), now).await?;
+        // an offered member's first touch claims the lead (lead routing)
+        self.claim_in(&mut w, who, lead_id, now).await?;
         w.commit().await?;
         Ok(m.id)
     }

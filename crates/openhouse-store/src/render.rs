@@ -77,6 +77,10 @@ pub enum Resource {
     Pond(Box<LeadPond>),
     /// The notification as sent (`POST /v1.0/agent/send-notification`), with what was kept.
     Notification(Box<OpportunityNotificationRequest>),
+    /// A routing rule as `GET /v1.0/routing/rule/list/{type}` lists it, a default rule as
+    /// `GET /v1.0/routing/rule/supplement/{type}` shows it, or the routing settings (with
+    /// `deleted: true` for a removed rule).
+    Routing(Box<serde_json::Value>),
 }
 
 macro_rules! into_resource {
@@ -122,9 +126,12 @@ impl Resource {
     pub fn fits(&self, kind: Kind) -> bool {
         use Resource as R;
         match kind {
-            Kind::LeadCreated | Kind::LeadUpdated | Kind::LeadAssigned | Kind::LeadTrashed => {
-                matches!(self, R::Lead(_))
-            }
+            Kind::LeadCreated
+            | Kind::LeadUpdated
+            | Kind::LeadAssigned
+            | Kind::LeadTrashed
+            | Kind::LeadOffered
+            | Kind::LeadOfferEnded => matches!(self, R::Lead(_)),
             Kind::NoteCreated | Kind::NoteUpdated | Kind::NoteDeleted => matches!(self, R::Note(_)),
             Kind::TaskCreated
             | Kind::TaskUpdated
@@ -151,6 +158,7 @@ impl Resource {
             Kind::TeamRemoved => matches!(self, R::TeamRemoved(_)),
             Kind::CustomFieldCreated => matches!(self, R::CustomField(_)),
             Kind::PondCreated => matches!(self, R::Pond(_)),
+            Kind::RoutingChanged => matches!(self, R::Routing(_)),
         }
     }
 

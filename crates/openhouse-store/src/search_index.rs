@@ -536,10 +536,10 @@ impl Store {
     /// wait until it is done, so no change can slip between the read and the install; searches
     /// run in SQL meanwhile. On a million leads it takes some seconds.
     pub async fn build_search_index(&self) -> Result<(), Error> {
-        let (Some(index), Some(lock)) = (&self.index, &self.write_lock) else {
+        let Some(index) = &self.index else {
             return Ok(());
         };
-        let _turn = lock.clone().lock_owned().await;
+        let _turn = self.turn.take().await;
         let started = std::time::Instant::now();
         let teams = match &self.reader {
             // one pass over each table on a connection of its own, row by row

@@ -32,6 +32,9 @@ use crate::{Store, db_err};
 pub const KIND: &str = "webhook";
 /// The lease row that makes one dispatcher run at a time.
 const DISPATCH_LEASE: &str = "webhook.dispatch";
+/// Journal entries dispatched, or deliveries claimed, in one write while the API is busy (see
+/// [`crate::write_turn`]): small writes, so that the API's writes wait little for them.
+const BUSY_BATCH: u64 = 32;
 
 /// A team's subscription.
 #[derive(Debug, Clone)]
@@ -370,7 +373,8 @@ impl Store {
         rules: DeliveryRules,
         now: i64,
     ) -> Result<usize, Error> {
-        let w = self.write().await?;
+        let w = self.background_write().await?;
+        let max = if w.busy() { max.min(BUSY_BATCH) } else { max };
         if !take_lease(&w, DISPATCH_LEASE, self.ids.node() as i32, now).await? {
             return Ok(0);
         }
@@ -500,7 +504,8 @@ impl Store {
         rules: DeliveryRules,
         now: i64,
     ) -> Result<Vec<Delivery>, Error> {
-        let w = self.write().await?;
+        let w = self.background_write().await?;
+        let max = if w.busy() { max.min(BUSY_BATCH) } else { max };
         let picked = jobs::due(&w, KIND, now, max).await?;
         if picked.is_empty() {
             return Ok(Vec::new());

@@ -5,6 +5,11 @@
 //! Delivery is at least once: a job is recorded done only after its receiver answered 2xx, so
 //! a crash between the two sends it again, with the same `webhook-id`, for the receiver to
 //! drop. Two processes never send the same attempt: a job is leased to one claimer.
+//!
+//! The workers are background work: they run on a runtime of their own whose threads have the
+//! lowest CPU priority (nice 19), and their SQLite writes yield the write turn to API writers
+//! (see `Store::background_write`). While the API is busy, delivery takes only what it leaves
+//! over and catches up when it is not; the API's throughput does not pay for delivery.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,6 +19,7 @@ use openhouse_store::Store;
 use openhouse_store::jobs::{Attempt, Job, KEEP_DONE_MS, Outcome};
 use openhouse_store::webhooks::Delivery;
 use serde_json::{Map, Value, json};
+use tokio::runtime::Runtime;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 
@@ -28,31 +34,85 @@ const GATHER: Duration = Duration::from_millis(5);
 /// Deliveries claimed per write at most.
 const CLAIM_BATCH: usize = 256;
 
-/// The running workers; dropping this does not stop them, [`Workers::stop`] does.
+/// The running workers, on their runtime; dropping this stops them as [`Workers::stop`] does.
 pub struct Workers {
     tasks: Vec<JoinHandle<()>>,
+    runtime: Option<Runtime>,
 }
 
 impl Workers {
     /// Stops the workers at once, as a crash would: deliveries in flight are sent again later
     /// (by this process after a restart or by another once their lease runs out).
-    pub fn stop(self) {
-        for t in self.tasks {
+    pub fn stop(self) {}
+}
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        for t in &self.tasks {
             t.abort();
+        }
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
         }
     }
 }
 
-/// Starts the dispatcher and the deliverer over `store`.
+/// Starts the dispatcher and the deliverer over `store`, on a runtime of their own with
+/// background priority.
 pub fn spawn(store: Store, hooks: Arc<Webhooks>) -> Workers {
     let owner = store.node() as i32;
     let (done_tx, done_rx) = mpsc::unbounded_channel();
+    let runtime = background_runtime();
+    let on = |f: Task| match &runtime {
+        Some(rt) => rt.spawn(f),
+        None => tokio::spawn(f),
+    };
     let tasks = vec![
-        tokio::spawn(dispatch(store.clone(), hooks.clone())),
-        tokio::spawn(deliver(store.clone(), hooks.clone(), owner, done_tx)),
-        tokio::spawn(record(store, hooks, owner, done_rx)),
+        on(Box::pin(dispatch(store.clone(), hooks.clone()))),
+        on(Box::pin(deliver(
+            store.clone(),
+            hooks.clone(),
+            owner,
+            done_tx,
+        ))),
+        on(Box::pin(record(store.clone(), hooks, owner, done_rx))),
+        // routing's timed offers: the other durable jobs, on the same background runtime
+        on(Box::pin(crate::routing::worker::run(store))),
     ];
-    Workers { tasks }
+    Workers { tasks, runtime }
+}
+
+type Task = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'static>>;
+
+/// Two worker threads (and blocking threads for name lookups) at nice 19: the scheduler gives
+/// them a core only when the API's threads leave it idle. None when the runtime cannot be
+/// built; the workers then share the API's runtime (at its priority) rather than not run.
+fn background_runtime() -> Option<Runtime> {
+    let built = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(8)
+        .thread_name("openhouse-webhooks")
+        .enable_all()
+        .on_thread_start(lower_priority)
+        .build();
+    match built {
+        Ok(rt) => Some(rt),
+        Err(e) => {
+            tracing::warn!(error = %e, "no background runtime for webhook delivery; it shares the API's");
+            None
+        }
+    }
+}
+
+/// Sets the calling thread's nice value to 19 (on Linux the nice value is per thread).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: gettid and setpriority take no pointers; setpriority on our own thread id
+    // changes only this thread's scheduling.
+    unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19);
+    }
 }
 
 async fn dispatch(store: Store, hooks: Arc<Webhooks>) {

@@ -1,0 +1,1715 @@
+//! Lead routing (5.4): a team's rules and default rules, and what they do to a new lead.
+//!
+//! - A lead created with `leadRouting: true` and no `assignedUserId` is routed in the write that
+//!   creates it, for each business type that has rules or a default rule: the agent, the lender
+//!   and the assistant. The first rule by priority that matches ([`routing::matches`]) decides;
+//!   when none does, the default rule. No one ever sees the lead half-routed.
+//! - Round Robin and Next Up keep their rotation in the rule's row (`position`), advanced with
+//!   an `UPDATE` in that write: on PostgreSQL the row lock makes concurrent creates, on any
+//!   number of processes, take consecutive positions; on SQLite writes take turns anyway.
+//! - Next Up and Blast Alert make an offer (`routing_offers`) and a durable job (`jobs`, kind
+//!   [`OFFER_JOB`]) due when it runs out. A claim — taking the lead, or the offered member's
+//!   first touch (a note or a logged call, email or text) — closes the offer in one conditional
+//!   `UPDATE`: of two claims at once exactly one changes the row. A job that fires advances Next
+//!   Up to the next member, or ends the offer and hands the lead to the default rule; the offer's
+//!   step, checked in the same write, makes a job that fires twice (a crash before it was
+//!   recorded) change nothing the second time.
+//! - Every decision is journaled on the lead (rule, strategy, who), so it is in the system log
+//!   and goes to webhooks (lead info) like any change.
+
+use std::collections::HashMap;
+
+use openhouse_api::{
+    AssignMember, AssignRole, CustomRole, MemberWeight, OwnershipScope, RoutingOffer, RoutingRule,
+    RoutingRuleRequest, RoutingSettings, SupplementRoutingRule, SupplementRoutingRuleRequest,
+};
+use openhouse_domain::Error;
+use openhouse_domain::auth::{Principal, Role};
+use openhouse_domain::event::Kind;
+use openhouse_domain::lead::{Lead, LeadPatch, ROLE_ASSISTANT};
+use openhouse_domain::routing::{self, BusinessType, LeadFacts, LocalTime, Strategy};
+use sea_orm::sea_query::{Expr, ExprTrait as _};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
+use serde_json::{Value, json};
+
+use crate::entities::{
+    job, lead_pond, office, routing_default, routing_offer, routing_rule, routing_setting, user,
+};
+use crate::jobs::{self, NewJob, Outcome};
+use crate::journal::{Entry, Write};
+use crate::{Store, db_err};
+
+/// The job kind of an offer running out.
+pub const OFFER_JOB: &str = "routing.offer";
+/// The time zone active hours are read in when a team has set none.
+pub const DEFAULT_TIME_ZONE: &str = "America/Los_Angeles";
+
+const OPEN: i32 = 0;
+const CLAIMED: i32 = 1;
+const RAN_OUT: i32 = 2;
+const WITHDRAWN: i32 = 3;
+
+/// Routing configuration is for admins (Lofty: MANAGE_LEAD_DISTRIBUTION).
+fn admin_only(who: &Principal) -> Result<(), Error> {
+    if who.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(Error::forbidden(
+            "PERMISSION_DENIED: lead routing is configured by company admins",
+        ))
+    }
+}
+
+fn rule_of(m: &routing_rule::Model) -> RoutingRule {
+    let mut r: RoutingRule = serde_json::from_str(&m.doc).unwrap_or_default();
+    r.id = Some(m.id);
+    r.priority = Some(m.priority);
+    r.update_time = Some(m.update_time);
+    r.role_id = (m.role_id > 0).then_some(m.role_id);
+    r
+}
+
+fn stored_doc(r: &RoutingRule) -> String {
+    let mut r = r.clone();
+    r.id = None;
+    r.priority = None;
+    r.update_time = None;
+    r.role_id = None;
+    if let Some(s) = r.routing_strategy.as_mut() {
+        s.group_name = None;
+        for w in s.member_weights.iter_mut().flatten() {
+            w.first_name = None;
+            w.last_name = None;
+        }
+    }
+    serde_json::to_string(&r).expect("serializable")
+}
+
+/// A member leads of a type can go to.
+#[derive(Debug, Clone)]
+struct Routable {
+    id: i64,
+    first_name: String,
+    last_name: Option<String>,
+    email: String,
+    office_id: i64,
+}
+
+fn role_takes(t: BusinessType, role: &str) -> bool {
+    match t {
+        BusinessType::Agent => role == "admin" || role == "agent",
+        BusinessType::Lender => role == "lender",
+        BusinessType::Assistant => role == "assistant",
+    }
+}
+
+/// Why a lead went where it went: recorded as the change's `origin`.
+fn origin(t: BusinessType, rule: Option<&RoutingRule>, s: Strategy) -> Value {
+    let mut o = json!({"by": "routing", "type": t.code(), "strategy": s.name()});
+    if let Some(r) = rule {
+        o["ruleId"] = json!(r.id);
+        o["ruleName"] = json!(r.name);
+    }
+    o
+}
+
+/// What routing does to a lead of one business type.
+enum Outcome2 {
+    Assign(i64),
+    Pond(i64),
+    Offer {
+        rule_id: i64,
+        strategy: Strategy,
+        touch_minutes: i32,
+        candidates: Vec<i64>,
+    },
+}
+
+impl Store {
+    async fn routable(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        team_id: i64,
+        t: BusinessType,
+    ) -> Result<Vec<Routable>, Error> {
+        Ok(user::Entity::find()
+            .filter(user::Column::TeamId.eq(team_id))
+            .filter(user::Column::Status.eq(1))
+            .order_by_asc(user::Column::Id)
+            .all(db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .filter(|u| role_takes(t, &u.role))
+            .map(|u| Routable {
+                id: u.id,
+                first_name: u.first_name,
+                last_name: u.last_name,
+                email: u.email,
+                office_id: u.office_id,
+            })
+            .collect())
+    }
+
+    async fn pond_ids(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        team_id: i64,
+    ) -> Result<Vec<(i64, String)>, Error> {
+        Ok(lead_pond::Entity::find()
+            .filter(lead_pond::Column::TeamId.eq(team_id))
+            .order_by_asc(lead_pond::Column::Id)
+            .all(db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect())
+    }
+
+    async fn office_ids(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        team_id: i64,
+    ) -> Result<Vec<(i64, String)>, Error> {
+        Ok(office::Entity::find()
+            .filter(office::Column::TeamId.eq(team_id))
+            .all(db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect())
+    }
+
+    /// A rule as the API shows it: with its members' and pond's names.
+    fn show_rule(
+        &self,
+        m: &routing_rule::Model,
+        members: &HashMap<i64, Routable>,
+        ponds: &[(i64, String)],
+    ) -> RoutingRule {
+        let mut r = rule_of(m);
+        if let Some(s) = r.routing_strategy.as_mut() {
+            if let Some(g) = s.group_id {
+                s.group_name = ponds.iter().find(|p| p.0 == g).map(|p| p.1.clone());
+            }
+            for w in s.member_weights.iter_mut().flatten() {
+                if let Some(u) = members.get(&w.member_id) {
+                    w.first_name = Some(u.first_name.clone());
+                    w.last_name = u.last_name.clone();
+                }
+            }
+        }
+        r
+    }
+
+    async fn rule_models(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        team_id: i64,
+        t: BusinessType,
+        role: i32,
+    ) -> Result<Vec<routing_rule::Model>, Error> {
+        routing_rule::Entity::find()
+            .filter(routing_rule::Column::TeamId.eq(team_id))
+            .filter(routing_rule::Column::BusinessType.eq(t.code()))
+            .filter(routing_rule::Column::RoleId.eq(role))
+            .order_by_asc(routing_rule::Column::Priority)
+            .order_by_asc(routing_rule::Column::Id)
+            .all(db)
+            .await
+            .map_err(db_err)
+    }
+
+    /// `GET /v1.0/routing/rule/list/{type}`: the rules of a type, in the order they are tried.
+    pub async fn routing_rules(
+        &self,
+        who: &Principal,
+        t: BusinessType,
+        role: i32,
+    ) -> Result<Vec<RoutingRule>, Error> {
+        admin_only(who)?;
+        let models = self.rule_models(&self.db, who.team_id, t, role).await?;
+        let members: HashMap<i64, Routable> = self
+            .routable(&self.db, who.team_id, t)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        let ponds = self.pond_ids(&self.db, who.team_id).await?;
+        Ok(models
+            .iter()
+            .map(|m| self.show_rule(m, &members, &ponds))
+            .collect())
+    }
+
+    /// openhouse: adds a rule at the end of its type's order (or at `priority`, moving the
+    /// others down).
+    pub async fn add_routing_rule(
+        &self,
+        who: &Principal,
+        t: BusinessType,
+        role: i32,
+        given: &RoutingRule,
+    ) -> Result<RoutingRule, Error> {
+        admin_only(who)?;
+        let now = self.now();
+        let mut w = self.write().await?;
+        let members: Vec<i64> = self
+            .routable(&*w, who.team_id, t)
+            .await?
+            .iter()
+            .map(|u| u.id)
+            .collect();
+        let ponds: Vec<i64> = self
+            .pond_ids(&*w, who.team_id)
+            .await?
+            .into_iter()
+            .map(|p| p.0)
+            .collect();
+        let rule = routing::check_rule(given, t, &members, &ponds)?;
+        let group = rule.assign_group_id.unwrap_or(-1);
+        if group != -1
+            && !self
+                .office_ids(&*w, who.team_id)
+                .await?
+                .iter()
+                .any(|o| o.0 == group)
+        {
+            return Err(Error::invalid(format!(
+                "INVAID_GROUP_ID: assignGroupId is -1 (the company) or an office of the team, not {group}"
+            )));
+        }
+        let mut order = self.rule_models(&*w, who.team_id, t, role).await?;
+        let id = self.next_id();
+        let at = given
+            .priority
+            .map(|p| (std::cmp::max(p, 1) as usize - 1).min(order.len()))
+            .unwrap_or(order.len());
+        let m = routing_rule::Model {
+            team_id: who.team_id,
+            id,
+            business_type: t.code(),
+            role_id: role,
+            priority: 0,
+            doc: stored_doc(&rule),
+            position: 0,
+            create_time: now,
+            update_time: now,
+        };
+        routing_rule::Entity::insert(routing_rule::ActiveModel::from(m.clone()))
+            .exec_without_returning(&*w)
+            .await
+            .map_err(db_err)?;
+        order.insert(at, m);
+        let ids: Vec<i64> = order.iter().map(|m| m.id).collect();
+        self.renumber(&w, who.team_id, &ids).await?;
+        let shown = self.rule_view(&w, who.team_id, t, id).await?;
+        self.record_routing(&mut w, who, now, json!({"rule": shown, "change": "added"}))
+            .await?;
+        w.commit().await?;
+        Ok(shown)
+    }
+
+    async fn renumber(&self, w: &Write<'_>, team_id: i64, ids: &[i64]) -> Result<(), Error> {
+        for (i, id) in ids.iter().enumerate() {
+            routing_rule::Entity::update_many()
+                .col_expr(routing_rule::Column::Priority, Expr::value(i as i32 + 1))
+                .filter(routing_rule::Column::TeamId.eq(team_id))
+                .filter(routing_rule::Column::Id.eq(*id))
+                .exec(&**w)
+                .await
+                .map_err(db_err)?;
+        }
+        Ok(())
+    }
+
+    async fn rule_view(
+        &self,
+        w: &Write<'_>,
+        team_id: i64,
+        t: BusinessType,
+        id: i64,
+    ) -> Result<RoutingRule, Error> {
+        let m = routing_rule::Entity::find_by_id((team_id, id))
+            .one(&**w)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(|| Error::not_found("routing rule"))?;
+        let members = self
+            .routable(&**w, team_id, t)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        let ponds = self.pond_ids(&**w, team_id).await?;
+        Ok(self.show_rule(&m, &members, &ponds))
+    }
+
+    async fn record_routing(
+        &self,
+        w: &mut Write<'_>,
+        who: &Principal,
+        now: i64,
+        detail: Value,
+    ) -> Result<(), Error> {
+        let resource = crate::render::Resource::Routing(Box::new(detail.clone()));
+        // a team-level entry: lead id 0
+        w.record(
+            who,
+            now,
+            Entry {
+                lead_id: 0,
+                action: Kind::RoutingChanged,
+                detail,
+                resource,
+            },
+        )
+        .await
+    }
+
+    /// `PUT /v1.0/routing/rule/{type}`: a rule's active hours and strategy.
+    pub async fn edit_routing_rule(
+        &self,
+        who: &Principal,
+        t: BusinessType,
+        req: &RoutingRuleRequest,
+    ) -> Result<(), Error> {
+        admin_only(who)?;
+        let now = self.now();
+        let mut w = self.write().await?;
+        let m = routing_rule::Entity::find_by_id((who.team_id, req.id))
+            .lock_exclusive()
+            .one(&*w)
+            .await
+            .map_err(db_err)?
+            .filter(|m| m.business_type == t.code())
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "INVAID_ID: the team has no {} routing rule {}",
+                    t.name(),
+                    req.id
+                ))
+            })?;
+        let members: Vec<i64> = self
+            .routable(&*w, who.team_id, t)
+            .await?
+            .iter()
+            .map(|u| u.id)
+            .collect();
+        let ponds: Vec<i64> = self
+            .pond_ids(&*w, who.team_id)
+            .await?
+            .into_iter()
+            .map(|p| p.0)
+            .collect();
+        let rule = routing::edit_rule(
+            &rule_of(&m),
+            req.active_hours.as_ref(),
+            req.routing_strategy.as_ref(),
+            t,
+            &members,
+            &ponds,
+        )?;
+        routing_rule::Entity::update_many()
+            .col_expr(routing_rule::Column::Doc, Expr::value(stored_doc(&rule)))
+            .col_expr(routing_rule::Column::UpdateTime, Expr::value(now))
+            .filter(routing_rule::Column::TeamId.eq(who.team_id))
+            .filter(routing_rule::Column::Id.eq(req.id))
+            .exec(&*w)
+            .await
+            .map_err(db_err)?;
+        let shown = self.rule_view(&w, who.team_id, t, req.id).await?;
+        self.record_routing(&mut w, who, now, json!({"rule": shown, "change": "edited"}))
+            .await?;
+        w.commit().await
+    }
+
+    /// openhouse: removes a rule (its open offers stay, and end as they would have).
+    pub async fn remove_routing_rule(
+        &self,
+        who: &Principal,
+        t: BusinessType,
+        id: i64,
+    ) -> Result<(), Error> {
+        admin_only(who)?;
+        let now = self.now();
+        let mut w = self.write().await?;
+        let m = routing_rule::Entity::find_by_id((who.team_id, id))
+            .one(&*w)
+            .await
+            .map_err(db_err)?
+            .filter(|m| m.business_type == t.code())
+            .ok_or_else(|| Error::not_found("routing rule"))?;
+        routing_rule::Entity::delete_many()
+            .filter(routing_rule::Column::TeamId.eq(who.team_id))
+            .filter(routing_rule::Column::Id.eq(id))
+            .exec(&*w)
+            .await
+            .map_err(db_err)?;
+        let rest: Vec<i64> = self
+            .rule_models(&*w, who.team_id, t, m.role_id)
+            .await?
+            .iter()
+            .map(|m| m.id)
+            .collect();
+        self.renumber(&w, who.team_id, &rest).await?;
+        let mut gone = rule_of(&m);
+        gone.priority = None;
+        self.record_routing(&mut w, who, now, json!({"rule": gone, "change": "removed"}))
+            .await?;
+        w.commit().await
+    }
+
+    /// openhouse: puts a type's rules in a new order; every rule of the type (and role) once.
+    pub async fn order_routing_rules(
+        &self,
+        who: &Principal,
+        t: BusinessType,
+        role: i32,
+        ids: &[i64],
+    ) -> Result<Vec<RoutingRule>, Error> {
+        admin_only(who)?;
+        let now = self.now();
+        let mut w = self.write().await?;
+        let mut have: Vec<i64> = self
+            .rule_models(&*w, who.team_id, t, role)
+            .await?
+            .iter()
+            .map(|m| m.id)
+            .collect();
+        let mut given = ids.to_vec();
+        have.sort_unstable();
+        given.sort_unstable();
+        if have != given {
+            return Err(Error::invalid(
+                "ruleIds must name every rule of the type exactly once",
+            ));
+        }
+        self.renumber(&w, who.team_id, ids).await?;
+        self.record_routing(&mut w, who, now, json!({"order": ids, "type": t.code()}))
+            .await?;
+        w.commit().await?;
+        self.routing_rules(who, t, role).await
+    }
+
+    /// `GET /v1.0/routing/rule/supplement/{type}`.
+    pub async fn routing_default(
+        &self,
+        who: &Principal,
+        t: BusinessType,
+        role: i32,
+    ) -> Result<SupplementRoutingRule, Error> {
+        admin_only(who)?;
+        let m = routing_default::Entity::find_by_id((who.team_id, t.code(), role))
+            .one(&self.db)
+            .await
+            .map_err(db_err)?;
+        let mut out = SupplementRoutingRule {
+            business_type: t.code(),
+            role_id: (role > 0).then_some(role),
+            ..Default::default()
+        };
+        let Some(m) = m else { return Ok(out) };
+        out.strategy_type = m.strategy_type;
+        out.update_time = m.update_time;
+        out.touch_minutes = (m.touch_minutes > 0).then_some(m.touch_minutes);
+        if m.agent_id > 0 {
+            out.assignee_agent_id = Some(m.agent_id.to_string());
+            let names = self.names_in(&self.db, who.team_id, [m.agent_id]).await?;
+            out.assignee_agent_name = names.get(&m.agent_id).cloned();
+        }
+        if m.group_id > 0 {
+            out.assignee_group_id = Some(m.group_id.to_string());
+            out.assignee_group_name = self
+                .office_ids(&self.db, who.team_id)
+                .await?
+                .into_iter()
+                .find(|o| o.0 == m.group_id)
+                .map(|o| o.1);
+        }
+        Ok(out)
+    }
+
+    /// `PUT /v1.0/routing/rule/supplement/{type}`.
+    pub async fn set_routing_default(
+        &self,
+        who: &Principal,
+        t: BusinessType,
+        req: &SupplementRoutingRuleRequest,
+    ) -> Result<(), Error> {
+        admin_only(who)?;
+        let role = t.role(req.role_id)?;
+        let now = self.now();
+        let mut w = self.write().await?;
+        let members: Vec<i64> = self
+            .routable(&*w, who.team_id, t)
+            .await?
+            .iter()
+            .map(|u| u.id)
+            .collect();
+        let offices: Vec<i64> = self
+            .office_ids(&*w, who.team_id)
+            .await?
+            .iter()
+            .map(|o| o.0)
+            .collect();
+        let (_, touch, agent, group) = routing::check_supplement(req, t, &members, &offices)?;
+        let existing = routing_default::Entity::find_by_id((who.team_id, t.code(), role))
+            .one(&*w)
+            .await
+            .map_err(db_err)?;
+        let m = routing_default::Model {
+            team_id: who.team_id,
+            business_type: t.code(),
+            role_id: role,
+            strategy_type: req.strategy_type,
+            touch_minutes: touch,
+            agent_id: agent,
+            group_id: group,
+            position: existing.as_ref().map_or(0, |e| e.position),
+            update_time: now,
+        };
+        let am = routing_default::ActiveModel::from(m);
+        if existing.is_some() {
+            am.reset_all().update(&*w).await.map_err(db_err)?;
+        } else {
+            routing_default::Entity::insert(am)
+                .exec_without_returning(&*w)
+                .await
+                .map_err(db_err)?;
+        }
+        self.record_routing(
+            &mut w,
+            who,
+            now,
+            json!({"default": {"businessType": t.code(), "roleId": role, "strategyType": req.strategy_type,
+                "touchMinutes": touch, "assigneeAgentId": agent, "assigneeGroupId": group}}),
+        )
+        .await?;
+        w.commit().await
+    }
+
+    /// `GET /v1.0/routing/member/list/{type}`: the members leads of the type can go to (and,
+    /// for agent leads, the team's ponds).
+    pub async fn routing_members(
+        &self,
+        who: &Principal,
+        t: BusinessType,
+        _role: i32,
+    ) -> Result<Vec<AssignMember>, Error> {
+        admin_only(who)?;
+        let mut out: Vec<AssignMember> = self
+            .routable(&self.db, who.team_id, t)
+            .await?
+            .into_iter()
+            .map(|u| AssignMember {
+                id: u.id,
+                name: match &u.last_name {
+                    Some(l) if !l.is_empty() => format!("{} {l}", u.first_name),
+                    _ => u.first_name.clone(),
+                },
+                member_type: if t == BusinessType::Lender { 2 } else { 1 },
+            })
+            .collect();
+        if t == BusinessType::Agent {
+            out.extend(self.pond_ids(&self.db, who.team_id).await?.into_iter().map(
+                |(id, name)| AssignMember {
+                    id,
+                    name,
+                    member_type: 3,
+                },
+            ));
+        }
+        Ok(out)
+    }
+
+    /// `GET /v1.0/routing/role/list`: the roles ASSISTANT_LEAD rules assign.
+    pub async fn routing_roles(&self, who: &Principal) -> Result<Vec<AssignRole>, Error> {
+        admin_only(who)?;
+        Ok(vec![AssignRole {
+            id: ROLE_ASSISTANT as i64,
+            name: "Assistant".into(),
+        }])
+    }
+
+    /// openhouse: the team's routing settings.
+    pub async fn routing_settings(&self, who: &Principal) -> Result<RoutingSettings, Error> {
+        admin_only(who)?;
+        Ok(RoutingSettings {
+            time_zone_id: self.routing_zone(&self.db, who.team_id).await?,
+        })
+    }
+
+    async fn routing_zone(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        team_id: i64,
+    ) -> Result<String, Error> {
+        Ok(routing_setting::Entity::find_by_id(team_id)
+            .one(db)
+            .await
+            .map_err(db_err)?
+            .map_or_else(|| DEFAULT_TIME_ZONE.to_string(), |s| s.time_zone))
+    }
+
+    /// openhouse: sets the team's routing time zone.
+    pub async fn set_routing_settings(
+        &self,
+        who: &Principal,
+        s: &RoutingSettings,
+    ) -> Result<RoutingSettings, Error> {
+        admin_only(who)?;
+        let zone = routing::check_time_zone(&s.time_zone_id)?;
+        let now = self.now();
+        let mut w = self.write().await?;
+        let existing = routing_setting::Entity::find_by_id(who.team_id)
+            .one(&*w)
+            .await
+            .map_err(db_err)?;
+        let am = routing_setting::ActiveModel {
+            team_id: Set(who.team_id),
+            time_zone: Set(zone.clone()),
+            update_time: Set(now),
+        };
+        if existing.is_some() {
+            am.update(&*w).await.map_err(db_err)?;
+        } else {
+            routing_setting::Entity::insert(am)
+                .exec_without_returning(&*w)
+                .await
+                .map_err(db_err)?;
+        }
+        self.record_routing(&mut w, who, now, json!({"settings": {"timeZoneId": zone}}))
+            .await?;
+        w.commit().await?;
+        Ok(RoutingSettings { time_zone_id: zone })
+    }
+
+    /// Advances a rotation (a rule's, or a default rule's) and returns the position it was at.
+    async fn turn_rotation(
+        &self,
+        w: &Write<'_>,
+        team_id: i64,
+        rule_id: i64,
+        t: BusinessType,
+        role: i32,
+    ) -> Result<u64, Error> {
+        if rule_id > 0 {
+            routing_rule::Entity::update_many()
+                .col_expr(
+                    routing_rule::Column::Position,
+                    Expr::col(routing_rule::Column::Position).add(1),
+                )
+                .filter(routing_rule::Column::TeamId.eq(team_id))
+                .filter(routing_rule::Column::Id.eq(rule_id))
+                .exec(&**w)
+                .await
+                .map_err(db_err)?;
+            let m = routing_rule::Entity::find_by_id((team_id, rule_id))
+                .one(&**w)
+                .await
+                .map_err(db_err)?
+                .ok_or_else(|| Error::internal("internal error"))?;
+            Ok(std::cmp::max(m.position - 1, 0) as u64)
+        } else {
+            routing_default::Entity::update_many()
+                .col_expr(
+                    routing_default::Column::Position,
+                    Expr::col(routing_default::Column::Position).add(1),
+                )
+                .filter(routing_default::Column::TeamId.eq(team_id))
+                .filter(routing_default::Column::BusinessType.eq(t.code()))
+                .filter(routing_default::Column::RoleId.eq(role))
+                .exec(&**w)
+                .await
+                .map_err(db_err)?;
+            let m = routing_default::Entity::find_by_id((team_id, t.code(), role))
+                .one(&**w)
+                .await
+                .map_err(db_err)?
+                .ok_or_else(|| Error::internal("internal error"))?;
+            Ok(std::cmp::max(m.position - 1, 0) as u64)
+        }
+    }
+
+    /// What a rule's strategy does with a lead.
+    async fn apply_strategy(
+        &self,
+        w: &Write<'_>,
+        team_id: i64,
+        t: BusinessType,
+        role: i32,
+        rule: &RoutingRule,
+        members: &[Routable],
+    ) -> Result<Option<Outcome2>, Error> {
+        let rule_id = rule.id.unwrap_or(0);
+        let Some(s) = &rule.routing_strategy else {
+            return Ok(None);
+        };
+        let strategy = Strategy::of_rule(s.strategy_type, t)?;
+        if strategy == Strategy::LeadPond {
+            return Ok(s.group_id.map(Outcome2::Pond));
+        }
+        // the weighted members still routable, in the rule's order; none listed: everyone
+        let weights: Vec<(i64, i64)> = match s.member_weights.as_deref() {
+            Some(ws) if !ws.is_empty() => ws
+                .iter()
+                .filter(|w: &&MemberWeight| members.iter().any(|m| m.id == w.member_id))
+                .map(|w| (w.member_id, w.weight.unwrap_or(1) as i64))
+                .collect(),
+            _ => members.iter().map(|m| (m.id, 1)).collect(),
+        };
+        if weights.is_empty() {
+            return Ok(None);
+        }
+        let n = self.turn_rotation(w, team_id, rule_id, t, role).await?;
+        Ok(match strategy {
+            Strategy::RoundRobin => routing::round_robin(&weights, n).map(Outcome2::Assign),
+            _ => {
+                let mut candidates: Vec<i64> = weights.iter().map(|w| w.0).collect();
+                if strategy == Strategy::NextUp {
+                    let k = candidates.len();
+                    candidates.rotate_left((n % k as u64) as usize);
+                }
+                Some(Outcome2::Offer {
+                    rule_id,
+                    strategy,
+                    touch_minutes: std::cmp::max(s.touch_minutes.unwrap_or(0), 1),
+                    candidates,
+                })
+            }
+        })
+    }
+
+    /// What the default rule of a type does with a lead; `None` when it has none, or nobody
+    /// it names can take the lead.
+    async fn apply_default(
+        &self,
+        w: &Write<'_>,
+        team_id: i64,
+        t: BusinessType,
+        role: i32,
+        members: &[Routable],
+    ) -> Result<Option<(Strategy, Outcome2)>, Error> {
+        let Some(d) = routing_default::Entity::find_by_id((team_id, t.code(), role))
+            .one(&**w)
+            .await
+            .map_err(db_err)?
+        else {
+            return Ok(None);
+        };
+        let strategy = Strategy::of_supplement(d.strategy_type, t)?;
+        let outcome = match strategy {
+            Strategy::DefaultAssignee if d.agent_id > 0 => members
+                .iter()
+                .any(|m| m.id == d.agent_id)
+                .then_some(Outcome2::Assign(d.agent_id)),
+            Strategy::DefaultAssignee => {
+                let office: Vec<(i64, i64)> = members
+                    .iter()
+                    .filter(|m| m.office_id == d.group_id)
+                    .map(|m| (m.id, 1))
+                    .collect();
+                if office.is_empty() {
+                    None
+                } else {
+                    let n = self.turn_rotation(w, team_id, 0, t, role).await?;
+                    routing::round_robin(&office, n).map(Outcome2::Assign)
+                }
+            }
+            _ => {
+                let mut candidates: Vec<i64> = members.iter().map(|m| m.id).collect();
+                if candidates.is_empty() {
+                    None
+                } else {
+                    let n = self.turn_rotation(w, team_id, 0, t, role).await?;
+                    if strategy == Strategy::NextUp {
+                        let k = candidates.len();
+                        candidates.rotate_left((n % k as u64) as usize);
+                    }
+                    Some(Outcome2::Offer {
+                        rule_id: 0,
+                        strategy,
+                        touch_minutes: std::cmp::max(d.touch_minutes, 1),
+                        candidates,
+                    })
+                }
+            }
+        };
+        Ok(outcome.map(|o| (strategy, o)))
+    }
+
+    /// Routes a new lead, before it is written: sets its agent, lender, assistant or pond and
+    /// answers what was decided, for [`Store::journal_routing`] to record once it is written.
+    /// `scope`: -1 the company's rules, an office id that office's, 0 by the lead's ownership.
+    pub(crate) async fn route_new_lead(
+        &self,
+        w: &Write<'_>,
+        l: &mut Lead,
+        scope: i64,
+        now: i64,
+    ) -> Result<Vec<(BusinessType, Value, Option<Vec<i64>>)>, Error> {
+        let team_id = l.team_id;
+        let scope = match scope {
+            0 => match (l.ownership_scope, l.ownership_id) {
+                (Some(OwnershipScope::Office), Some(o)) => o,
+                _ => -1,
+            },
+            s => s,
+        };
+        if scope > 0
+            && !self
+                .office_ids(&**w, team_id)
+                .await?
+                .iter()
+                .any(|o| o.0 == scope)
+        {
+            return Err(Error::invalid(format!(
+                "assignGroupId is -1 (the company) or an office of the team, not {scope}"
+            )));
+        }
+        let all: Vec<routing_rule::Model> = routing_rule::Entity::find()
+            .filter(routing_rule::Column::TeamId.eq(team_id))
+            .order_by_asc(routing_rule::Column::Priority)
+            .order_by_asc(routing_rule::Column::Id)
+            .all(&**w)
+            .await
+            .map_err(db_err)?;
+        let has_default = |t: BusinessType| async move {
+            routing_default::Entity::find()
+                .filter(routing_default::Column::TeamId.eq(team_id))
+                .filter(routing_default::Column::BusinessType.eq(t.code()))
+                .one(&**w)
+                .await
+                .map(|d| d.is_some())
+                .map_err(db_err)
+        };
+        let zone = self.routing_zone(&**w, team_id).await?;
+        let at = LocalTime::at(now, &zone);
+        let facts = LeadFacts::of(l);
+        let mut decisions = Vec::new();
+        for t in BusinessType::ALL {
+            let role = if t == BusinessType::Assistant {
+                ROLE_ASSISTANT
+            } else {
+                -1
+            };
+            let already = match t {
+                BusinessType::Agent => l.assigned_user_id.is_some() || l.pond_id > 0,
+                BusinessType::Lender => l.lender_user_id.is_some(),
+                BusinessType::Assistant => l.assistant_user_id().is_some(),
+            };
+            let rules: Vec<RoutingRule> = all
+                .iter()
+                .filter(|m| m.business_type == t.code() && m.role_id == role)
+                .map(rule_of)
+                .collect();
+            if already || (rules.is_empty() && !has_default(t).await?) {
+                continue;
+            }
+            let in_scope: Vec<&RoutingRule> = {
+                let own: Vec<&RoutingRule> = rules
+                    .iter()
+                    .filter(|r| r.assign_group_id.unwrap_or(-1) == scope)
+                    .collect();
+                // an office without rules of its own routes by the company's
+                if own.is_empty() && scope != -1 {
+                    rules
+                        .iter()
+                        .filter(|r| r.assign_group_id.unwrap_or(-1) == -1)
+                        .collect()
+                } else {
+                    own
+                }
+            };
+            let members = self.routable(&**w, team_id, t).await?;
+            let mut decided = None;
+            if let Some(rule) = in_scope
+                .into_iter()
+                .find(|r| routing::matches(r, &facts, at))
+                && let Some(o) = self
+                    .apply_strategy(w, team_id, t, role, rule, &members)
+                    .await?
+            {
+                let s = rule
+                    .routing_strategy
+                    .as_ref()
+                    .and_then(|s| Strategy::of_rule(s.strategy_type, t).ok())
+                    .unwrap_or(Strategy::RoundRobin);
+                decided = Some((origin(t, Some(rule), s), o));
+            }
+            if decided.is_none()
+                && let Some((s, o)) = self.apply_default(w, team_id, t, role, &members).await?
+            {
+                decided = Some((origin(t, None, s), o));
+            }
+            let Some((origin, outcome)) = decided else {
+                continue;
+            };
+            let emails: HashMap<i64, String> =
+                members.iter().map(|m| (m.id, m.email.clone())).collect();
+            let offered = self.decide(w, l, t, &outcome, &emails, now).await?;
+            decisions.push((t, origin, offered));
+        }
+        Ok(decisions)
+    }
+
+    /// Applies an outcome to a lead in memory (an assignment, a pond) or writes its offer;
+    /// answers whom an offer went to.
+    async fn decide(
+        &self,
+        w: &Write<'_>,
+        l: &mut Lead,
+        t: BusinessType,
+        outcome: &Outcome2,
+        emails: &HashMap<i64, String>,
+        now: i64,
+    ) -> Result<Option<Vec<i64>>, Error> {
+        match outcome {
+            Outcome2::Assign(user) => {
+                let patch = assignment(t, *user, emails);
+                l.apply(&patch, now, || self.next_id());
+                Ok(None)
+            }
+            Outcome2::Pond(p) => {
+                l.pond_id = *p;
+                Ok(None)
+            }
+            Outcome2::Offer {
+                rule_id,
+                strategy,
+                touch_minutes,
+                candidates,
+            } => {
+                let offered = self
+                    .make_offer(
+                        w,
+                        l,
+                        t,
+                        *rule_id,
+                        *strategy,
+                        *touch_minutes,
+                        candidates,
+                        now,
+                    )
+                    .await?;
+                Ok(Some(offered))
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn make_offer(
+        &self,
+        w: &Write<'_>,
+        l: &Lead,
+        t: BusinessType,
+        rule_id: i64,
+        strategy: Strategy,
+        touch_minutes: i32,
+        candidates: &[i64],
+        now: i64,
+    ) -> Result<Vec<i64>, Error> {
+        let id = self.next_id();
+        let expires_at = now + touch_minutes as i64 * 60_000;
+        routing_offer::Entity::insert(routing_offer::ActiveModel {
+            team_id: Set(l.team_id),
+            id: Set(id),
+            lead_id: Set(l.id),
+            business_type: Set(t.code()),
+            role_id: Set(if t == BusinessType::Assistant {
+                ROLE_ASSISTANT
+            } else {
+                -1
+            }),
+            rule_id: Set(rule_id),
+            strategy_type: Set(if strategy == Strategy::NextUp { 1 } else { 2 }),
+            touch_minutes: Set(touch_minutes),
+            candidates: Set(json!(candidates).to_string()),
+            step: Set(0),
+            state: Set(OPEN),
+            claimed_by: Set(0),
+            expires_at: Set(expires_at),
+            create_time: Set(now),
+            update_time: Set(now),
+        })
+        .exec_without_returning(&**w)
+        .await
+        .map_err(db_err)?;
+        self.offer_job(w, l.team_id, id, 0, expires_at, now).await?;
+        Ok(offered_to(strategy, candidates, 0))
+    }
+
+    async fn offer_job(
+        &self,
+        w: &Write<'_>,
+        team_id: i64,
+        offer: i64,
+        step: i32,
+        at: i64,
+        now: i64,
+    ) -> Result<(), Error> {
+        jobs::enqueue(
+            w,
+            now,
+            vec![NewJob {
+                team_id,
+                kind: OFFER_JOB,
+                subject_id: offer,
+                order_key: String::new(),
+                event_id: 0,
+                payload: json!({"step": step}),
+                run_at: at,
+                deadline: 0,
+            }],
+        )
+        .await
+    }
+
+    /// Journals the decisions [`Store::route_new_lead`] made, once the lead is written.
+    pub(crate) async fn journal_routing(
+        &self,
+        w: &mut Write<'_>,
+        who: &Principal,
+        l: &Lead,
+        resource: &crate::render::Resource,
+        decisions: Vec<(BusinessType, Value, Option<Vec<i64>>)>,
+        now: i64,
+    ) -> Result<(), Error> {
+        for (t, origin, offered) in decisions {
+            let (action, detail) = match offered {
+                Some(to) => {
+                    let expires = routing_offer::Entity::find()
+                        .filter(routing_offer::Column::TeamId.eq(l.team_id))
+                        .filter(routing_offer::Column::LeadId.eq(l.id))
+                        .filter(routing_offer::Column::BusinessType.eq(t.code()))
+                        .filter(routing_offer::Column::State.eq(OPEN))
+                        .one(&**w)
+                        .await
+                        .map_err(db_err)?
+                        .map_or(0, |o| o.expires_at);
+                    (
+                        Kind::LeadOffered,
+                        json!({"offeredTo": to, "expiresAt": expires, "origin": origin}),
+                    )
+                }
+                None => match t {
+                    BusinessType::Agent if l.pond_id > 0 => (
+                        Kind::LeadUpdated,
+                        json!({"changes": [{"field": "pondId", "from": null, "to": l.pond_id}], "origin": origin}),
+                    ),
+                    BusinessType::Agent => (
+                        Kind::LeadAssigned,
+                        json!({"from": null, "to": l.assigned_user_id, "origin": origin}),
+                    ),
+                    BusinessType::Lender => (
+                        Kind::LeadUpdated,
+                        json!({"changes": [{"field": "lenderUserId", "from": null, "to": l.lender_user_id}], "origin": origin}),
+                    ),
+                    BusinessType::Assistant => (
+                        Kind::LeadUpdated,
+                        json!({"changes": [{"field": "customRoles", "from": null, "to": l.assistant_user_id()}], "origin": origin}),
+                    ),
+                },
+            };
+            w.record(
+                who,
+                now,
+                Entry {
+                    lead_id: l.id,
+                    action,
+                    detail,
+                    resource: resource.clone(),
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// openhouse: the open offers made to the caller (admins: the team's).
+    pub async fn routing_offers(&self, who: &Principal) -> Result<Vec<RoutingOffer>, Error> {
+        let open = routing_offer::Entity::find()
+            .filter(routing_offer::Column::TeamId.eq(who.team_id))
+            .filter(routing_offer::Column::State.eq(OPEN))
+            .order_by_asc(routing_offer::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(open
+            .into_iter()
+            .filter_map(|o| {
+                let to = current(&o);
+                (who.role == Role::Admin || to.contains(&who.user_id)).then(|| RoutingOffer {
+                    lead_id: o.lead_id,
+                    business_type: o.business_type,
+                    rule_id: o.rule_id,
+                    strategy_type: o.strategy_type,
+                    offered_to: to,
+                    expires_at: o.expires_at,
+                })
+            })
+            .collect())
+    }
+
+    /// openhouse: the caller takes a lead offered to them. 409 when it is not (any more).
+    pub async fn claim_lead(&self, who: &Principal, lead_id: i64) -> Result<(), Error> {
+        let now = self.now();
+        let mut w = self.write().await?;
+        if !self.claim_in(&mut w, who, lead_id, now).await? {
+            return Err(Error::conflict(
+                "the lead is not offered to you: it was claimed, the offer ran out, or there was none",
+            ));
+        }
+        w.commit().await
+    }
+
+    /// Claims, within a write, what is offered to `who` on a lead; whether anything was.
+    /// A touch (a note, a logged call, email or text) calls this too.
+    pub(crate) async fn claim_in(
+        &self,
+        w: &mut Write<'_>,
+        who: &Principal,
+        lead_id: i64,
+        now: i64,
+    ) -> Result<bool, Error> {
+        let offers = routing_offer::Entity::find()
+            .filter(routing_offer::Column::TeamId.eq(who.team_id))
+            .filter(routing_offer::Column::LeadId.eq(lead_id))
+            .filter(routing_offer::Column::State.eq(OPEN))
+            .all(&**w)
+            .await
+            .map_err(db_err)?;
+        let mut claimed = false;
+        for o in offers
+            .into_iter()
+            .filter(|o| current(o).contains(&who.user_id))
+        {
+            // of two claims at once, one changes the row
+            let r = routing_offer::Entity::update_many()
+                .col_expr(routing_offer::Column::State, Expr::value(CLAIMED))
+                .col_expr(routing_offer::Column::ClaimedBy, Expr::value(who.user_id))
+                .col_expr(routing_offer::Column::UpdateTime, Expr::value(now))
+                .filter(routing_offer::Column::TeamId.eq(o.team_id))
+                .filter(routing_offer::Column::Id.eq(o.id))
+                .filter(routing_offer::Column::State.eq(OPEN))
+                .filter(routing_offer::Column::Step.eq(o.step))
+                .exec(&**w)
+                .await
+                .map_err(db_err)?;
+            if r.rows_affected != 1 {
+                continue;
+            }
+            self.drop_offer_jobs(w, o.team_id, o.id).await?;
+            let t = BusinessType::parse(o.business_type)?;
+            let strategy = if o.strategy_type == 1 {
+                Strategy::NextUp
+            } else {
+                Strategy::BlastAlert
+            };
+            let rule = self.offer_rule(w, &o).await?;
+            let mut how = origin(t, rule.as_ref(), strategy);
+            how["claim"] = json!(true);
+            let emails = self.emails(w, who.team_id).await?;
+            self.assign_existing(
+                w,
+                who,
+                lead_id,
+                assignment(t, who.user_id, &emails),
+                how,
+                now,
+            )
+            .await?;
+            claimed = true;
+        }
+        Ok(claimed)
+    }
+
+    async fn emails(&self, w: &Write<'_>, team_id: i64) -> Result<HashMap<i64, String>, Error> {
+        Ok(user::Entity::find()
+            .filter(user::Column::TeamId.eq(team_id))
+            .all(&**w)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|u| (u.id, u.email))
+            .collect())
+    }
+
+    async fn offer_rule(
+        &self,
+        w: &Write<'_>,
+        o: &routing_offer::Model,
+    ) -> Result<Option<RoutingRule>, Error> {
+        if o.rule_id == 0 {
+            return Ok(None);
+        }
+        Ok(routing_rule::Entity::find_by_id((o.team_id, o.rule_id))
+            .one(&**w)
+            .await
+            .map_err(db_err)?
+            .map(|m| rule_of(&m)))
+    }
+
+    async fn drop_offer_jobs(&self, w: &Write<'_>, team_id: i64, offer: i64) -> Result<(), Error> {
+        job::Entity::delete_many()
+            .filter(job::Column::TeamId.eq(team_id))
+            .filter(job::Column::SubjectId.eq(offer))
+            .filter(job::Column::Kind.eq(OFFER_JOB))
+            .filter(job::Column::State.eq(jobs::PENDING))
+            .exec(&**w)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    /// Changes a written lead's routed role (or pond) as routing decided, journaled with
+    /// `origin`. The lead is read as the team sees it, whoever `who` is (a claim by an agent who
+    /// cannot see the lead yet).
+    async fn assign_existing(
+        &self,
+        w: &mut Write<'_>,
+        who: &Principal,
+        lead_id: i64,
+        patch: LeadPatch,
+        origin: Value,
+        now: i64,
+    ) -> Result<(), Error> {
+        let team = crate::auth::acting_admin(who.team_id, who.user_id);
+        let before = self.load_for_write(w, &team, lead_id).await?;
+        self.edit_lead_in(w, who, before, &patch, now, Some(origin))
+            .await
+    }
+
+    /// Runs the offers that ran out by `now`: up to `max` jobs, claimed for `owner`. Returns
+    /// how many ran.
+    pub async fn run_offer_jobs(&self, owner: i32, now: i64, max: u64) -> Result<usize, Error> {
+        let due = self.claim_jobs(OFFER_JOB, max, owner, 60_000, now).await?;
+        let n = due.len();
+        let mut done = Vec::with_capacity(n);
+        for j in due {
+            let step = j.payload["step"].as_i64().unwrap_or(0) as i32;
+            let outcome = match self.offer_ran_out(j.team_id, j.subject_id, step, now).await {
+                Ok(()) => Outcome::Done(jobs::Attempt {
+                    time: now,
+                    status: 200,
+                    error: String::new(),
+                    duration_ms: 0,
+                }),
+                Err(e) if e.kind.is_server_side() => Outcome::Retry(
+                    jobs::Attempt {
+                        time: now,
+                        status: 0,
+                        error: e.message.clone(),
+                        duration_ms: 0,
+                    },
+                    now + 5_000,
+                ),
+                Err(e) => Outcome::Failed(jobs::Attempt {
+                    time: now,
+                    status: 0,
+                    error: e.message.clone(),
+                    duration_ms: 0,
+                }),
+            };
+            done.push((j, outcome));
+        }
+        self.finish_jobs(owner, now, done).await?;
+        Ok(n)
+    }
+
+    /// An offer's time ran out at `step`: Next Up offers the lead to the next member; an offer
+    /// with no one left ends, and the lead goes to the default rule (an offer of the default
+    /// rule just ends). Nothing happens when the offer is past that step (a job that fires a
+    /// second time) or closed.
+    async fn offer_ran_out(
+        &self,
+        team_id: i64,
+        offer: i64,
+        step: i32,
+        now: i64,
+    ) -> Result<(), Error> {
+        let mut w = self.background_write().await?;
+        let Some(o) = routing_offer::Entity::find_by_id((team_id, offer))
+            .lock_exclusive()
+            .one(&*w)
+            .await
+            .map_err(db_err)?
+            .filter(|o| o.state == OPEN && o.step == step)
+        else {
+            return Ok(());
+        };
+        let t = BusinessType::parse(o.business_type)?;
+        let system = self.team_admin(&w, team_id).await?;
+        let team = crate::auth::acting_admin(team_id, system);
+        let lead = match self.load_for_write(&w, &team, o.lead_id).await {
+            Ok(l) => l,
+            Err(_) => {
+                // trashed meanwhile
+                self.close_offer(&w, &o, WITHDRAWN, now).await?;
+                return w.commit().await;
+            }
+        };
+        let taken = match t {
+            BusinessType::Agent => lead.assigned_user_id.is_some(),
+            BusinessType::Lender => lead.lender_user_id.is_some(),
+            BusinessType::Assistant => lead.assistant_user_id().is_some(),
+        };
+        if taken {
+            // assigned by hand meanwhile
+            self.close_offer(&w, &o, WITHDRAWN, now).await?;
+            return w.commit().await;
+        }
+        let strategy = if o.strategy_type == 1 {
+            Strategy::NextUp
+        } else {
+            Strategy::BlastAlert
+        };
+        let rule = self.offer_rule(&w, &o).await?;
+        let how = origin(t, rule.as_ref(), strategy);
+        let candidates: Vec<i64> = serde_json::from_str(&o.candidates).unwrap_or_default();
+        let resource = self.lead_resource(&w, &lead, &Default::default()).await?;
+        if strategy == Strategy::NextUp && (o.step as usize + 1) < candidates.len() {
+            let next = o.step + 1;
+            let expires_at = now + o.touch_minutes as i64 * 60_000;
+            routing_offer::Entity::update_many()
+                .col_expr(routing_offer::Column::Step, Expr::value(next))
+                .col_expr(routing_offer::Column::ExpiresAt, Expr::value(expires_at))
+                .col_expr(routing_offer::Column::UpdateTime, Expr::value(now))
+                .filter(routing_offer::Column::TeamId.eq(team_id))
+                .filter(routing_offer::Column::Id.eq(offer))
+                .exec(&*w)
+                .await
+                .map_err(db_err)?;
+            self.offer_job(&w, team_id, offer, next, expires_at, now)
+                .await?;
+            let to = offered_to(strategy, &candidates, next);
+            w.record(
+                &team,
+                now,
+                Entry {
+                    lead_id: o.lead_id,
+                    action: Kind::LeadOffered,
+                    detail: json!({"offeredTo": to, "expiresAt": expires_at, "origin": how}),
+                    resource,
+                },
+            )
+            .await?;
+            return w.commit().await;
+        }
+        self.close_offer(&w, &o, RAN_OUT, now).await?;
+        w.record(
+            &team,
+            now,
+            Entry {
+                lead_id: o.lead_id,
+                action: Kind::LeadOfferEnded,
+                detail: json!({"offeredTo": offered_to(strategy, &candidates, o.step), "origin": how}),
+                resource,
+            },
+        )
+        .await?;
+        if o.rule_id != 0 {
+            let members = self.routable(&*w, team_id, t).await?;
+            if let Some((s, outcome)) = self
+                .apply_default(&w, team_id, t, o.role_id, &members)
+                .await?
+            {
+                let how = origin(t, None, s);
+                match outcome {
+                    Outcome2::Assign(user) => {
+                        let emails: HashMap<i64, String> =
+                            members.iter().map(|m| (m.id, m.email.clone())).collect();
+                        self.assign_existing(
+                            &mut w,
+                            &team,
+                            o.lead_id,
+                            assignment(t, user, &emails),
+                            how,
+                            now,
+                        )
+                        .await?;
+                    }
+                    Outcome2::Pond(_) => {}
+                    Outcome2::Offer {
+                        rule_id,
+                        strategy,
+                        touch_minutes,
+                        candidates,
+                    } => {
+                        let to = self
+                            .make_offer(
+                                &w,
+                                &lead,
+                                t,
+                                rule_id,
+                                strategy,
+                                touch_minutes,
+                                &candidates,
+                                now,
+                            )
+                            .await?;
+                        let resource = self.lead_resource(&w, &lead, &Default::default()).await?;
+                        w.record(
+                            &team,
+                            now,
+                            Entry {
+                                lead_id: o.lead_id,
+                                action: Kind::LeadOffered,
+                                detail: json!({"offeredTo": to,
+                                    "expiresAt": now + touch_minutes as i64 * 60_000, "origin": how}),
+                                resource,
+                            },
+                        )
+                        .await?;
+                    }
+                }
+            }
+        }
+        w.commit().await
+    }
+
+    async fn close_offer(
+        &self,
+        w: &Write<'_>,
+        o: &routing_offer::Model,
+        state: i32,
+        now: i64,
+    ) -> Result<(), Error> {
+        routing_offer::Entity::update_many()
+            .col_expr(routing_offer::Column::State, Expr::value(state))
+            .col_expr(routing_offer::Column::UpdateTime, Expr::value(now))
+            .filter(routing_offer::Column::TeamId.eq(o.team_id))
+            .filter(routing_offer::Column::Id.eq(o.id))
+            .exec(&**w)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    /// The team's first admin: whom changes made by routing itself are journaled as.
+    async fn team_admin(&self, w: &Write<'_>, team_id: i64) -> Result<i64, Error> {
+        Ok(user::Entity::find()
+            .filter(user::Column::TeamId.eq(team_id))
+            .filter(user::Column::Role.eq("admin"))
+            .order_by_asc(user::Column::Id)
+            .one(&**w)
+            .await
+            .map_err(db_err)?
+            .map_or(0, |u| u.id))
+    }
+
+    /// Whether an offer job may be due (a read, to spare idle polls a write).
+    pub async fn has_due_offers(&self, now: i64) -> Result<bool, Error> {
+        self.has_due_jobs(OFFER_JOB, now).await
+    }
+
+    /// openhouse CLI: a team's rules, default rules and settings as one JSON document.
+    pub async fn export_routing(&self, team_id: i64) -> Result<Value, Error> {
+        let txn = self.db.begin().await.map_err(db_err)?;
+        let rules: Vec<Value> = routing_rule::Entity::find()
+            .filter(routing_rule::Column::TeamId.eq(team_id))
+            .order_by_asc(routing_rule::Column::BusinessType)
+            .order_by_asc(routing_rule::Column::RoleId)
+            .order_by_asc(routing_rule::Column::Priority)
+            .all(&txn)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|m| {
+                let mut r = rule_of(m);
+                r.id = None;
+                r.update_time = None;
+                json!({"type": m.business_type, "rule": r})
+            })
+            .collect();
+        let defaults: Vec<Value> = routing_default::Entity::find()
+            .filter(routing_default::Column::TeamId.eq(team_id))
+            .all(&txn)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|d| {
+                json!({"type": d.business_type, "default": SupplementRoutingRuleRequest {
+                    assignee_agent_id: (d.agent_id > 0).then_some(d.agent_id),
+                    assignee_group_id: (d.group_id > 0).then_some(d.group_id),
+                    role_id: (d.role_id > 0).then_some(d.role_id),
+                    strategy_type: d.strategy_type,
+                    touch_minutes: (d.touch_minutes > 0).then_some(d.touch_minutes),
+                }})
+            })
+            .collect();
+        let zone = self.routing_zone(&txn, team_id).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(json!({"timeZoneId": zone, "rules": rules, "defaults": defaults}))
+    }
+
+    /// openhouse CLI: replaces a team's rules, default rules and settings with those of an
+    /// export, as its first admin, in one write: every rule is checked as the API checks it,
+    /// and nothing changes unless all are accepted.
+    pub async fn import_routing(&self, team_id: i64, doc: &Value) -> Result<usize, Error> {
+        let now = self.now();
+        let mut w = self.write().await?;
+        let admin = self.team_admin(&w, team_id).await?;
+        if admin == 0 {
+            return Err(Error::not_found("team"));
+        }
+        let who = crate::auth::acting_admin(team_id, admin);
+        let zone =
+            routing::check_time_zone(doc["timeZoneId"].as_str().unwrap_or(DEFAULT_TIME_ZONE))?;
+        routing_rule::Entity::delete_many()
+            .filter(routing_rule::Column::TeamId.eq(team_id))
+            .exec(&*w)
+            .await
+            .map_err(db_err)?;
+        routing_default::Entity::delete_many()
+            .filter(routing_default::Column::TeamId.eq(team_id))
+            .exec(&*w)
+            .await
+            .map_err(db_err)?;
+        routing_setting::Entity::delete_many()
+            .filter(routing_setting::Column::TeamId.eq(team_id))
+            .exec(&*w)
+            .await
+            .map_err(db_err)?;
+        routing_setting::Entity::insert(routing_setting::ActiveModel {
+            team_id: Set(team_id),
+            time_zone: Set(zone),
+            update_time: Set(now),
+        })
+        .exec_without_returning(&*w)
+        .await
+        .map_err(db_err)?;
+        let ponds: Vec<i64> = self
+            .pond_ids(&*w, team_id)
+            .await?
+            .into_iter()
+            .map(|p| p.0)
+            .collect();
+        let offices: Vec<i64> = self
+            .office_ids(&*w, team_id)
+            .await?
+            .into_iter()
+            .map(|o| o.0)
+            .collect();
+        let mut count = 0;
+        let mut priority: HashMap<(i32, i32), i32> = HashMap::new();
+        for item in doc["rules"].as_array().into_iter().flatten() {
+            let t = BusinessType::parse(item["type"].as_i64().unwrap_or(0) as i32)?;
+            let given: RoutingRule = serde_json::from_value(item["rule"].clone())
+                .map_err(|e| Error::invalid(format!("rule {count}: {e}")))?;
+            let role = t.role(
+                given
+                    .role_id
+                    .or((t == BusinessType::Assistant).then_some(ROLE_ASSISTANT)),
+            )?;
+            let members: Vec<i64> = self
+                .routable(&*w, team_id, t)
+                .await?
+                .iter()
+                .map(|u| u.id)
+                .collect();
+            let rule = routing::check_rule(&given, t, &members, &ponds)?;
+            let group = rule.assign_group_id.unwrap_or(-1);
+            if group != -1 && !offices.contains(&group) {
+                return Err(Error::invalid(format!(
+                    "rule {count}: the team has no office {group}"
+                )));
+            }
+            let p = priority.entry((t.code(), role)).or_insert(0);
+            *p += 1;
+            routing_rule::Entity::insert(routing_rule::ActiveModel::from(routing_rule::Model {
+                team_id,
+                id: self.next_id(),
+                business_type: t.code(),
+                role_id: role,
+                priority: *p,
+                doc: stored_doc(&rule),
+                position: 0,
+                create_time: now,
+                update_time: now,
+            }))
+            .exec_without_returning(&*w)
+            .await
+            .map_err(db_err)?;
+            count += 1;
+        }
+        for item in doc["defaults"].as_array().into_iter().flatten() {
+            let t = BusinessType::parse(item["type"].as_i64().unwrap_or(0) as i32)?;
+            let req: SupplementRoutingRuleRequest = serde_json::from_value(item["default"].clone())
+                .map_err(|e| Error::invalid(format!("default rule: {e}")))?;
+            let role = t.role(req.role_id)?;
+            let members: Vec<i64> = self
+                .routable(&*w, team_id, t)
+                .await?
+                .iter()
+                .map(|u| u.id)
+                .collect();
+            let (_, touch, agent, group) = routing::check_supplement(&req, t, &members, &offices)?;
+            routing_default::Entity::insert(routing_default::ActiveModel::from(
+                routing_default::Model {
+                    team_id,
+                    business_type: t.code(),
+                    role_id: role,
+                    strategy_type: req.strategy_type,
+                    touch_minutes: touch,
+                    agent_id: agent,
+                    group_id: group,
+                    position: 0,
+                    update_time: now,
+                },
+            ))
+            .exec_without_returning(&*w)
+            .await
+            .map_err(db_err)?;
+        }
+        self.record_routing(&mut w, &who, now, json!({"imported": count}))
+            .await?;
+        w.commit().await?;
+        Ok(count)
+    }
+}
+
+/// Whom an offer is made to at a step: everyone (Blast Alert) or the step's member (Next Up).
+fn offered_to(s: Strategy, candidates: &[i64], step: i32) -> Vec<i64> {
+    match s {
+        Strategy::NextUp => candidates
+            .get(std::cmp::max(step, 0) as usize)
+            .map(|c| vec![*c])
+            .unwrap_or_default(),
+        _ => candidates.to_vec(),
+    }
+}
+
+fn current(o: &routing_offer::Model) -> Vec<i64> {
+    let candidates: Vec<i64> = serde_json::from_str(&o.candidates).unwrap_or_default();
+    let s = if o.strategy_type == 1 {
+        Strategy::NextUp
+    } else {
+        Strategy::BlastAlert
+    };
+    offered_to(s, &candidates, o.step)
+}
+
+/// The change that gives a lead's routed role to `user`.
+fn assignment(t: BusinessType, user: i64, emails: &HashMap<i64, String>) -> LeadPatch {
+    let mut p = LeadPatch::default();
+    match t {
+        BusinessType::Agent => p.assigned_user_id = Some(user),
+        BusinessType::Lender => p.lender_user_id = Some(user),
+        BusinessType::Assistant => {
+            p.custom_roles = Some(vec![CustomRole {
+                assignee: emails.get(&user).cloned(),
+                assignee_id: Some(user),
+                role: "Assistant".into(),
+                role_id: ROLE_ASSISTANT,
+            }])
+        }
+    }
+    p
+}
