@@ -7,6 +7,7 @@
 //!   writes the files the load scripts read.
 
 mod data;
+mod routing;
 mod webhooks;
 
 use std::io::{IsTerminal, Write};
@@ -43,6 +44,8 @@ enum Command {
     Seed(Seed),
     /// Webhook delivery under load against a running server (see bench/webhooks.sh).
     Webhooks(webhooks::Args),
+    /// What lead routing costs a create, against a running server (see bench/routing.sh).
+    Routing(routing::Args),
 }
 
 #[derive(clap::Args)]
@@ -77,6 +80,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Ceiling { listen } => ceiling(&listen).await,
         Command::Seed(s) => seed(s).await,
         Command::Webhooks(a) => webhooks::run(a).await,
+        Command::Routing(a) => routing::run(a).await,
     }
 }
 

@@ -289,6 +289,30 @@ fn team(db: &std::path::Path, name: &str, email: &str) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// `team routing-import` into `team`, the document on standard input.
+fn routing_import(
+    db: &std::path::Path,
+    team: &serde_json::Value,
+    doc: &[u8],
+) -> std::process::Output {
+    let mut child = openhouse()
+        .args([
+            "team",
+            "routing-import",
+            "--team-id",
+            &team["teamId"].to_string(),
+        ])
+        .args(["--file", "-", "--database-url"])
+        .arg(db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), doc).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 #[test]
 fn routing_export_and_import_carry_a_teams_rules() {
     use openhouse_domain::auth::CredentialKind;
@@ -340,24 +364,7 @@ fn routing_export_and_import_carry_a_teams_rules() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["rules"][0]["rule"]["sourceName"], "Zillow");
     // into team B, from standard input
-    let mut child = openhouse()
-        .args([
-            "team",
-            "routing-import",
-            "--team-id",
-            &b["teamId"].to_string(),
-            "--file",
-            "-",
-            "--database-url",
-        ])
-        .arg(&db)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), &out.stdout).unwrap();
-    let done = child.wait_with_output().unwrap();
+    let done = routing_import(&db, &b, &out.stdout);
     assert!(
         done.status.success(),
         "{}",
@@ -384,24 +391,7 @@ fn routing_export_and_import_carry_a_teams_rules() {
     let bad = serde_json::json!({"rules": [
         {"type": 1, "rule": {"routingStrategy": {"strategyType": 1}}},
         {"type": 1, "rule": {"routingStrategy": {"strategyType": 3, "memberWeights": [{"memberId": 42}]}}}]});
-    let mut child = openhouse()
-        .args([
-            "team",
-            "routing-import",
-            "--team-id",
-            &b["teamId"].to_string(),
-            "--file",
-            "-",
-            "--database-url",
-        ])
-        .arg(&db)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), bad.to_string().as_bytes()).unwrap();
-    let done = child.wait_with_output().unwrap();
+    let done = routing_import(&db, &b, bad.to_string().as_bytes());
     assert!(!done.status.success());
     let rb = rt
         .block_on(store.routing_rules(&pb, BusinessType::Agent, -1))

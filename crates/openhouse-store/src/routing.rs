@@ -154,6 +154,21 @@ impl Store {
             .collect())
     }
 
+    /// The ids of the members leads of a type can go to.
+    async fn member_ids(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        team_id: i64,
+        t: BusinessType,
+    ) -> Result<Vec<i64>, Error> {
+        Ok(self
+            .routable(db, team_id, t)
+            .await?
+            .iter()
+            .map(|u| u.id)
+            .collect())
+    }
+
     async fn pond_ids(
         &self,
         db: &impl sea_orm::ConnectionTrait,
@@ -259,18 +274,8 @@ impl Store {
         admin_only(who)?;
         let now = self.now();
         let mut w = self.write().await?;
-        let members: Vec<i64> = self
-            .routable(&*w, who.team_id, t)
-            .await?
-            .iter()
-            .map(|u| u.id)
-            .collect();
-        let ponds: Vec<i64> = self
-            .pond_ids(&*w, who.team_id)
-            .await?
-            .into_iter()
-            .map(|p| p.0)
-            .collect();
+        let members = self.member_ids(&*w, who.team_id, t).await?;
+        let ponds = ids(self.pond_ids(&*w, who.team_id).await?);
         let rule = routing::check_rule(given, t, &members, &ponds)?;
         let group = rule.assign_group_id.unwrap_or(-1);
         if group != -1
@@ -395,18 +400,8 @@ impl Store {
                     req.id
                 ))
             })?;
-        let members: Vec<i64> = self
-            .routable(&*w, who.team_id, t)
-            .await?
-            .iter()
-            .map(|u| u.id)
-            .collect();
-        let ponds: Vec<i64> = self
-            .pond_ids(&*w, who.team_id)
-            .await?
-            .into_iter()
-            .map(|p| p.0)
-            .collect();
+        let members = self.member_ids(&*w, who.team_id, t).await?;
+        let ponds = ids(self.pond_ids(&*w, who.team_id).await?);
         let rule = routing::edit_rule(
             &rule_of(&m),
             req.active_hours.as_ref(),
@@ -546,18 +541,8 @@ impl Store {
         let role = t.role(req.role_id)?;
         let now = self.now();
         let mut w = self.write().await?;
-        let members: Vec<i64> = self
-            .routable(&*w, who.team_id, t)
-            .await?
-            .iter()
-            .map(|u| u.id)
-            .collect();
-        let offices: Vec<i64> = self
-            .office_ids(&*w, who.team_id)
-            .await?
-            .iter()
-            .map(|o| o.0)
-            .collect();
+        let members = self.member_ids(&*w, who.team_id, t).await?;
+        let offices = ids(self.office_ids(&*w, who.team_id).await?);
         let (_, touch, agent, group) = routing::check_supplement(req, t, &members, &offices)?;
         let existing = routing_default::Entity::find_by_id((who.team_id, t.code(), role))
             .one(&*w)
@@ -1585,18 +1570,8 @@ impl Store {
         .exec_without_returning(&*w)
         .await
         .map_err(db_err)?;
-        let ponds: Vec<i64> = self
-            .pond_ids(&*w, team_id)
-            .await?
-            .into_iter()
-            .map(|p| p.0)
-            .collect();
-        let offices: Vec<i64> = self
-            .office_ids(&*w, team_id)
-            .await?
-            .into_iter()
-            .map(|o| o.0)
-            .collect();
+        let ponds = ids(self.pond_ids(&*w, team_id).await?);
+        let offices = ids(self.office_ids(&*w, team_id).await?);
         let mut count = 0;
         let mut priority: HashMap<(i32, i32), i32> = HashMap::new();
         for item in doc["rules"].as_array().into_iter().flatten() {
@@ -1608,12 +1583,7 @@ impl Store {
                     .role_id
                     .or((t == BusinessType::Assistant).then_some(ROLE_ASSISTANT)),
             )?;
-            let members: Vec<i64> = self
-                .routable(&*w, team_id, t)
-                .await?
-                .iter()
-                .map(|u| u.id)
-                .collect();
+            let members = self.member_ids(&*w, team_id, t).await?;
             let rule = routing::check_rule(&given, t, &members, &ponds)?;
             let group = rule.assign_group_id.unwrap_or(-1);
             if group != -1 && !offices.contains(&group) {
@@ -1644,12 +1614,7 @@ impl Store {
             let req: SupplementRoutingRuleRequest = serde_json::from_value(item["default"].clone())
                 .map_err(|e| Error::invalid(format!("default rule: {e}")))?;
             let role = t.role(req.role_id)?;
-            let members: Vec<i64> = self
-                .routable(&*w, team_id, t)
-                .await?
-                .iter()
-                .map(|u| u.id)
-                .collect();
+            let members = self.member_ids(&*w, team_id, t).await?;
             let (_, touch, agent, group) = routing::check_supplement(&req, t, &members, &offices)?;
             routing_default::Entity::insert(routing_default::ActiveModel::from(
                 routing_default::Model {
@@ -1673,6 +1638,11 @@ impl Store {
         w.commit().await?;
         Ok(count)
     }
+}
+
+/// The ids of (id, name) pairs.
+fn ids(named: Vec<(i64, String)>) -> Vec<i64> {
+    named.into_iter().map(|p| p.0).collect()
 }
 
 /// Whom an offer is made to at a step: everyone (Blast Alert) or the step's member (Next Up).
