@@ -62,7 +62,11 @@ async fn creates(
                     .send()
                     .await?;
                 if r.status() != 200 {
-                    bail!("POST /v1.0/leads answered {}: {}", r.status(), r.text().await?);
+                    bail!(
+                        "POST /v1.0/leads answered {}: {}",
+                        r.status(),
+                        r.text().await?
+                    );
                 }
             }
             Ok(())
@@ -97,7 +101,11 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
             .send()
             .await?;
         if r.status() != 200 {
-            bail!("POST /v1.0/routing/rule/1 answered {}: {}", r.status(), r.text().await?);
+            bail!(
+                "POST /v1.0/routing/rule/1 answered {}: {}",
+                r.status(),
+                r.text().await?
+            );
         }
     }
     let before = creates(&a, &client, "plain", false).await?;

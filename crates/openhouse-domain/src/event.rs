@@ -60,6 +60,7 @@ kinds! {
     LeadOffered,
     LeadOfferEnded,
     RoutingChanged,
+    TransactionFieldCreated,
 }
 
 /// The webhook lists of the contract (`WebhookRequest.listId`).
@@ -118,6 +119,7 @@ impl Kind {
             Kind::LeadOffered => "lead.offered",
             Kind::LeadOfferEnded => "lead.offer_ended",
             Kind::RoutingChanged => "routing.changed",
+            Kind::TransactionFieldCreated => "transaction_field.created",
         }
     }
 
@@ -139,6 +141,7 @@ impl Kind {
             Kind::ActivityAdded => "activity.created",
             Kind::TeamRemoved => "team.deleted",
             Kind::CustomFieldCreated => "customField.created",
+            Kind::TransactionFieldCreated => "transactionField.created",
             other => other.action(),
         }
     }
@@ -197,6 +200,7 @@ impl Kind {
             | Kind::TeamCreated
             | Kind::TeamRemoved
             | Kind::CustomFieldCreated
+            | Kind::TransactionFieldCreated
             | Kind::PondCreated
             | Kind::RoutingChanged => &[AGENT_INFO],
         }
@@ -239,6 +243,7 @@ impl Kind {
             | Kind::TeamCreated
             | Kind::TeamRemoved
             | Kind::CustomFieldCreated
+            | Kind::TransactionFieldCreated
             | Kind::PondCreated
             | Kind::RoutingChanged => return None,
         })
@@ -247,7 +252,27 @@ impl Kind {
     /// A one-line description of an entry of this kind, for system notes.
     pub fn describe(self, detail: &Value) -> String {
         match self {
-            Kind::LeadCreated => "Lead created".into(),
+            Kind::LeadCreated => {
+                let routed: Vec<String> = detail["routing"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|o| {
+                        let what = match o["type"].as_i64() {
+                            Some(2) => "lender",
+                            Some(4) => "assistant",
+                            _ if o["strategy"] == "Lead Pond" => "pond",
+                            _ => "agent",
+                        };
+                        routed_by(o).map(|how| format!("{what} {how}"))
+                    })
+                    .collect();
+                if routed.is_empty() {
+                    "Lead created".into()
+                } else {
+                    format!("Lead created; routed: {}", routed.join("; "))
+                }
+            }
             Kind::LeadUpdated => {
                 let mut parts: Vec<String> = detail["changes"]
                     .as_array()
@@ -379,6 +404,7 @@ impl Kind {
             | Kind::TeamCreated
             | Kind::TeamRemoved
             | Kind::CustomFieldCreated
+            | Kind::TransactionFieldCreated
             | Kind::PondCreated
             | Kind::RoutingChanged => self.action().to_string(),
         }
@@ -458,6 +484,7 @@ impl Kind {
             | Kind::TeamCreated
             | Kind::TeamRemoved
             | Kind::CustomFieldCreated
+            | Kind::TransactionFieldCreated
             | Kind::PondCreated
             | Kind::LeadOffered
             | Kind::LeadOfferEnded
@@ -473,7 +500,11 @@ impl Kind {
 /// "by routing rule "R" (Strategy)" for an entry lead routing made (its `origin` says so);
 /// `None` for others.
 fn routed(detail: &Value) -> Option<String> {
-    let origin = &detail["origin"];
+    routed_by(&detail["origin"])
+}
+
+/// "by routing rule "R" (Strategy)" for a routing origin.
+fn routed_by(origin: &Value) -> Option<String> {
     if origin["by"] != "routing" {
         return None;
     }

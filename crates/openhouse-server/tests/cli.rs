@@ -111,6 +111,20 @@ fn team_transaction_field_adds_a_custom_field() {
         f["params"],
         r#"[{"label":"Buyer","value":"Buyer"},{"label":"Seller","value":"Seller"}]"#
     );
+    // journaled like any change: the team's entries end with it, as the API lists it
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let journal = rt.block_on(async {
+        let store = openhouse_store::Store::connect(db.to_str().unwrap(), 0)
+            .await
+            .unwrap();
+        store
+            .journal(team["teamId"].as_i64().unwrap(), 0)
+            .await
+            .unwrap()
+    });
+    let last = journal.last().unwrap();
+    assert_eq!(last.action, "transaction_field.created");
+    assert_eq!(last.resource.as_ref().unwrap(), &f);
     for bad in [
         vec!["--team-id", &team_id, "--name", "X", "--type", "COLOR"],
         vec!["--team-id", "1", "--name", "X", "--type", "TEXT"],

@@ -358,8 +358,8 @@ both!(
         assert_eq!(lead["assignCompletionStatus"], true);
         let log = system_log(&app, &t, lead["leadId"].as_i64().unwrap()).await;
         assert!(
-            log.iter().any(|l| l["timelineTypeDesc"] == "LeadAssigned"
-                && content(l)["origin"]["strategy"] == "Default Assignee"),
+            log.iter().any(|l| l["timelineTypeDesc"] == "LeadCreated"
+                && content(l)["routing"][0]["strategy"] == "Default Assignee"),
             "{log:?}"
         );
     }
@@ -595,17 +595,15 @@ both!(
         );
         // the pond's agent sees it; the routing is in the system log
         let log = system_log(&app, &t, lead["leadId"].as_i64().unwrap()).await;
-        let routed: Vec<Value> = log
+        let created = log
             .iter()
+            .find(|l| l["timelineTypeDesc"] == "LeadCreated")
             .map(content)
-            .filter(|c| c["origin"]["by"] == "routing")
-            .collect();
+            .unwrap();
+        let routed = created["routing"].as_array().unwrap();
         assert_eq!(routed.len(), 3, "{log:?}");
-        assert!(
-            routed
-                .iter()
-                .any(|c| c["origin"]["strategy"] == "Lead Pond")
-        );
+        assert!(routed.iter().all(|o| o["by"] == "routing"));
+        assert!(routed.iter().any(|o| o["strategy"] == "Lead Pond"));
         // and the lead's system notes say it in words
         let notes = app
             .get(

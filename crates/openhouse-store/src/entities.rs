@@ -445,6 +445,7 @@ entity!(routing_setting, "routing_settings", {
     #[sea_orm(primary_key, auto_increment = false)]
     pub team_id: i64,
     pub time_zone: String,
+    pub version: i64,
     pub update_time: i64,
 });
 

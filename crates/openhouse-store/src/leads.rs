@@ -685,6 +685,17 @@ impl Store {
         if let Some(o) = origin {
             view.insert("origin".into(), o);
         }
+        // what routing decided is part of the creation (the lead is written routed): the
+        // entry names each decision, and only offers, which are events of their own, follow
+        let (decided, offers): (Vec<_>, Vec<_>) = routed
+            .into_iter()
+            .partition(|(_, _, offered)| offered.is_none());
+        if !decided.is_empty() {
+            view.insert(
+                "routing".into(),
+                json!(decided.iter().map(|(_, o, _)| o).collect::<Vec<_>>()),
+            );
+        }
         let resource = self.lead_resource(w, &l, known).await?;
         w.record(
             who,
@@ -697,8 +708,8 @@ impl Store {
             },
         )
         .await?;
-        if !routed.is_empty() {
-            self.journal_routing(w, who, &l, &resource, routed, now)
+        if !offers.is_empty() {
+            self.journal_routing(w, who, &l, &resource, offers, now)
                 .await?;
         }
         self.store_attachments(w, who, &l, patch, now).await?;

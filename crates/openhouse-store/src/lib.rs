@@ -66,6 +66,8 @@ pub struct Store {
     pub(crate) journaled: Arc<tokio::sync::Notify>,
     /// The time, as routing and the writes that take it from here read it.
     pub(crate) clock: Arc<Clock>,
+    /// Each team's routing configuration, read once per version (see [`routing`]).
+    pub(crate) routing: Arc<routing::ConfigCache>,
 }
 
 /// The store's clock: the system's, moved by an offset that tests set (so a test of a
@@ -241,6 +243,7 @@ impl Store {
             url: url.into(),
             journaled: Arc::new(tokio::sync::Notify::new()),
             clock: Arc::default(),
+            routing: Arc::default(),
         })
     }
 

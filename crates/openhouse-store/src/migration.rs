@@ -1001,6 +1001,9 @@ impl MigrationTrait for M0014Routing {
             table("routing_settings")
                 .col(big_integer("team_id").primary_key())
                 .col(string("time_zone"))
+                // bumped by every change of the team's rules, default rules or settings: the
+                // key of each process's cache of them
+                .col(ms("version"))
                 .col(ms("update_time"))
                 .take(),
         )

@@ -81,6 +81,8 @@ pub enum Resource {
     /// `GET /v1.0/routing/rule/supplement/{type}` shows it, or the routing settings (with
     /// `deleted: true` for a removed rule).
     Routing(Box<serde_json::Value>),
+    /// A transaction custom field, as `GET /v1.0/transaction/customfields` lists it.
+    TransactionField(Box<openhouse_api::CustomFieldResponse>),
 }
 
 macro_rules! into_resource {
@@ -159,6 +161,7 @@ impl Resource {
             Kind::CustomFieldCreated => matches!(self, R::CustomField(_)),
             Kind::PondCreated => matches!(self, R::Pond(_)),
             Kind::RoutingChanged => matches!(self, R::Routing(_)),
+            Kind::TransactionFieldCreated => matches!(self, R::TransactionField(_)),
         }
     }
 

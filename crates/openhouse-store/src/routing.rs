@@ -30,8 +30,8 @@ use openhouse_domain::lead::{Lead, LeadPatch, ROLE_ASSISTANT};
 use openhouse_domain::routing::{self, BusinessType, LeadFacts, LocalTime, Strategy};
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 use serde_json::{Value, json};
 
@@ -240,6 +240,86 @@ impl Store {
             .map_err(db_err)
     }
 
+    /// Marks a change of a team's routing configuration (its settings row is made, with the
+    /// default zone, when it has none): every process reads the configuration again.
+    async fn bump_version(&self, w: &Write<'_>, team_id: i64, now: i64) -> Result<(), Error> {
+        let r = routing_setting::Entity::update_many()
+            .col_expr(
+                routing_setting::Column::Version,
+                Expr::col(routing_setting::Column::Version).add(1),
+            )
+            .col_expr(routing_setting::Column::UpdateTime, Expr::value(now))
+            .filter(routing_setting::Column::TeamId.eq(team_id))
+            .exec(&**w)
+            .await
+            .map_err(db_err)?;
+        if r.rows_affected == 0 {
+            routing_setting::Entity::insert(routing_setting::ActiveModel {
+                team_id: Set(team_id),
+                time_zone: Set(DEFAULT_TIME_ZONE.to_string()),
+                version: Set(1),
+                update_time: Set(now),
+            })
+            .exec_without_returning(&**w)
+            .await
+            .map_err(db_err)?;
+        }
+        Ok(())
+    }
+
+    /// The team's routing configuration as of this write: from the process's cache when its
+    /// version is current (one read of the settings row), else read and kept. `None`: the team
+    /// has never configured routing.
+    async fn config(
+        &self,
+        w: &Write<'_>,
+        team_id: i64,
+    ) -> Result<Option<std::sync::Arc<Config>>, Error> {
+        let Some(settings) = routing_setting::Entity::find_by_id(team_id)
+            .one(&**w)
+            .await
+            .map_err(db_err)?
+        else {
+            return Ok(None);
+        };
+        let cache = &self.routing;
+        if let Some(c) = cache.0.lock().expect("routing cache").get(&team_id)
+            && c.version == settings.version
+        {
+            return Ok(Some(c.clone()));
+        }
+        let rules = routing_rule::Entity::find()
+            .filter(routing_rule::Column::TeamId.eq(team_id))
+            .order_by_asc(routing_rule::Column::Priority)
+            .order_by_asc(routing_rule::Column::Id)
+            .all(&**w)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|m| (m.business_type, m.role_id, rule_of(m)))
+            .collect();
+        let defaults = routing_default::Entity::find()
+            .filter(routing_default::Column::TeamId.eq(team_id))
+            .all(&**w)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|d| (d.business_type, d.role_id))
+            .collect();
+        let c = std::sync::Arc::new(Config {
+            version: settings.version,
+            zone: settings.time_zone,
+            rules,
+            defaults,
+        });
+        cache
+            .0
+            .lock()
+            .expect("routing cache")
+            .insert(team_id, c.clone());
+        Ok(Some(c))
+    }
+
     /// `GET /v1.0/routing/rule/list/{type}`: the rules of a type, in the order they are tried.
     pub async fn routing_rules(
         &self,
@@ -362,6 +442,7 @@ impl Store {
         now: i64,
         detail: Value,
     ) -> Result<(), Error> {
+        self.bump_version(w, who.team_id, now).await?;
         let resource = crate::render::Resource::Routing(Box::new(detail.clone()));
         // a team-level entry: lead id 0
         w.record(
@@ -652,23 +733,13 @@ impl Store {
         let zone = routing::check_time_zone(&s.time_zone_id)?;
         let now = self.now();
         let mut w = self.write().await?;
-        let existing = routing_setting::Entity::find_by_id(who.team_id)
-            .one(&*w)
+        self.bump_version(&w, who.team_id, now).await?;
+        routing_setting::Entity::update_many()
+            .col_expr(routing_setting::Column::TimeZone, Expr::value(zone.clone()))
+            .filter(routing_setting::Column::TeamId.eq(who.team_id))
+            .exec(&*w)
             .await
             .map_err(db_err)?;
-        let am = routing_setting::ActiveModel {
-            team_id: Set(who.team_id),
-            time_zone: Set(zone.clone()),
-            update_time: Set(now),
-        };
-        if existing.is_some() {
-            am.update(&*w).await.map_err(db_err)?;
-        } else {
-            routing_setting::Entity::insert(am)
-                .exec_without_returning(&*w)
-                .await
-                .map_err(db_err)?;
-        }
         self.record_routing(&mut w, who, now, json!({"settings": {"timeZoneId": zone}}))
             .await?;
         w.commit().await?;
@@ -684,42 +755,39 @@ impl Store {
         t: BusinessType,
         role: i32,
     ) -> Result<u64, Error> {
-        if rule_id > 0 {
-            routing_rule::Entity::update_many()
-                .col_expr(
+        use sea_orm::sea_query::Query;
+        // one statement: the new position comes back from the update itself
+        let stmt = if rule_id > 0 {
+            Query::update()
+                .table(routing_rule::Entity)
+                .value(
                     routing_rule::Column::Position,
                     Expr::col(routing_rule::Column::Position).add(1),
                 )
-                .filter(routing_rule::Column::TeamId.eq(team_id))
-                .filter(routing_rule::Column::Id.eq(rule_id))
-                .exec(&**w)
-                .await
-                .map_err(db_err)?;
-            let m = routing_rule::Entity::find_by_id((team_id, rule_id))
-                .one(&**w)
-                .await
-                .map_err(db_err)?
-                .ok_or_else(|| Error::internal("internal error"))?;
-            Ok(std::cmp::max(m.position - 1, 0) as u64)
+                .and_where(routing_rule::Column::TeamId.eq(team_id))
+                .and_where(routing_rule::Column::Id.eq(rule_id))
+                .returning_col(routing_rule::Column::Position)
+                .to_owned()
         } else {
-            routing_default::Entity::update_many()
-                .col_expr(
+            Query::update()
+                .table(routing_default::Entity)
+                .value(
                     routing_default::Column::Position,
                     Expr::col(routing_default::Column::Position).add(1),
                 )
-                .filter(routing_default::Column::TeamId.eq(team_id))
-                .filter(routing_default::Column::BusinessType.eq(t.code()))
-                .filter(routing_default::Column::RoleId.eq(role))
-                .exec(&**w)
-                .await
-                .map_err(db_err)?;
-            let m = routing_default::Entity::find_by_id((team_id, t.code(), role))
-                .one(&**w)
-                .await
-                .map_err(db_err)?
-                .ok_or_else(|| Error::internal("internal error"))?;
-            Ok(std::cmp::max(m.position - 1, 0) as u64)
-        }
+                .and_where(routing_default::Column::TeamId.eq(team_id))
+                .and_where(routing_default::Column::BusinessType.eq(t.code()))
+                .and_where(routing_default::Column::RoleId.eq(role))
+                .returning_col(routing_default::Column::Position)
+                .to_owned()
+        };
+        let row = w
+            .query_one(&stmt)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(|| Error::internal("internal error"))?;
+        let position: i64 = row.try_get("", "position").map_err(db_err)?;
+        Ok(std::cmp::max(position - 1, 0) as u64)
     }
 
     /// What a rule's strategy does with a lead.
@@ -858,24 +926,10 @@ impl Store {
                 "assignGroupId is -1 (the company) or an office of the team, not {scope}"
             )));
         }
-        let all: Vec<routing_rule::Model> = routing_rule::Entity::find()
-            .filter(routing_rule::Column::TeamId.eq(team_id))
-            .order_by_asc(routing_rule::Column::Priority)
-            .order_by_asc(routing_rule::Column::Id)
-            .all(&**w)
-            .await
-            .map_err(db_err)?;
-        let has_default = |t: BusinessType| async move {
-            routing_default::Entity::find()
-                .filter(routing_default::Column::TeamId.eq(team_id))
-                .filter(routing_default::Column::BusinessType.eq(t.code()))
-                .one(&**w)
-                .await
-                .map(|d| d.is_some())
-                .map_err(db_err)
+        let Some(config) = self.config(w, team_id).await? else {
+            return Ok(Vec::new());
         };
-        let zone = self.routing_zone(&**w, team_id).await?;
-        let at = LocalTime::at(now, &zone);
+        let at = LocalTime::at(now, &config.zone);
         let facts = LeadFacts::of(l);
         let mut decisions = Vec::new();
         for t in BusinessType::ALL {
@@ -889,23 +943,27 @@ impl Store {
                 BusinessType::Lender => l.lender_user_id.is_some(),
                 BusinessType::Assistant => l.assistant_user_id().is_some(),
             };
-            let rules: Vec<RoutingRule> = all
+            let rules: Vec<&RoutingRule> = config
+                .rules
                 .iter()
-                .filter(|m| m.business_type == t.code() && m.role_id == role)
-                .map(rule_of)
+                .filter(|(bt, r, _)| *bt == t.code() && *r == role)
+                .map(|(_, _, rule)| rule)
                 .collect();
-            if already || (rules.is_empty() && !has_default(t).await?) {
+            let has_default = config.defaults.contains(&(t.code(), role));
+            if already || (rules.is_empty() && !has_default) {
                 continue;
             }
             let in_scope: Vec<&RoutingRule> = {
                 let own: Vec<&RoutingRule> = rules
                     .iter()
+                    .copied()
                     .filter(|r| r.assign_group_id.unwrap_or(-1) == scope)
                     .collect();
                 // an office without rules of its own routes by the company's
                 if own.is_empty() && scope != -1 {
                     rules
                         .iter()
+                        .copied()
                         .filter(|r| r.assign_group_id.unwrap_or(-1) == -1)
                         .collect()
                 } else {
@@ -1056,59 +1114,34 @@ impl Store {
         .await
     }
 
-    /// Journals the decisions [`Store::route_new_lead`] made, once the lead is written.
+    /// Journals the offers [`Store::route_new_lead`] made, once the lead is written (its
+    /// other decisions are in the lead's `lead.created` entry).
     pub(crate) async fn journal_routing(
         &self,
         w: &mut Write<'_>,
         who: &Principal,
         l: &Lead,
         resource: &crate::render::Resource,
-        decisions: Vec<(BusinessType, Value, Option<Vec<i64>>)>,
+        offers: Vec<(BusinessType, Value, Option<Vec<i64>>)>,
         now: i64,
     ) -> Result<(), Error> {
-        for (t, origin, offered) in decisions {
-            let (action, detail) = match offered {
-                Some(to) => {
-                    let expires = routing_offer::Entity::find()
-                        .filter(routing_offer::Column::TeamId.eq(l.team_id))
-                        .filter(routing_offer::Column::LeadId.eq(l.id))
-                        .filter(routing_offer::Column::BusinessType.eq(t.code()))
-                        .filter(routing_offer::Column::State.eq(OPEN))
-                        .one(&**w)
-                        .await
-                        .map_err(db_err)?
-                        .map_or(0, |o| o.expires_at);
-                    (
-                        Kind::LeadOffered,
-                        json!({"offeredTo": to, "expiresAt": expires, "origin": origin}),
-                    )
-                }
-                None => match t {
-                    BusinessType::Agent if l.pond_id > 0 => (
-                        Kind::LeadUpdated,
-                        json!({"changes": [{"field": "pondId", "from": null, "to": l.pond_id}], "origin": origin}),
-                    ),
-                    BusinessType::Agent => (
-                        Kind::LeadAssigned,
-                        json!({"from": null, "to": l.assigned_user_id, "origin": origin}),
-                    ),
-                    BusinessType::Lender => (
-                        Kind::LeadUpdated,
-                        json!({"changes": [{"field": "lenderUserId", "from": null, "to": l.lender_user_id}], "origin": origin}),
-                    ),
-                    BusinessType::Assistant => (
-                        Kind::LeadUpdated,
-                        json!({"changes": [{"field": "customRoles", "from": null, "to": l.assistant_user_id()}], "origin": origin}),
-                    ),
-                },
-            };
+        for (t, origin, offered) in offers {
+            let expires = routing_offer::Entity::find()
+                .filter(routing_offer::Column::TeamId.eq(l.team_id))
+                .filter(routing_offer::Column::LeadId.eq(l.id))
+                .filter(routing_offer::Column::BusinessType.eq(t.code()))
+                .filter(routing_offer::Column::State.eq(OPEN))
+                .one(&**w)
+                .await
+                .map_err(db_err)?
+                .map_or(0, |o| o.expires_at);
             w.record(
                 who,
                 now,
                 Entry {
                     lead_id: l.id,
-                    action,
-                    detail,
+                    action: Kind::LeadOffered,
+                    detail: json!({"offeredTo": offered.unwrap_or_default(), "expiresAt": expires, "origin": origin}),
                     resource: resource.clone(),
                 },
             )
@@ -1478,7 +1511,7 @@ impl Store {
     }
 
     /// The team's first admin: whom changes made by routing itself are journaled as.
-    async fn team_admin(&self, w: &Write<'_>, team_id: i64) -> Result<i64, Error> {
+    pub(crate) async fn team_admin(&self, w: &Write<'_>, team_id: i64) -> Result<i64, Error> {
         Ok(user::Entity::find()
             .filter(user::Column::TeamId.eq(team_id))
             .filter(user::Column::Role.eq("admin"))
@@ -1557,19 +1590,13 @@ impl Store {
             .exec(&*w)
             .await
             .map_err(db_err)?;
-        routing_setting::Entity::delete_many()
+        self.bump_version(&w, team_id, now).await?;
+        routing_setting::Entity::update_many()
+            .col_expr(routing_setting::Column::TimeZone, Expr::value(zone))
             .filter(routing_setting::Column::TeamId.eq(team_id))
             .exec(&*w)
             .await
             .map_err(db_err)?;
-        routing_setting::Entity::insert(routing_setting::ActiveModel {
-            team_id: Set(team_id),
-            time_zone: Set(zone),
-            update_time: Set(now),
-        })
-        .exec_without_returning(&*w)
-        .await
-        .map_err(db_err)?;
         let ponds = ids(self.pond_ids(&*w, team_id).await?);
         let offices = ids(self.office_ids(&*w, team_id).await?);
         let mut count = 0;
@@ -1644,6 +1671,20 @@ impl Store {
 fn ids(named: Vec<(i64, String)>) -> Vec<i64> {
     named.into_iter().map(|p| p.0).collect()
 }
+
+/// A team's routing configuration as a process keeps it: read once per version.
+pub(crate) struct Config {
+    version: i64,
+    zone: String,
+    /// (business type, role id, rule), in priority order.
+    rules: Vec<(i32, i32, RoutingRule)>,
+    /// The (business type, role id) pairs that have a default rule.
+    defaults: Vec<(i32, i32)>,
+}
+
+/// Each team's [`Config`], by team.
+#[derive(Default)]
+pub(crate) struct ConfigCache(std::sync::Mutex<HashMap<i64, std::sync::Arc<Config>>>);
 
 /// Whom an offer is made to at a step: everyone (Blast Alert) or the step's member (Next Up).
 fn offered_to(s: Strategy, candidates: &[i64], step: i32) -> Vec<i64> {

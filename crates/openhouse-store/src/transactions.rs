@@ -152,18 +152,35 @@ impl Store {
             .await
             .map_err(db_err)?
             .ok_or_else(|| Error::not_found("team"))?;
+        let now = self.now();
+        let mut w = self.write().await?;
         let m = transaction_custom_field::ActiveModel {
             team_id: Set(team_id),
             id: Set(self.next_id()),
             name: Set(name),
             field_type: Set(kind.as_str().to_string()),
             params: Set(params),
-            create_time: Set(time::now_ms()),
+            create_time: Set(now),
         }
-        .insert(&self.db)
+        .insert(&*w)
         .await
         .map_err(db_err)?;
-        Ok(to_field(m))
+        let field = to_field(m);
+        // made by the command line, as the team's first admin: journaled like any change
+        let admin = crate::auth::acting_admin(team_id, self.team_admin(&w, team_id).await?);
+        w.record(
+            &admin,
+            now,
+            crate::journal::Entry {
+                lead_id: 0,
+                action: openhouse_domain::event::Kind::TransactionFieldCreated,
+                detail: serde_json::json!({"fieldId": field.id, "name": field.name}),
+                resource: crate::render::Resource::TransactionField(Box::new(field.show())),
+            },
+        )
+        .await?;
+        w.commit().await?;
+        Ok(field)
     }
 
     /// The transaction `id` of the lead `lead_id` (which the caller has already been found to
