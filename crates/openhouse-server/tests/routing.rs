@@ -962,3 +962,59 @@ async fn create_many(app: &TestApp, t: &Team, n: usize) -> Vec<i64> {
     }
     ids
 }
+
+both!(
+    rules_route_in_their_scope_and_offices_without_rules_use_the_companys,
+    |app: TestApp| async move {
+        let t = app.team().await;
+        let a = agents(&app, &t, 2).await;
+        let office = |name: &'static str| {
+            let app = &app;
+            let auth = t.auth();
+            async move {
+                app.put("/v1.0/org/office", &auth, json!({"name": name}))
+                    .await
+                    .ok()["data"]["id"]
+                    .as_i64()
+                    .unwrap()
+            }
+        };
+        let (north, south) = (office("North").await, office("South").await);
+        add_rule(
+            &app,
+            &t,
+            1,
+            json!({"assignGroupId": north, "routingStrategy": round_robin(&[(a[0].0, 1)])}),
+        )
+        .await;
+        add_rule(
+            &app,
+            &t,
+            1,
+            json!({"routingStrategy": round_robin(&[(a[1].0, 1)])}),
+        )
+        .await;
+        app.post(
+            "/v1.0/routing/rule/1",
+            &t.auth(),
+            json!({"assignGroupId": 424242, "routingStrategy": {"strategyType": 3}}),
+        )
+        .await
+        .error(400, 20012);
+        for (body, who) in [
+            (json!({"assignGroupId": north}), a[0].0),
+            (
+                json!({"ownershipScope": "OFFICE", "ownershipId": north}),
+                a[0].0,
+            ),
+            (json!({"assignGroupId": south}), a[1].0),
+            (json!({"assignGroupId": -1}), a[1].0),
+            (json!({}), a[1].0),
+        ] {
+            let mut b = body.clone();
+            b["firstName"] = json!("Scoped");
+            let lead = routed(&app, &t, b).await;
+            assert_eq!(agent_of(&lead), Some(who), "{body}");
+        }
+    }
+);
