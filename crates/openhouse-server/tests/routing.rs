@@ -1018,3 +1018,52 @@ both!(
         }
     }
 );
+
+both!(
+    concurrent_routed_creates_share_exactly_and_a_refused_one_changes_nothing,
+    |app: TestApp| async move {
+        let t = app.team().await;
+        let a = agents(&app, &t, 2).await;
+        add_rule(
+            &app,
+            &t,
+            1,
+            json!({"routingStrategy": round_robin(&[(a[0].0, 1), (a[1].0, 1)])}),
+        )
+        .await;
+        // on SQLite these run many to a transaction (group commit), refused ones among them
+        let calls = (0..72).map(|i| {
+            let app = &app;
+            let auth = t.auth();
+            async move {
+                let mut body = json!({"firstName": format!("C {i}"), "leadRouting": true,
+                    "tags": [format!("batch{i}")]});
+                if i % 9 == 0 {
+                    body["assignGroupId"] = json!(999_999);
+                }
+                (i, app.post("/v1.0/leads", &auth, body).await)
+            }
+        });
+        let replies = futures_util::future::join_all(calls).await;
+        let mut counts = std::collections::HashMap::new();
+        for (i, r) in replies {
+            if i % 9 == 0 {
+                r.error(400, 20012);
+                continue;
+            }
+            let id = r.ok()["leadId"].as_i64().unwrap();
+            let lead = app.get(&format!("/v1.0/leads/{id}"), &t.auth()).await;
+            *counts.entry(agent_of(lead.ok()).unwrap()).or_insert(0) += 1;
+        }
+        assert_eq!(counts[&a[0].0], 32);
+        assert_eq!(counts[&a[1].0], 32);
+        // the refused creates left nothing, not even their tags
+        let tags = app.get("/v1.0/teamFeatures/listTag", &t.auth()).await;
+        let text = tags.ok().to_string();
+        assert!(
+            !text.contains("\"batch0\"") && !text.contains("\"batch9\""),
+            "{text}"
+        );
+        assert!(text.contains("\"batch1\""), "{text}");
+    }
+);

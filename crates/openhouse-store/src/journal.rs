@@ -52,6 +52,9 @@ pub(crate) struct Write<'s> {
     /// The new state of leads this write changed, for the search index (SQLite only).
     fresh: Vec<search_index::Entry>,
     _turn: Turn,
+    /// What lead routing read in this write, for the next lead it routes in the same write (a
+    /// batch of creates on SQLite): a write that routes leads changes neither.
+    pub(crate) routing_memo: std::sync::Mutex<crate::routing::Memo>,
 }
 
 impl Deref for Write<'_> {
@@ -102,6 +105,7 @@ impl Store {
             touched: Vec::new(),
             fresh: Vec::new(),
             _turn: turn,
+            routing_memo: Default::default(),
         })
     }
 }

@@ -632,6 +632,9 @@ impl Store {
             l.ownership_scope = Some(OwnershipScope::Personal);
             l.ownership_id = Some(who.user_id);
         }
+        if let Some(scope) = patch.routing {
+            self.check_routing_scope(w, who.team_id, scope).await?;
+        }
         self.apply_tags(w, who, &mut l, patch, now).await?;
         let routed = match patch.routing {
             Some(scope) => self.route_new_lead(w, &mut l, scope, now).await?,

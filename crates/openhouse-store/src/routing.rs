@@ -90,7 +90,7 @@ fn stored_doc(r: &RoutingRule) -> String {
 
 /// A member leads of a type can go to.
 #[derive(Debug, Clone)]
-struct Routable {
+pub(crate) struct Routable {
     id: i64,
     first_name: String,
     last_name: Option<String>,
@@ -271,6 +271,23 @@ impl Store {
     /// version is current (one read of the settings row), else read and kept. `None`: the team
     /// has never configured routing.
     async fn config(
+        &self,
+        w: &Write<'_>,
+        team_id: i64,
+    ) -> Result<Option<std::sync::Arc<Config>>, Error> {
+        if let Some(c) = w.routing_memo.lock().expect("memo").config.get(&team_id) {
+            return Ok(c.clone());
+        }
+        let c = self.config_read(w, team_id).await?;
+        w.routing_memo
+            .lock()
+            .expect("memo")
+            .config
+            .insert(team_id, c.clone());
+        Ok(c)
+    }
+
+    async fn config_read(
         &self,
         w: &Write<'_>,
         team_id: i64,
@@ -897,6 +914,28 @@ impl Store {
         Ok(outcome.map(|o| (strategy, o)))
     }
 
+    /// Checks a new lead's `assignGroupId` (an office of the team, or -1): before the create's
+    /// first write, as every check of a create is (see `group_commit`).
+    pub(crate) async fn check_routing_scope(
+        &self,
+        w: &Write<'_>,
+        team_id: i64,
+        scope: i64,
+    ) -> Result<(), Error> {
+        if scope > 0
+            && !self
+                .office_ids(&**w, team_id)
+                .await?
+                .iter()
+                .any(|o| o.0 == scope)
+        {
+            return Err(Error::invalid(format!(
+                "assignGroupId is -1 (the company) or an office of the team, not {scope}"
+            )));
+        }
+        Ok(())
+    }
+
     /// Routes a new lead, before it is written: sets its agent, lender, assistant or pond and
     /// answers what was decided, for [`Store::journal_routing`] to record once it is written.
     /// `scope`: -1 the company's rules, an office id that office's, 0 by the lead's ownership.
@@ -915,17 +954,6 @@ impl Store {
             },
             s => s,
         };
-        if scope > 0
-            && !self
-                .office_ids(&**w, team_id)
-                .await?
-                .iter()
-                .any(|o| o.0 == scope)
-        {
-            return Err(Error::invalid(format!(
-                "assignGroupId is -1 (the company) or an office of the team, not {scope}"
-            )));
-        }
         let Some(config) = self.config(w, team_id).await? else {
             return Ok(Vec::new());
         };
@@ -970,7 +998,25 @@ impl Store {
                     own
                 }
             };
-            let members = self.routable(&**w, team_id, t).await?;
+            let memo = w
+                .routing_memo
+                .lock()
+                .expect("memo")
+                .members
+                .get(&(team_id, t.code()))
+                .cloned();
+            let members = match memo {
+                Some(m) => m,
+                None => {
+                    let m = std::sync::Arc::new(self.routable(&**w, team_id, t).await?);
+                    w.routing_memo
+                        .lock()
+                        .expect("memo")
+                        .members
+                        .insert((team_id, t.code()), m.clone());
+                    m
+                }
+            };
             let mut decided = None;
             if let Some(rule) = in_scope
                 .into_iter()
@@ -1680,6 +1726,13 @@ pub(crate) struct Config {
     rules: Vec<(i32, i32, RoutingRule)>,
     /// The (business type, role id) pairs that have a default rule.
     defaults: Vec<(i32, i32)>,
+}
+
+/// What routing read within one write (see `Write::routing_memo`).
+#[derive(Default)]
+pub(crate) struct Memo {
+    config: HashMap<i64, Option<std::sync::Arc<Config>>>,
+    members: HashMap<(i64, i32), std::sync::Arc<Vec<Routable>>>,
 }
 
 /// Each team's [`Config`], by team.
