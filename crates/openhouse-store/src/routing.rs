@@ -750,15 +750,15 @@ impl Store {
         let zone = routing::check_time_zone(&s.time_zone_id)?;
         let now = self.now();
         let mut w = self.write().await?;
-        self.bump_version(&w, who.team_id, now).await?;
+        // the record bumps the version (making the settings row when there is none)
+        self.record_routing(&mut w, who, now, json!({"settings": {"timeZoneId": zone}}))
+            .await?;
         routing_setting::Entity::update_many()
             .col_expr(routing_setting::Column::TimeZone, Expr::value(zone.clone()))
             .filter(routing_setting::Column::TeamId.eq(who.team_id))
             .exec(&*w)
             .await
             .map_err(db_err)?;
-        self.record_routing(&mut w, who, now, json!({"settings": {"timeZoneId": zone}}))
-            .await?;
         w.commit().await?;
         Ok(RoutingSettings { time_zone_id: zone })
     }
@@ -961,11 +961,7 @@ impl Store {
         let facts = LeadFacts::of(l);
         let mut decisions = Vec::new();
         for t in BusinessType::ALL {
-            let role = if t == BusinessType::Assistant {
-                ROLE_ASSISTANT
-            } else {
-                -1
-            };
+            let role = routed_role(t);
             let already = match t {
                 BusinessType::Agent => l.assigned_user_id.is_some() || l.pond_id > 0,
                 BusinessType::Lender => l.lender_user_id.is_some(),
@@ -1111,11 +1107,7 @@ impl Store {
             id: Set(id),
             lead_id: Set(l.id),
             business_type: Set(t.code()),
-            role_id: Set(if t == BusinessType::Assistant {
-                ROLE_ASSISTANT
-            } else {
-                -1
-            }),
+            role_id: Set(routed_role(t)),
             rule_id: Set(rule_id),
             strategy_type: Set(if strategy == Strategy::NextUp { 1 } else { 2 }),
             touch_minutes: Set(touch_minutes),
@@ -1271,11 +1263,7 @@ impl Store {
             }
             self.drop_offer_jobs(w, o.team_id, o.id).await?;
             let t = BusinessType::parse(o.business_type)?;
-            let strategy = if o.strategy_type == 1 {
-                Strategy::NextUp
-            } else {
-                Strategy::BlastAlert
-            };
+            let strategy = offer_strategy(&o);
             let rule = self.offer_rule(w, &o).await?;
             let mut how = origin(t, rule.as_ref(), strategy);
             how["claim"] = json!(true);
@@ -1429,11 +1417,7 @@ impl Store {
             self.close_offer(&w, &o, WITHDRAWN, now).await?;
             return w.commit().await;
         }
-        let strategy = if o.strategy_type == 1 {
-            Strategy::NextUp
-        } else {
-            Strategy::BlastAlert
-        };
+        let strategy = offer_strategy(&o);
         let rule = self.offer_rule(&w, &o).await?;
         let how = origin(t, rule.as_ref(), strategy);
         let candidates: Vec<i64> = serde_json::from_str(&o.candidates).unwrap_or_default();
@@ -1636,7 +1620,14 @@ impl Store {
             .exec(&*w)
             .await
             .map_err(db_err)?;
-        self.bump_version(&w, team_id, now).await?;
+        // the record bumps the version (making the settings row when there is none)
+        self.record_routing(
+            &mut w,
+            &who,
+            now,
+            json!({"imported": doc["rules"].as_array().map_or(0, Vec::len)}),
+        )
+        .await?;
         routing_setting::Entity::update_many()
             .col_expr(routing_setting::Column::TimeZone, Expr::value(zone))
             .filter(routing_setting::Column::TeamId.eq(team_id))
@@ -1706,8 +1697,6 @@ impl Store {
             .await
             .map_err(db_err)?;
         }
-        self.record_routing(&mut w, &who, now, json!({"imported": count}))
-            .await?;
         w.commit().await?;
         Ok(count)
     }
@@ -1750,13 +1739,28 @@ fn offered_to(s: Strategy, candidates: &[i64], step: i32) -> Vec<i64> {
     }
 }
 
-fn current(o: &routing_offer::Model) -> Vec<i64> {
-    let candidates: Vec<i64> = serde_json::from_str(&o.candidates).unwrap_or_default();
-    let s = if o.strategy_type == 1 {
+/// The role routing fills for a type on a new lead: the assistant role for ASSISTANT_LEAD, none
+/// (-1) for the others.
+fn routed_role(t: BusinessType) -> i32 {
+    if t == BusinessType::Assistant {
+        ROLE_ASSISTANT
+    } else {
+        -1
+    }
+}
+
+/// An offer's strategy: Next Up (1) or Blast Alert (2).
+fn offer_strategy(o: &routing_offer::Model) -> Strategy {
+    if o.strategy_type == 1 {
         Strategy::NextUp
     } else {
         Strategy::BlastAlert
-    };
+    }
+}
+
+fn current(o: &routing_offer::Model) -> Vec<i64> {
+    let candidates: Vec<i64> = serde_json::from_str(&o.candidates).unwrap_or_default();
+    let s = offer_strategy(o);
     offered_to(s, &candidates, o.step)
 }
 
