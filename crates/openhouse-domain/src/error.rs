@@ -56,6 +56,10 @@ pub mod codes {
     pub const STORAGE_UNREACHABLE: i64 = 50305;
     /// The SQLite file was moved or removed under the running server.
     pub const STORAGE_FILE_GONE: i64 = 50306;
+    /// The team's routing configuration changed while a new lead was routed by the copy this
+    /// process kept (PostgreSQL): the create is run again with the new one, so callers never
+    /// see it.
+    pub const ROUTING_CHANGED: i64 = 50307;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

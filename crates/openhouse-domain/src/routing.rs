@@ -612,18 +612,90 @@ pub fn active_at(h: Option<&ActiveHours>, at: LocalTime) -> bool {
 
 /// Whether a rule takes a lead at a local time.
 pub fn matches(r: &RoutingRule, f: &LeadFacts, at: LocalTime) -> bool {
-    if r.rule_switch == Some(false) || !active_at(r.active_hours.as_ref(), at) {
-        return false;
-    }
-    if let Some(lt) = &r.lead_type {
-        let want = parse_ids("leadType", lt).unwrap_or_default();
-        if !want.is_empty() && !want.iter().any(|t| f.types.contains(t)) {
-            return false;
+    Matcher::of(r).matches(f, at)
+}
+
+/// A rule read once for matching ([`matches`]): its lists split and lowercased, so a process
+/// that keeps its rules matches each new lead without parsing them again.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    off: bool,
+    hours: Option<ActiveHours>,
+    types: Vec<i32>,
+    type_filters: Vec<(bool, Vec<i32>)>,
+    /// city, county, state, street, zip code: the accepted values of each.
+    location: [Vec<String>; 5],
+    location_match: Option<i32>,
+    price: Option<(i64, i64)>,
+    sources: Vec<String>,
+    source_match: Option<i32>,
+    tags: Vec<String>,
+    tag_match: Option<i32>,
+    segments: Vec<String>,
+    segment_match: Option<i32>,
+    phone: Option<bool>,
+}
+
+impl Matcher {
+    pub fn of(r: &RoutingRule) -> Self {
+        let names = |n: &Option<Vec<String>>| -> Vec<String> {
+            n.iter()
+                .flatten()
+                .map(|s| s.trim().to_lowercase())
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        let loc = r.location_rule.as_ref();
+        let part = |f: fn(&LocationRule) -> &Option<String>| {
+            loc.map(|l| accepted(f(l))).unwrap_or_default()
+        };
+        Self {
+            off: r.rule_switch == Some(false),
+            hours: r.active_hours.clone(),
+            types: r
+                .lead_type
+                .as_deref()
+                .map(|lt| parse_ids("leadType", lt).unwrap_or_default())
+                .unwrap_or_default(),
+            type_filters: r
+                .lead_type_filters
+                .as_deref()
+                .map(|fs| parse_filters(fs).unwrap_or_default())
+                .unwrap_or_default(),
+            location: [
+                part(|l| &l.city),
+                part(|l| &l.county),
+                part(|l| &l.state),
+                part(|l| &l.street_address),
+                part(|l| &l.zipcode),
+            ],
+            location_match: loc.and_then(|l| l.location_match_type),
+            price: (r.price_min.is_some() || r.price_max.is_some())
+                .then(|| (r.price_min.unwrap_or(0), r.price_max.unwrap_or(i64::MAX))),
+            sources: accepted(&r.source_name),
+            source_match: r.source_match_type,
+            tags: names(&r.tag_names),
+            tag_match: r.tag_match_type,
+            segments: names(&r.group_names),
+            segment_match: r.group_match_type,
+            phone: match r.phone.as_deref() {
+                Some("With") => Some(true),
+                Some("Without") => Some(false),
+                _ => None,
+            },
         }
     }
-    if let Some(fs) = &r.lead_type_filters {
-        for (all, ids) in parse_filters(fs).unwrap_or_default() {
-            let ok = if all {
+
+    /// Whether a lead with facts `f`, coming in at `at`, matches the rule.
+    pub fn matches(&self, f: &LeadFacts, at: LocalTime) -> bool {
+        if self.off || !active_at(self.hours.as_ref(), at) {
+            return false;
+        }
+        if !self.types.is_empty() && !self.types.iter().any(|t| f.types.contains(t)) {
+            return false;
+        }
+        for (all, ids) in &self.type_filters {
+            let ok = if *all {
                 ids.iter().all(|t| f.types.contains(t))
             } else {
                 ids.iter().any(|t| f.types.contains(t))
@@ -632,15 +704,7 @@ pub fn matches(r: &RoutingRule, f: &LeadFacts, at: LocalTime) -> bool {
                 return false;
             }
         }
-    }
-    if let Some(loc) = &r.location_rule {
-        let fields = [
-            accepted(&loc.city),
-            accepted(&loc.county),
-            accepted(&loc.state),
-            accepted(&loc.street_address),
-            accepted(&loc.zipcode),
-        ];
+        let fields = &self.location;
         if fields.iter().any(|a| !a.is_empty()) {
             // a place "has" a value when it names any of the parts the rule sets
             let relevant: Vec<&[String; 5]> = f
@@ -651,47 +715,37 @@ pub fn matches(r: &RoutingRule, f: &LeadFacts, at: LocalTime) -> bool {
             let hit = relevant
                 .iter()
                 .any(|p| (0..5).all(|i| fields[i].is_empty() || fields[i].contains(&p[i])));
-            if !criterion(loc.location_match_type, !relevant.is_empty(), hit) {
+            if !criterion(self.location_match, !relevant.is_empty(), hit) {
                 return false;
             }
         }
-    }
-    if r.price_min.is_some() || r.price_max.is_some() {
-        let lo = r.price_min.unwrap_or(0);
-        let hi = r.price_max.unwrap_or(i64::MAX);
-        if !f.prices.iter().any(|(a, b)| *a <= hi && *b >= lo) {
+        if let Some((lo, hi)) = self.price
+            && !f.prices.iter().any(|(a, b)| *a <= hi && *b >= lo)
+        {
             return false;
         }
-    }
-    let sources = accepted(&r.source_name);
-    if !sources.is_empty() {
-        let hit = f.source.as_ref().is_some_and(|s| sources.contains(s));
-        if !criterion(r.source_match_type, f.source.is_some(), hit) {
-            return false;
+        if !self.sources.is_empty() {
+            let hit = f.source.as_ref().is_some_and(|s| self.sources.contains(s));
+            if !criterion(self.source_match, f.source.is_some(), hit) {
+                return false;
+            }
         }
-    }
-    for (names, match_type, have) in [
-        (&r.tag_names, r.tag_match_type, &f.tags),
-        (&r.group_names, r.group_match_type, &f.segments),
-    ] {
-        let want: Vec<String> = names
-            .iter()
-            .flatten()
-            .map(|s| s.trim().to_lowercase())
-            .filter(|s| !s.is_empty())
-            .collect();
-        if want.is_empty() {
-            continue;
+        for (want, match_type, have) in [
+            (&self.tags, self.tag_match, &f.tags),
+            (&self.segments, self.segment_match, &f.segments),
+        ] {
+            if want.is_empty() {
+                continue;
+            }
+            let hit = have.iter().any(|h| want.contains(h));
+            if !criterion(match_type, !have.is_empty(), hit) {
+                return false;
+            }
         }
-        let hit = have.iter().any(|h| want.contains(h));
-        if !criterion(match_type, !have.is_empty(), hit) {
-            return false;
+        match self.phone {
+            Some(with) => f.has_phone == with,
+            None => true,
         }
-    }
-    match r.phone.as_deref() {
-        Some("With") if !f.has_phone => false,
-        Some("Without") if f.has_phone => false,
-        _ => true,
     }
 }
 

@@ -7,8 +7,8 @@
 //! transaction, each exactly as it would run alone, and answers each of them after the commit.
 //!
 //! A create that fails its checks changes nothing: [`Store::create_lead_in`] makes every check
-//! before its first write, except those of a transaction sent with the lead, which is why a
-//! create carrying one runs inside a savepoint. A database error fails the whole batch (it is
+//! before its first write. A create carrying a transaction (written after the lead, and checked
+//! again then) still runs inside a savepoint, so that no check of it can leave half a create. A database error fails the whole batch (it is
 //! rolled back, and every create in it answers that error), as it would have failed each alone.
 //! The batch runs in a task of its own, so a caller that goes away (a closed connection) cannot
 //! abort the others' creates.

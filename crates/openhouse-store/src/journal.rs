@@ -68,6 +68,7 @@ impl Deref for Write<'_> {
 pub(crate) struct Mark {
     touched: usize,
     fresh: usize,
+    rotations: std::collections::HashMap<crate::routing::Rotation, (i64, bool)>,
 }
 
 impl Store {
@@ -152,6 +153,9 @@ impl<'s> Write<'s> {
         .exec_without_returning(&self.txn)
         .await
         .map_err(db_err)?;
+        if matches!(entry.action, Kind::UserCreated | Kind::UserUpdated) {
+            self.store.members_changed(self, who.team_id).await?;
+        }
         // a team-level entry (lead id 0: people, offices) forgets the team's search totals too,
         // since office filters follow the office tree
         self.touched.push((who.team_id, entry.lead_id));
@@ -168,6 +172,7 @@ impl<'s> Write<'s> {
         Ok(Mark {
             touched: self.touched.len(),
             fresh: self.fresh.len(),
+            rotations: self.routing_memo.lock().expect("memo").mark(),
         })
     }
 
@@ -189,6 +194,10 @@ impl<'s> Write<'s> {
         self.release().await?;
         self.touched.truncate(mark.touched);
         self.fresh.truncate(mark.fresh);
+        self.routing_memo
+            .lock()
+            .expect("memo")
+            .back_to(mark.rotations);
         Ok(())
     }
 
@@ -205,6 +214,7 @@ impl<'s> Write<'s> {
     /// Commits, then forgets the cached copies of the leads this write changed and brings the
     /// search index up to date, while the write still holds its turn (so in commit order).
     pub(crate) async fn commit(mut self) -> Result<(), Error> {
+        self.store.flush_rotations(&self).await?;
         if let Some(index) = self.store.index.clone().filter(|i| i.ready()) {
             let missing: Vec<(i64, i64)> = self
                 .touched

@@ -598,19 +598,34 @@ impl Store {
         if let Some(pending) = &self.pending {
             return self.create_lead_grouped(pending, who, patch).await;
         }
-        let mut w = self.write().await?;
-        // the time is taken in the write turn, like the id: so leads' create times follow their
-        // ids, which the search index's default order relies on to be fast
-        let now = self.now();
-        let id = self.create_lead_in(&mut w, who, patch, now, None).await?;
-        w.commit().await?;
-        Ok(id)
+        let mut again = false;
+        loop {
+            let mut w = self.write().await?;
+            // the time is taken in the write turn, like the id: so leads' create times follow
+            // their ids, which the search index's default order relies on to be fast
+            let now = self.now();
+            let done = match self.create_lead_in(&mut w, who, patch, now, None).await {
+                Ok(id) => w.commit().await.map(|()| id),
+                Err(e) => Err(e),
+            };
+            match done {
+                // routed by a configuration that had just changed: once more, with the new one
+                // (read in the write, so the second run cannot meet this again)
+                Err(e) if e.code == codes::ROUTING_CHANGED && !again => {
+                    self.forget_routing(who.team_id);
+                    again = true;
+                }
+                done => return done,
+            }
+        }
     }
 
     /// Creates a lead within a write; `origin`, when given, is recorded with the change.
     ///
-    /// Every check comes before the first write, except those of the transaction the patch may
-    /// carry: [`crate::group_commit`] relies on that to run many creates in one transaction.
+    /// Every check comes before the first write (a transaction the patch carries is checked
+    /// first, then written after the lead): [`crate::group_commit`] relies on that to run many
+    /// creates in one transaction, and routing on it to take a rotation position only for a
+    /// lead that will be written.
     pub(crate) async fn create_lead_in(
         &self,
         w: &mut Write<'_>,
@@ -626,7 +641,8 @@ impl Store {
             create_time: now,
             ..Default::default()
         };
-        let (patch, known) = &self.check_patch(w, who, patch).await?;
+        let (patch, mut known) = self.check_patch(w, who, patch).await?;
+        let patch = &patch;
         l.apply(patch, now, || self.next_id());
         if l.ownership_scope.is_none() {
             l.ownership_scope = Some(OwnershipScope::Personal);
@@ -635,9 +651,30 @@ impl Store {
         if let Some(scope) = patch.routing {
             self.check_routing_scope(w, who.team_id, scope).await?;
         }
+        if let Some(t) = &patch.transaction {
+            // checked here too, before the first write: a refused create then took nothing,
+            // not even a routing position (the write below checks it again, as every write does)
+            if let Some(tid) = t.transaction_id {
+                self.transaction_of_lead(&**w, who, id, tid).await?;
+            }
+            let sent = match serde_json::to_value(t) {
+                Ok(serde_json::Value::Object(m)) => m,
+                _ => serde_json::Map::new(),
+            };
+            self.checked_fields(
+                w,
+                who,
+                &Default::default(),
+                &TransactionChange::fields(&sent),
+            )
+            .await?;
+        }
         self.apply_tags(w, who, &mut l, patch, now).await?;
         let routed = match patch.routing {
-            Some(scope) => self.route_new_lead(w, &mut l, scope, now).await?,
+            Some(scope) => {
+                self.route_new_lead(w, &mut l, scope, now, &mut known.users)
+                    .await?
+            }
             None => Vec::new(),
         };
         let mut am = lead::ActiveModel {
@@ -699,7 +736,7 @@ impl Store {
                 json!(decided.iter().map(|(_, o, _)| o).collect::<Vec<_>>()),
             );
         }
-        let resource = self.lead_resource(w, &l, known).await?;
+        let resource = self.lead_resource(w, &l, &known).await?;
         w.record(
             who,
             now,

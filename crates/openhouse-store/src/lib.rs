@@ -68,6 +68,12 @@ pub struct Store {
     pub(crate) clock: Arc<Clock>,
     /// Each team's routing configuration, read once per version (see [`routing`]).
     pub(crate) routing: Arc<routing::ConfigCache>,
+    /// PostgreSQL only: a small pool of its own for the short transactions that take rotation
+    /// positions (see `Store::turn_rotation`). Its own, so that a write holding a connection
+    /// of the main pool never waits for another one of it.
+    pub(crate) rotation_db: Option<DatabaseConnection>,
+    /// PostgreSQL only: rotation positions asked for and not taken yet.
+    pub(crate) positions: Arc<routing::Positions>,
 }
 
 /// The store's clock: the system's, moved by an offset that tests set (so a test of a
@@ -231,8 +237,30 @@ impl Store {
                 e.to_string().lines().next().unwrap_or("")
             )
         })?;
+        let rotation_db = if sqlite {
+            None
+        } else {
+            let mut side = ConnectOptions::new(url.clone());
+            side.sqlx_logging(false)
+                .connect_timeout(Duration::from_secs(10))
+                .acquire_timeout(Duration::from_secs(30))
+                // one statement at a time takes positions (see Store::take_positions)
+                .max_connections(1)
+                .min_connections(0);
+            // a position is durable with the create that took it (see turn_rotation)
+            side.map_sqlx_postgres_opts(|o| o.options([("synchronous_commit", "off")]));
+            side.map_sqlx_postgres_pool_opts(serving::postgres_pool_hooks);
+            Some(Database::connect(side).await.map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot open database {}: {}",
+                    redact(&url),
+                    e.to_string().lines().next().unwrap_or("")
+                )
+            })?)
+        };
         Ok(Self {
             db,
+            rotation_db,
             ids: id_generator(node),
             cache: Arc::new(cache::Caches::new(sqlite)),
             turn: Arc::new(write_turn::WriteTurn::new(sqlite)),
@@ -244,6 +272,7 @@ impl Store {
             journaled: Arc::new(tokio::sync::Notify::new()),
             clock: Arc::default(),
             routing: Arc::default(),
+            positions: Arc::default(),
         })
     }
 

@@ -2,11 +2,17 @@
 //!
 //! - A lead created with `leadRouting: true` and no `assignedUserId` is routed in the write that
 //!   creates it, for each business type that has rules or a default rule: the agent, the lender
-//!   and the assistant. The first rule by priority that matches ([`routing::matches`]) decides;
+//!   and the assistant. The first rule by priority that matches ([`routing::Matcher`]) decides;
 //!   when none does, the default rule. No one ever sees the lead half-routed.
 //! - Round Robin and Next Up keep their rotation in the rule's row (`position`), advanced with
-//!   an `UPDATE` in that write: on PostgreSQL the row lock makes concurrent creates, on any
-//!   number of processes, take consecutive positions; on SQLite writes take turns anyway.
+//!   one `UPDATE … RETURNING`: on PostgreSQL in a transaction of its own, so concurrent creates
+//!   on any number of processes take consecutive positions without waiting for each other's
+//!   commits; on SQLite in the write, counted in memory across a batch of creates (see
+//!   [`Store::turn_rotation`]). Every check of a create comes before its position is taken.
+//! - The configuration (rules, default rules, zone, routable members) is kept per team and
+//!   version; a change of a rule, a setting or a member bumps the version. On PostgreSQL a
+//!   create routes by the process's copy and its rotation `UPDATE` checks the version in the
+//!   same statement; a create that finds it moved runs again with the new configuration.
 //! - Next Up and Blast Alert make an offer (`routing_offers`) and a durable job (`jobs`, kind
 //!   [`OFFER_JOB`]) due when it runs out. A claim — taking the lead, or the offered member's
 //!   first touch (a note or a logged call, email or text) — closes the offer in one conditional
@@ -27,7 +33,7 @@ use openhouse_domain::Error;
 use openhouse_domain::auth::{Principal, Role};
 use openhouse_domain::event::Kind;
 use openhouse_domain::lead::{Lead, LeadPatch, ROLE_ASSISTANT};
-use openhouse_domain::routing::{self, BusinessType, LeadFacts, LocalTime, Strategy};
+use openhouse_domain::routing::{self, BusinessType, LeadFacts, LocalTime, Matcher, Strategy};
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -240,6 +246,22 @@ impl Store {
             .map_err(db_err)
     }
 
+    /// A member of the team was added or changed (its role, office, status or name): the
+    /// routing configuration, which holds the routable members, is read again. Called by the
+    /// journal for each such change, so no path that changes a member can forget it.
+    pub(crate) async fn members_changed(&self, w: &Write<'_>, team_id: i64) -> Result<(), Error> {
+        routing_setting::Entity::update_many()
+            .col_expr(
+                routing_setting::Column::Version,
+                Expr::col(routing_setting::Column::Version).add(1),
+            )
+            .filter(routing_setting::Column::TeamId.eq(team_id))
+            .exec(&**w)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
     /// Marks a change of a team's routing configuration (its settings row is made, with the
     /// default zone, when it has none): every process reads the configuration again.
     async fn bump_version(&self, w: &Write<'_>, team_id: i64, now: i64) -> Result<(), Error> {
@@ -278,6 +300,16 @@ impl Store {
         if let Some(c) = w.routing_memo.lock().expect("memo").config.get(&team_id) {
             return Ok(c.clone());
         }
+        // PostgreSQL: the process's copy, not read again: the rotation the lead takes checks
+        // its version in the same statement (see turn_rotation), or `verify_config` does
+        if self.rotation_db.is_some()
+            && let Some(c) = self.routing.0.lock().expect("routing cache").get(&team_id)
+        {
+            let mut memo = w.routing_memo.lock().expect("memo");
+            memo.config.insert(team_id, Some(c.clone()));
+            memo.unverified.insert(team_id, c.version);
+            return Ok(Some(c.clone()));
+        }
         let c = self.config_read(w, team_id).await?;
         w.routing_memo
             .lock()
@@ -313,7 +345,11 @@ impl Store {
             .await
             .map_err(db_err)?
             .iter()
-            .map(|m| (m.business_type, m.role_id, rule_of(m)))
+            .map(|m| {
+                let rule = rule_of(m);
+                let matcher = Matcher::of(&rule);
+                (m.business_type, m.role_id, (rule, matcher))
+            })
             .collect();
         let defaults = routing_default::Entity::find()
             .filter(routing_default::Column::TeamId.eq(team_id))
@@ -323,11 +359,16 @@ impl Store {
             .iter()
             .map(|d| (d.business_type, d.role_id))
             .collect();
+        let mut members = Vec::new();
+        for t in BusinessType::ALL {
+            members.push((t.code(), self.routable(&**w, team_id, t).await?));
+        }
         let c = std::sync::Arc::new(Config {
             version: settings.version,
             zone: settings.time_zone,
             rules,
             defaults,
+            members,
         });
         cache
             .0
@@ -763,48 +804,152 @@ impl Store {
         Ok(RoutingSettings { time_zone_id: zone })
     }
 
-    /// Advances a rotation (a rule's, or a default rule's) and returns the position it was at.
-    async fn turn_rotation(
-        &self,
-        w: &Write<'_>,
-        team_id: i64,
-        rule_id: i64,
-        t: BusinessType,
-        role: i32,
-    ) -> Result<u64, Error> {
-        use sea_orm::sea_query::Query;
-        // one statement: the new position comes back from the update itself
-        let stmt = if rule_id > 0 {
-            Query::update()
-                .table(routing_rule::Entity)
-                .value(
-                    routing_rule::Column::Position,
-                    Expr::col(routing_rule::Column::Position).add(1),
-                )
-                .and_where(routing_rule::Column::TeamId.eq(team_id))
-                .and_where(routing_rule::Column::Id.eq(rule_id))
-                .returning_col(routing_rule::Column::Position)
-                .to_owned()
+    /// Advances a rotation and returns the position it was at.
+    ///
+    /// On PostgreSQL the position is taken outside the create's transaction, by one statement
+    /// committed without waiting for its log flush: the row is locked for the length of that
+    /// statement, not for the whole create and its commit, so routed creates through one rule
+    /// do not run one at a time; and the creates of a process that ask at once share one
+    /// statement ([`Store::take_positions`]). A position is still durable whenever the create
+    /// that took it is: the create commits after it and waits for the log up to its own commit,
+    /// which holds the position's. Every check of a create comes before routing, so only a
+    /// storage fault or a crash between the two can leave a position unused.
+    ///
+    /// On SQLite writes take turns, so a write (a batch of creates) reads a rotation's position
+    /// once with its first `UPDATE`, counts on in memory, and writes where it ended before it
+    /// commits ([`Store::flush_rotations`]); a savepoint rolled back takes its counts back.
+    async fn turn_rotation(&self, w: &Write<'_>, r: Rotation) -> Result<u64, Error> {
+        let now_at = if self.rotation_db.is_some() {
+            // the version of a configuration taken from the process's copy is checked by the
+            // same statement
+            let team_id = r.team_id();
+            let unverified = w
+                .routing_memo
+                .lock()
+                .expect("memo")
+                .unverified
+                .get(&team_id)
+                .copied();
+            let p = match self.take_positions(r, unverified).await? {
+                Some(p) => p,
+                None => return Err(routing_changed(team_id)),
+            };
+            w.routing_memo
+                .lock()
+                .expect("memo")
+                .unverified
+                .remove(&team_id);
+            p
         } else {
-            Query::update()
-                .table(routing_default::Entity)
-                .value(
-                    routing_default::Column::Position,
-                    Expr::col(routing_default::Column::Position).add(1),
-                )
-                .and_where(routing_default::Column::TeamId.eq(team_id))
-                .and_where(routing_default::Column::BusinessType.eq(t.code()))
-                .and_where(routing_default::Column::RoleId.eq(role))
-                .returning_col(routing_default::Column::Position)
-                .to_owned()
+            let known = w
+                .routing_memo
+                .lock()
+                .expect("memo")
+                .positions
+                .get(&r)
+                .copied();
+            match known {
+                Some((p, _)) => {
+                    w.routing_memo
+                        .lock()
+                        .expect("memo")
+                        .positions
+                        .insert(r, (p + 1, true));
+                    p + 1
+                }
+                None => {
+                    let p = r
+                        .advance(&**w, 1, None)
+                        .await?
+                        .ok_or_else(|| Error::internal("a rotation's row is missing"))?;
+                    w.routing_memo
+                        .lock()
+                        .expect("memo")
+                        .positions
+                        .insert(r, (p, false));
+                    p
+                }
+            }
         };
-        let row = w
-            .query_one(&stmt)
-            .await
-            .map_err(db_err)?
-            .ok_or_else(|| Error::internal("internal error"))?;
-        let position: i64 = row.try_get("", "position").map_err(db_err)?;
-        Ok(std::cmp::max(position - 1, 0) as u64)
+        Ok(std::cmp::max(now_at - 1, 0) as u64)
+    }
+
+    /// Writes the positions a write counted in memory (see [`Store::turn_rotation`]); the
+    /// write calls it before it commits.
+    pub(crate) async fn flush_rotations(&self, w: &Write<'_>) -> Result<(), Error> {
+        let behind: Vec<(Rotation, i64)> = w
+            .routing_memo
+            .lock()
+            .expect("memo")
+            .positions
+            .iter()
+            .filter(|(_, (_, behind))| *behind)
+            .map(|(r, (p, _))| (*r, *p))
+            .collect();
+        for (r, p) in behind {
+            w.execute(&r.set(Expr::value(p), None))
+                .await
+                .map_err(db_err)?;
+        }
+        Ok(())
+    }
+
+    /// PostgreSQL: takes the next position of `r` (checking the team's configuration is at
+    /// `version` when one is given): the requests of this process that wait meanwhile are taken
+    /// together, `k` of them by one `UPDATE … SET position = position + k`, each given its own
+    /// position in the order they asked. `None`: the version moved, or the rotation is gone.
+    /// The statement runs in a task of its own, so a caller that goes away cannot lose the
+    /// positions of the others.
+    async fn take_positions(
+        &self,
+        r: Rotation,
+        version: Option<i64>,
+    ) -> Result<Option<i64>, Error> {
+        let (tx, mut rx) = tokio::sync::oneshot::channel();
+        self.positions
+            .waiting
+            .lock()
+            .expect("positions")
+            .entry((r, version))
+            .or_default()
+            .push(tx);
+        let lost = || Error::internal("a rotation position was lost");
+        let turn = tokio::select! {
+            biased;
+            // taken by the statement of a request that had the turn before
+            answer = &mut rx => return answer.unwrap_or_else(|_| Err(lost())),
+            turn = self.positions.turn.clone().lock_owned() => turn,
+        };
+        match rx.try_recv() {
+            // taken by the statement of a request that had the turn before
+            Ok(answer) => return answer,
+            Err(tokio::sync::oneshot::error::TryRecvError::Closed) => return Err(lost()),
+            Err(tokio::sync::oneshot::error::TryRecvError::Empty) => {}
+        }
+        let asked: Vec<_> = self
+            .positions
+            .waiting
+            .lock()
+            .expect("positions")
+            .drain()
+            .collect();
+        let db = self.rotation_db.clone().expect("PostgreSQL");
+        let _ = tokio::spawn(async move {
+            for ((r, version), replies) in asked {
+                let k = replies.len() as i64;
+                let taken = r.advance(&db, k, version).await;
+                for (i, reply) in replies.into_iter().enumerate() {
+                    let _ = reply.send(match &taken {
+                        Ok(Some(p)) => Ok(Some(p - k + 1 + i as i64)),
+                        Ok(None) => Ok(None),
+                        Err(e) => Err(e.clone()),
+                    });
+                }
+            }
+            drop(turn);
+        })
+        .await;
+        rx.await.unwrap_or_else(|_| Err(lost()))
     }
 
     /// What a rule's strategy does with a lead.
@@ -837,7 +982,9 @@ impl Store {
         if weights.is_empty() {
             return Ok(None);
         }
-        let n = self.turn_rotation(w, team_id, rule_id, t, role).await?;
+        let n = self
+            .turn_rotation(w, Rotation::of(team_id, rule_id, t, role))
+            .await?;
         Ok(match strategy {
             Strategy::RoundRobin => routing::round_robin(&weights, n).map(Outcome2::Assign),
             _ => {
@@ -888,7 +1035,9 @@ impl Store {
                 if office.is_empty() {
                     None
                 } else {
-                    let n = self.turn_rotation(w, team_id, 0, t, role).await?;
+                    let n = self
+                        .turn_rotation(w, Rotation::of(team_id, 0, t, role))
+                        .await?;
                     routing::round_robin(&office, n).map(Outcome2::Assign)
                 }
             }
@@ -897,7 +1046,9 @@ impl Store {
                 if candidates.is_empty() {
                     None
                 } else {
-                    let n = self.turn_rotation(w, team_id, 0, t, role).await?;
+                    let n = self
+                        .turn_rotation(w, Rotation::of(team_id, 0, t, role))
+                        .await?;
                     if strategy == Strategy::NextUp {
                         let k = candidates.len();
                         candidates.rotate_left((n % k as u64) as usize);
@@ -945,6 +1096,7 @@ impl Store {
         l: &mut Lead,
         scope: i64,
         now: i64,
+        names: &mut crate::render::Names,
     ) -> Result<Vec<(BusinessType, Value, Option<Vec<i64>>)>, Error> {
         let team_id = l.team_id;
         let scope = match scope {
@@ -967,7 +1119,7 @@ impl Store {
                 BusinessType::Lender => l.lender_user_id.is_some(),
                 BusinessType::Assistant => l.assistant_user_id().is_some(),
             };
-            let rules: Vec<&RoutingRule> = config
+            let rules: Vec<&(RoutingRule, Matcher)> = config
                 .rules
                 .iter()
                 .filter(|(bt, r, _)| *bt == t.code() && *r == role)
@@ -977,48 +1129,32 @@ impl Store {
             if already || (rules.is_empty() && !has_default) {
                 continue;
             }
-            let in_scope: Vec<&RoutingRule> = {
-                let own: Vec<&RoutingRule> = rules
+            let in_scope: Vec<&(RoutingRule, Matcher)> = {
+                let own: Vec<&(RoutingRule, Matcher)> = rules
                     .iter()
                     .copied()
-                    .filter(|r| r.assign_group_id.unwrap_or(-1) == scope)
+                    .filter(|(r, _)| r.assign_group_id.unwrap_or(-1) == scope)
                     .collect();
                 // an office without rules of its own routes by the company's
                 if own.is_empty() && scope != -1 {
                     rules
                         .iter()
                         .copied()
-                        .filter(|r| r.assign_group_id.unwrap_or(-1) == -1)
+                        .filter(|(r, _)| r.assign_group_id.unwrap_or(-1) == -1)
                         .collect()
                 } else {
                     own
                 }
             };
-            let memo = w
-                .routing_memo
-                .lock()
-                .expect("memo")
+            let members: &[Routable] = config
                 .members
-                .get(&(team_id, t.code()))
-                .cloned();
-            let members = match memo {
-                Some(m) => m,
-                None => {
-                    let m = std::sync::Arc::new(self.routable(&**w, team_id, t).await?);
-                    w.routing_memo
-                        .lock()
-                        .expect("memo")
-                        .members
-                        .insert((team_id, t.code()), m.clone());
-                    m
-                }
-            };
+                .iter()
+                .find(|(code, _)| *code == t.code())
+                .map_or(&[], |(_, m)| m.as_slice());
             let mut decided = None;
-            if let Some(rule) = in_scope
-                .into_iter()
-                .find(|r| routing::matches(r, &facts, at))
+            if let Some((rule, _)) = in_scope.into_iter().find(|(_, m)| m.matches(&facts, at))
                 && let Some(o) = self
-                    .apply_strategy(w, team_id, t, role, rule, &members)
+                    .apply_strategy(w, team_id, t, role, rule, members)
                     .await?
             {
                 let s = rule
@@ -1029,19 +1165,62 @@ impl Store {
                 decided = Some((origin(t, Some(rule), s), o));
             }
             if decided.is_none()
-                && let Some((s, o)) = self.apply_default(w, team_id, t, role, &members).await?
+                && let Some((s, o)) = self.apply_default(w, team_id, t, role, members).await?
             {
                 decided = Some((origin(t, None, s), o));
             }
             let Some((origin, outcome)) = decided else {
                 continue;
             };
+            if let Outcome2::Assign(user) = &outcome
+                && let Some(m) = members.iter().find(|m| m.id == *user)
+            {
+                // the name the lead shows, without reading it again
+                names.insert(
+                    m.id,
+                    crate::auth::display_name(&m.first_name, m.last_name.as_deref()),
+                );
+            }
             let emails: HashMap<i64, String> =
                 members.iter().map(|m| (m.id, m.email.clone())).collect();
             let offered = self.decide(w, l, t, &outcome, &emails, now).await?;
             decisions.push((t, origin, offered));
         }
+        self.verify_config(w, team_id).await?;
         Ok(decisions)
+    }
+
+    /// Checks the version of a configuration routing took from the process's copy when no
+    /// rotation did (see [`Store::config`]).
+    async fn verify_config(&self, w: &Write<'_>, team_id: i64) -> Result<(), Error> {
+        let Some(v) = w
+            .routing_memo
+            .lock()
+            .expect("memo")
+            .unverified
+            .remove(&team_id)
+        else {
+            return Ok(());
+        };
+        let current = routing_setting::Entity::find_by_id(team_id)
+            .one(&**w)
+            .await
+            .map_err(db_err)?
+            .map(|s| s.version);
+        if current != Some(v) {
+            return Err(routing_changed(team_id));
+        }
+        Ok(())
+    }
+
+    /// After `ROUTING_CHANGED`: forgets the process's copy of the team's
+    /// configuration, so that the create, run again, reads it.
+    pub(crate) fn forget_routing(&self, team_id: i64) {
+        self.routing
+            .0
+            .lock()
+            .expect("routing cache")
+            .remove(&team_id);
     }
 
     /// Applies an outcome to a lead in memory (an assignment, a pond) or writes its offer;
@@ -1712,21 +1891,146 @@ pub(crate) struct Config {
     version: i64,
     zone: String,
     /// (business type, role id, rule), in priority order.
-    rules: Vec<(i32, i32, RoutingRule)>,
+    rules: Vec<(i32, i32, (RoutingRule, Matcher))>,
     /// The (business type, role id) pairs that have a default rule.
     defaults: Vec<(i32, i32)>,
+    /// The members leads of each business type can go to (a change of a member is a new
+    /// version: see [`Store::members_changed`]).
+    members: Vec<(i32, Vec<Routable>)>,
 }
 
-/// What routing read within one write (see `Write::routing_memo`).
+/// What routing read and counted within one write (see `Write::routing_memo`).
 #[derive(Default)]
 pub(crate) struct Memo {
     config: HashMap<i64, Option<std::sync::Arc<Config>>>,
-    members: HashMap<(i64, i32), std::sync::Arc<Vec<Routable>>>,
+    /// SQLite: each rotation this write advanced, at its position now, and whether its row
+    /// still holds an older one.
+    positions: HashMap<Rotation, (i64, bool)>,
+    /// PostgreSQL: the teams whose configuration this write took from the process's copy
+    /// without reading its version yet, with that version.
+    unverified: HashMap<i64, i64>,
 }
+
+impl Memo {
+    /// Where the rotations stand, to go back to with a savepoint.
+    pub(crate) fn mark(&self) -> HashMap<Rotation, (i64, bool)> {
+        self.positions.clone()
+    }
+
+    pub(crate) fn back_to(&mut self, mark: HashMap<Rotation, (i64, bool)>) {
+        self.positions = mark;
+    }
+}
+
+/// A rotation: a rule's, or the default rule's of a business type and role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Rotation {
+    Rule { team_id: i64, rule_id: i64 },
+    Default { team_id: i64, t: i32, role: i32 },
+}
+
+impl Rotation {
+    /// A rule's rotation (`rule_id` > 0), else the default rule's of `t` and `role`.
+    fn of(team_id: i64, rule_id: i64, t: BusinessType, role: i32) -> Self {
+        if rule_id > 0 {
+            Self::Rule { team_id, rule_id }
+        } else {
+            Self::Default {
+                team_id,
+                t: t.code(),
+                role,
+            }
+        }
+    }
+
+    /// `UPDATE … SET position = value [WHERE position = only_at] RETURNING position`.
+    fn set(
+        self,
+        value: sea_orm::sea_query::SimpleExpr,
+        only_at: Option<i64>,
+    ) -> sea_orm::sea_query::UpdateStatement {
+        use sea_orm::sea_query::Query;
+        match self {
+            Self::Rule { team_id, rule_id } => Query::update()
+                .table(routing_rule::Entity)
+                .value(routing_rule::Column::Position, value)
+                .and_where(routing_rule::Column::TeamId.eq(team_id))
+                .and_where(routing_rule::Column::Id.eq(rule_id))
+                .and_where_option(only_at.map(|p| routing_rule::Column::Position.eq(p)))
+                .returning_col(routing_rule::Column::Position)
+                .to_owned(),
+            Self::Default { team_id, t, role } => Query::update()
+                .table(routing_default::Entity)
+                .value(routing_default::Column::Position, value)
+                .and_where(routing_default::Column::TeamId.eq(team_id))
+                .and_where(routing_default::Column::BusinessType.eq(t))
+                .and_where(routing_default::Column::RoleId.eq(role))
+                .and_where_option(only_at.map(|p| routing_default::Column::Position.eq(p)))
+                .returning_col(routing_default::Column::Position)
+                .to_owned(),
+        }
+    }
+
+    fn team_id(self) -> i64 {
+        match self {
+            Self::Rule { team_id, .. } | Self::Default { team_id, .. } => team_id,
+        }
+    }
+
+    /// Advances the rotation by `k` in `db`, only while the team's routing configuration is at
+    /// `version` when one is given; answers its new position, `None` when the row is gone or
+    /// the version moved. One statement: the position comes back from the update itself.
+    async fn advance(
+        self,
+        db: &impl ConnectionTrait,
+        k: i64,
+        version: Option<i64>,
+    ) -> Result<Option<i64>, Error> {
+        use sea_orm::sea_query::{Query, SimpleExpr};
+        let mut stmt = match self {
+            Self::Rule { .. } => self.set(Expr::col(routing_rule::Column::Position).add(k), None),
+            Self::Default { .. } => {
+                self.set(Expr::col(routing_default::Column::Position).add(k), None)
+            }
+        };
+        if let Some(v) = version {
+            let current = Query::select()
+                .column(routing_setting::Column::Version)
+                .from(routing_setting::Entity)
+                .and_where(routing_setting::Column::TeamId.eq(self.team_id()))
+                .to_owned();
+            let current = SimpleExpr::SubQuery(None, Box::new(current.into()));
+            stmt.and_where(Expr::expr(current).eq(v));
+        }
+        match db.query_one(&stmt).await.map_err(db_err)? {
+            Some(row) => Ok(Some(row.try_get("", "position").map_err(db_err)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// PostgreSQL: the requests for rotation positions waiting for one statement to take them (see
+/// `Store::take_positions`), by rotation and the configuration version to check.
+#[derive(Default)]
+pub(crate) struct Positions {
+    waiting: std::sync::Mutex<Waiting>,
+    /// Held while a statement takes positions: the requests that come meanwhile wait together.
+    turn: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+type PositionReply = tokio::sync::oneshot::Sender<Result<Option<i64>, Error>>;
+type Waiting = HashMap<(Rotation, Option<i64>), Vec<PositionReply>>;
 
 /// Each team's [`Config`], by team.
 #[derive(Default)]
 pub(crate) struct ConfigCache(std::sync::Mutex<HashMap<i64, std::sync::Arc<Config>>>);
+
+fn routing_changed(team_id: i64) -> Error {
+    Error::unavailable(
+        openhouse_domain::error::codes::ROUTING_CHANGED,
+        format!("the routing configuration of team {team_id} changed; try again"),
+    )
+}
 
 /// Whom an offer is made to at a step: everyone (Blast Alert) or the step's member (Next Up).
 fn offered_to(s: Strategy, candidates: &[i64], step: i32) -> Vec<i64> {

@@ -312,6 +312,29 @@ impl Store {
         Ok((lead, t))
     }
 
+    /// A transaction's fields after `change`, checked (custom fields, payees); writes nothing.
+    pub(crate) async fn checked_fields(
+        &self,
+        w: &Write<'_>,
+        who: &Principal,
+        current: &LeadTransaction,
+        change: &TransactionChange<'_>,
+    ) -> Result<LeadTransaction, Error> {
+        let defs = if change.sent.contains_key("customFields") {
+            self.custom_field_defs(&**w, who.team_id).await?
+        } else {
+            Vec::new()
+        };
+        let mut fields = transaction::apply(current, change.sent, &defs, || self.next_id())?;
+        if change.owner.is_some() {
+            fields.assigned_agent = change.owner;
+        }
+        if change.sent.contains_key("commissions") {
+            self.check_payees(w, who, &fields).await?;
+        }
+        Ok(fields)
+    }
+
     /// Applies a change to the transaction `existing` of `lead` (loaded for write by the
     /// caller, as the write leaves it), or to a new one when None. Stores and records it only
     /// when something changed.
@@ -326,19 +349,7 @@ impl Store {
     ) -> Result<(Transaction, Outcome), Error> {
         let lead_id = lead.id;
         let current = existing.as_ref().map(|t| t.doc.clone()).unwrap_or_default();
-        let defs = if change.sent.contains_key("customFields") {
-            self.custom_field_defs(&**w, who.team_id).await?
-        } else {
-            Vec::new()
-        };
-        let mut fields =
-            transaction::apply(&current.fields, change.sent, &defs, || self.next_id())?;
-        if change.owner.is_some() {
-            fields.assigned_agent = change.owner;
-        }
-        if change.sent.contains_key("commissions") {
-            self.check_payees(w, who, &fields).await?;
-        }
+        let fields = self.checked_fields(w, who, &current.fields, change).await?;
         let doc = TransactionDoc {
             fields,
             property_address: change.address.clone().or(current.property_address.clone()),

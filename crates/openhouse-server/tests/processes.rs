@@ -1,6 +1,6 @@
-//! Two `openhouse serve` processes on one PostgreSQL database share webhook delivery: 10,000
-//! events (5,000 new leads, two subscriptions), each delivered exactly once to a receiver that
-//! answers 2xx. PostgreSQL only: SQLite is served by one process.
+//! Two `openhouse serve` processes on one PostgreSQL database: they share webhook delivery
+//! (10,000 events, each delivered exactly once) and Round Robin's rotation (1,000 leads, each
+//! member's exact share). PostgreSQL only: SQLite is served by one process.
 
 mod common;
 
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use openhouse_domain::auth::CredentialKind;
+use openhouse_domain::auth::{CredentialKind, Role};
 use openhouse_store::Store;
 use serde_json::json;
 use tokio::process::{Child, Command};
@@ -180,4 +180,113 @@ async fn two_processes_deliver_each_event_exactly_once() {
         by_node.get(&1).is_some_and(|n| *n > 0) && by_node.get(&2).is_some_and(|n| *n > 0),
         "both nodes deliver: {by_node:?}"
     );
+}
+
+/// 1,000 leads routed through one weighted Round Robin rule, half through each process, 16 at
+/// a time: the rotation lives in the database, so each member gets its exact share (±1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_share_one_round_robin_rotation() {
+    let Ok(base) = std::env::var("OPENHOUSE_TEST_POSTGRES_URL") else {
+        eprintln!("skipped on PostgreSQL: OPENHOUSE_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let url = common::fresh_postgres_database(&base).await;
+    let store = Store::connect(&url, 9).await.unwrap();
+    store.migrate().await.unwrap();
+    let t = store
+        .create_team("Two routers", "routers@example.com")
+        .await
+        .unwrap();
+    let key = store
+        .issue_credential(t.team_id, t.user_id, CredentialKind::ApiKey)
+        .await
+        .unwrap();
+    let auth = format!("token {key}");
+    let mut agents = Vec::new();
+    for i in 0..3 {
+        let email = format!("rr{i}@example.com");
+        agents.push(
+            store
+                .create_user(t.team_id, &email, "Agent", Some(&email), Role::Agent)
+                .await
+                .unwrap(),
+        );
+    }
+    let weights = [1, 4, 5];
+
+    let ports = [common::free_port(), common::free_port()];
+    let _a = serve(&url, 1, ports[0]);
+    let _b = serve(&url, 2, ports[1]);
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::new();
+    for p in ports {
+        ready(&client, p).await;
+    }
+    let rule = json!({"routingStrategy": {"strategyType": 3, "memberWeights": agents.iter()
+        .zip(weights).map(|(m, w)| json!({"memberId": m, "weight": w})).collect::<Vec<_>>()}});
+    let r = client
+        .post(format!("http://127.0.0.1:{}/v1.0/routing/rule/1", ports[1]))
+        .header("Authorization", &auth)
+        .header("Content-Type", "application/json")
+        .body(rule.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+
+    let leads = 1000;
+    let mut tasks = Vec::new();
+    for w in 0..16 {
+        let client = client.clone();
+        let auth = auth.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut assigned = Vec::new();
+            for i in (w..leads).step_by(16) {
+                let port = ports[i % 2];
+                let body = json!({"firstName": format!("Routed {i}"), "leadRouting": true});
+                let r = client
+                    .post(format!("http://127.0.0.1:{port}/v1.0/leads"))
+                    .header("Authorization", &auth)
+                    .header("Content-Type", "application/json")
+                    .body(body.to_string())
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 200);
+                let created: serde_json::Value =
+                    serde_json::from_str(&r.text().await.unwrap()).unwrap();
+                let id = created["leadId"].as_i64().expect("a lead id");
+                let lead = client
+                    .get(format!(
+                        "http://127.0.0.1:{}/v1.0/leads/{id}",
+                        ports[1 - i % 2]
+                    ))
+                    .header("Authorization", &auth)
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap();
+                let lead: serde_json::Value = serde_json::from_str(&lead).unwrap();
+                assigned.push(lead["assignedUserId"].as_i64().expect("assigned"));
+            }
+            assigned
+        }));
+    }
+    let mut counts: HashMap<i64, i64> = HashMap::new();
+    for t in tasks {
+        for a in t.await.unwrap() {
+            *counts.entry(a).or_default() += 1;
+        }
+    }
+    let total: i64 = weights.iter().sum();
+    for (a, w) in agents.iter().zip(weights) {
+        let exact = leads as i64 * w / total;
+        let got = counts.get(a).copied().unwrap_or(0);
+        assert!(
+            (got - exact).abs() <= 1,
+            "member of weight {w}: {got} of {leads}, not {exact}: {counts:?}"
+        );
+    }
 }
