@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # What lead routing costs a create: a release server, --rules routing rules added through the
-# API (all but the last match no lead), then plain creates, routed creates, plain creates again.
-# One line of results per backend.
+# API (all but the last match no lead), then --rounds rounds of plain and routed creates and a
+# last plain phase; the median routed rate against the median plain one. One line per backend.
 #
-#   bench/routing.sh [--backend sqlite|postgres|both] [--rules 50] [--leads 5000] [--concurrency 32]
+#   bench/routing.sh [--backend sqlite|postgres|both] [--rules 50] [--leads 5000] [--concurrency 32] [--rounds 3]
 #
 # Environment: PG_URL (server part, default postgres://postgres@127.0.0.1:5432), PORT,
 # CARGO_TARGET_DIR, SKIP_BUILD=1 (use the binaries already built).
@@ -14,6 +14,7 @@ BACKEND=both
 RULES=50
 LEADS=5000
 CONC=32
+ROUNDS=3
 PORT=${PORT:-28491}
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432}
 while [[ $# -gt 0 ]]; do
@@ -22,6 +23,7 @@ while [[ $# -gt 0 ]]; do
     --rules) RULES=$2; shift 2 ;;
     --leads) LEADS=$2; shift 2 ;;
     --concurrency) CONC=$2; shift 2 ;;
+    --rounds) ROUNDS=$2; shift 2 ;;
     -h|--help) sed -n 2,9p "$0"; exit 0 ;;
     *) echo "routing.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -57,7 +59,7 @@ run_one() {
   [[ -n $key ]] || { echo "no API key from the server" >&2; cat "$WORK/server.err" >&2; exit 1; }
   echo "== $backend"
   "$TARGET/openhouse-bench" routing --url "http://127.0.0.1:$PORT" --api-key "$key" \
-    --rules "$RULES" --leads "$LEADS" --concurrency "$CONC" \
+    --rules "$RULES" --leads "$LEADS" --concurrency "$CONC" --rounds "$ROUNDS" \
     | sed "s/^| /| $backend | /"
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
 }

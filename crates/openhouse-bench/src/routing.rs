@@ -1,14 +1,13 @@
 //! `openhouse-bench routing`: what lead routing costs a create, against a running server (see
 //! bench/routing.sh).
 //!
-//! Three phases of `--leads` creates each, `--concurrency` at a time, with tags and a source:
-//! 1. plain creates (no `leadRouting`): the baseline;
-//! 2. routed creates (`leadRouting: true`) with `--rules` Round Robin rules of which only the
-//!    last matches (every create tests all of them: the worst case for matching);
-//! 3. plain creates again, so that warm-up and the database growing are not counted as the cost
-//!    of routing.
+//! Phases of `--leads` creates each, `--concurrency` at a time, with tags and a source:
+//! plain creates (no `leadRouting`) and routed creates (`leadRouting: true`, through `--rules`
+//! Round Robin rules of which only the last matches: every create tests all of them, the worst
+//! case for matching), alternating `--rounds` times, then plain once more, so that warm-up, the
+//! database growing and the machine's other load fall on both alike.
 //!
-//! Reports creates/s of each and the routed rate against the mean of the two baselines.
+//! Reports creates/s of each phase, and the median routed rate against the median plain one.
 
 use std::time::Instant;
 
@@ -31,6 +30,19 @@ pub struct Args {
     leads: usize,
     #[arg(long, default_value_t = 32)]
     concurrency: usize,
+    /// Rounds of (plain, routed) phases.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
 }
 
 async fn creates(
@@ -108,16 +120,33 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
             );
         }
     }
-    let before = creates(&a, &client, "plain", false).await?;
-    eprintln!("plain: {before:.0} creates/s");
-    let routed = creates(&a, &client, "routed", true).await?;
-    eprintln!("routed through {} rules: {routed:.0} creates/s", a.rules);
-    let after = creates(&a, &client, "again", false).await?;
-    eprintln!("plain again: {after:.0} creates/s");
-    let share = 100.0 * routed / ((before + after) / 2.0);
+    let (mut plain, mut routed) = (Vec::new(), Vec::new());
+    for round in 0..a.rounds {
+        let p = creates(&a, &client, &format!("plain{round}"), false).await?;
+        eprintln!("plain: {p:.0} creates/s");
+        let r = creates(&a, &client, &format!("routed{round}"), true).await?;
+        eprintln!("routed through {} rules: {r:.0} creates/s", a.rules);
+        plain.push(p);
+        routed.push(r);
+    }
+    let p = creates(&a, &client, "plain-last", false).await?;
+    eprintln!("plain: {p:.0} creates/s");
+    plain.push(p);
+    let fmt = |v: &[f64]| {
+        v.iter()
+            .map(|x| format!("{x:.0}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (mp, mr) = (median(plain.clone()), median(routed.clone()));
     println!(
-        "| {} rules × {} leads | plain {before:.0} and {after:.0} creates/s | routed {routed:.0} creates/s | {share:.1}% of the plain mean |",
-        a.rules, a.leads
+        "| {} rules × {} leads × {} rounds | plain {} (median {mp:.0}) creates/s | routed {} (median {mr:.0}) creates/s | {:.1}% of the plain median |",
+        a.rules,
+        a.leads,
+        a.rounds,
+        fmt(&plain),
+        fmt(&routed),
+        100.0 * mr / mp
     );
     Ok(())
 }

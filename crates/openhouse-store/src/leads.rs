@@ -598,6 +598,20 @@ impl Store {
         if let Some(pending) = &self.pending {
             return self.create_lead_grouped(pending, who, patch).await;
         }
+        if patch.routing.is_some() {
+            // a routed create runs to its end even when its caller goes away: the rotation
+            // position it takes would be lost with it (the grouped creates above run in a task
+            // of their own already)
+            let (store, who, patch) = (self.clone(), who.clone(), patch.clone());
+            return tokio::spawn(async move { store.create_lead_alone(&who, &patch).await })
+                .await
+                .unwrap_or_else(|_| Err(Error::internal("internal error")));
+        }
+        self.create_lead_alone(who, patch).await
+    }
+
+    /// A create in a write of its own (PostgreSQL).
+    async fn create_lead_alone(&self, who: &Principal, patch: &LeadPatch) -> Result<i64, Error> {
         let mut again = false;
         loop {
             let mut w = self.write().await?;

@@ -72,8 +72,8 @@ pub struct Store {
     /// positions (see `Store::turn_rotation`). Its own, so that a write holding a connection
     /// of the main pool never waits for another one of it.
     pub(crate) rotation_db: Option<DatabaseConnection>,
-    /// PostgreSQL only: rotation positions asked for and not taken yet.
-    pub(crate) positions: Arc<routing::Positions>,
+    /// PostgreSQL only: the task that takes rotation positions (see `Store::turn_rotation`).
+    pub(crate) positions: Option<Arc<routing::PositionTaker>>,
 }
 
 /// The store's clock: the system's, moved by an offset that tests set (so a test of a
@@ -258,6 +258,9 @@ impl Store {
                 )
             })?)
         };
+        let positions = rotation_db
+            .clone()
+            .map(|db| Arc::new(routing::PositionTaker::start(db)));
         Ok(Self {
             db,
             rotation_db,
@@ -272,7 +275,7 @@ impl Store {
             journaled: Arc::new(tokio::sync::Notify::new()),
             clock: Arc::default(),
             routing: Arc::default(),
-            positions: Arc::default(),
+            positions,
         })
     }
 

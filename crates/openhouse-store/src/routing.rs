@@ -810,7 +810,7 @@ impl Store {
     /// committed without waiting for its log flush: the row is locked for the length of that
     /// statement, not for the whole create and its commit, so routed creates through one rule
     /// do not run one at a time; and the creates of a process that ask at once share one
-    /// statement ([`Store::take_positions`]). A position is still durable whenever the create
+    /// statement ([`PositionTaker`]). A position is still durable whenever the create
     /// that took it is: the create commits after it and waits for the log up to its own commit,
     /// which holds the position's. Every check of a create comes before routing, so only a
     /// storage fault or a crash between the two can leave a position unused.
@@ -895,61 +895,18 @@ impl Store {
     }
 
     /// PostgreSQL: takes the next position of `r` (checking the team's configuration is at
-    /// `version` when one is given): the requests of this process that wait meanwhile are taken
-    /// together, `k` of them by one `UPDATE … SET position = position + k`, each given its own
-    /// position in the order they asked. `None`: the version moved, or the rotation is gone.
-    /// The statement runs in a task of its own, so a caller that goes away cannot lose the
-    /// positions of the others.
+    /// `version` when one is given), through the process's [`PositionTaker`]. `None`: the
+    /// version moved, or the rotation is gone.
     async fn take_positions(
         &self,
         r: Rotation,
         version: Option<i64>,
     ) -> Result<Option<i64>, Error> {
-        let (tx, mut rx) = tokio::sync::oneshot::channel();
-        self.positions
-            .waiting
-            .lock()
-            .expect("positions")
-            .entry((r, version))
-            .or_default()
-            .push(tx);
         let lost = || Error::internal("a rotation position was lost");
-        let turn = tokio::select! {
-            biased;
-            // taken by the statement of a request that had the turn before
-            answer = &mut rx => return answer.unwrap_or_else(|_| Err(lost())),
-            turn = self.positions.turn.clone().lock_owned() => turn,
-        };
-        match rx.try_recv() {
-            // taken by the statement of a request that had the turn before
-            Ok(answer) => return answer,
-            Err(tokio::sync::oneshot::error::TryRecvError::Closed) => return Err(lost()),
-            Err(tokio::sync::oneshot::error::TryRecvError::Empty) => {}
-        }
-        let asked: Vec<_> = self
-            .positions
-            .waiting
-            .lock()
-            .expect("positions")
-            .drain()
-            .collect();
-        let db = self.rotation_db.clone().expect("PostgreSQL");
-        let _ = tokio::spawn(async move {
-            for ((r, version), replies) in asked {
-                let k = replies.len() as i64;
-                let taken = r.advance(&db, k, version).await;
-                for (i, reply) in replies.into_iter().enumerate() {
-                    let _ = reply.send(match &taken {
-                        Ok(Some(p)) => Ok(Some(p - k + 1 + i as i64)),
-                        Ok(None) => Ok(None),
-                        Err(e) => Err(e.clone()),
-                    });
-                }
-            }
-            drop(turn);
-        })
-        .await;
-        rx.await.unwrap_or_else(|_| Err(lost()))
+        let taker = self.positions.as_ref().ok_or_else(lost)?;
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        taker.0.send((r, version, reply)).map_err(|_| lost())?;
+        answer.await.unwrap_or_else(|_| Err(lost()))
     }
 
     /// What a rule's strategy does with a lead.
@@ -2009,17 +1966,53 @@ impl Rotation {
     }
 }
 
-/// PostgreSQL: the requests for rotation positions waiting for one statement to take them (see
-/// `Store::take_positions`), by rotation and the configuration version to check.
-#[derive(Default)]
-pub(crate) struct Positions {
-    waiting: std::sync::Mutex<Waiting>,
-    /// Held while a statement takes positions: the requests that come meanwhile wait together.
-    turn: std::sync::Arc<tokio::sync::Mutex<()>>,
-}
+/// PostgreSQL: the one task of a process that takes rotation positions. It takes every
+/// request waiting when it looks, `k` of one rotation by one `UPDATE … SET position =
+/// position + k`, and answers each with its own position in the order they came: the creates
+/// of a process that ask at once share one statement, and no request waits for a lock to be
+/// handed over. It ends when the store (every clone of it) is gone.
+pub(crate) struct PositionTaker(tokio::sync::mpsc::UnboundedSender<Ask>);
 
-type PositionReply = tokio::sync::oneshot::Sender<Result<Option<i64>, Error>>;
-type Waiting = HashMap<(Rotation, Option<i64>), Vec<PositionReply>>;
+type Ask = (
+    Rotation,
+    Option<i64>,
+    tokio::sync::oneshot::Sender<Result<Option<i64>, Error>>,
+);
+
+impl PositionTaker {
+    /// Starts the task on the current runtime (the API's, when the server connects).
+    pub(crate) fn start(db: sea_orm::DatabaseConnection) -> Self {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Ask>();
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut asked = vec![first];
+                while let Ok(more) = rx.try_recv() {
+                    asked.push(more);
+                }
+                // by rotation and version, each in the order asked
+                let mut groups: Vec<((Rotation, Option<i64>), Vec<Ask>)> = Vec::new();
+                for a in asked {
+                    match groups.iter_mut().find(|(k, _)| *k == (a.0, a.1)) {
+                        Some((_, g)) => g.push(a),
+                        None => groups.push(((a.0, a.1), vec![a])),
+                    }
+                }
+                for ((r, version), asks) in groups {
+                    let k = asks.len() as i64;
+                    let taken = r.advance(&db, k, version).await;
+                    for (i, (_, _, reply)) in asks.into_iter().enumerate() {
+                        let _ = reply.send(match &taken {
+                            Ok(Some(p)) => Ok(Some(p - k + 1 + i as i64)),
+                            Ok(None) => Ok(None),
+                            Err(e) => Err(e.clone()),
+                        });
+                    }
+                }
+            }
+        });
+        Self(tx)
+    }
+}
 
 /// Each team's [`Config`], by team.
 #[derive(Default)]
