@@ -74,4 +74,7 @@ pub struct Principal {
     pub app_id: Option<i64>,
     /// A stable key for rate limiting: the credential's hash.
     pub credential_key: String,
+    /// When the credential stops working (epoch ms; 0: never). Checked on every request, also
+    /// when the credential comes from a cache.
+    pub expire_time: i64,
 }

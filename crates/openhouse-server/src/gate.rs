@@ -97,7 +97,11 @@ async fn authenticate(
 ) -> Result<Authenticated, Error> {
     let key = format!("{}:{}", kind.as_str(), hash_secret(secret));
     if let Some(hit) = state.credentials.get(&key) {
-        return Ok(Authenticated::Valid(hit));
+        if hit.expire_time == 0 || hit.expire_time > state.store.now() {
+            return Ok(Authenticated::Valid(hit));
+        }
+        // expired since it was cached: looked up again (and refused) like any other
+        state.credentials.invalidate(&key);
     }
     if state.refused_credentials.contains_key(&key) {
         return Ok(Authenticated::Invalid { counted: None });

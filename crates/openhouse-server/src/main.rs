@@ -64,6 +64,9 @@ enum Command {
     /// Manage teams.
     #[command(subcommand)]
     Team(TeamCommand),
+    /// Manage API keys (`Authorization: token <key>`) and access tokens.
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// Bring the database schema up to date (serve does it too).
     Migrate {
         #[command(flatten)]
@@ -212,6 +215,50 @@ enum TeamCommand {
         /// The document; `-` reads standard input.
         #[arg(long)]
         file: String,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Make an API key for a member; prints it once (only its hash is kept).
+    Create {
+        #[arg(long)]
+        team_id: i64,
+        /// The member the key acts as.
+        #[arg(long)]
+        user_id: i64,
+        /// What the key is for (shown by `key list`).
+        #[arg(long, default_value = "")]
+        name: String,
+        /// The key stops working after this many days (default: never).
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+        /// Print one JSON object: {"keyId", "teamId", "userId", "kind", "name", "createTime",
+        /// "expireTime", "apiKey"}.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// List a team's API keys and access tokens (never their secrets), one JSON object a line.
+    List {
+        #[arg(long)]
+        team_id: i64,
+        /// Only this member's.
+        #[arg(long)]
+        user_id: Option<i64>,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Revoke a key or token by the id `key list` shows. A running server that checked it in
+    /// the last 30 seconds may admit it until its credential cache lets it go.
+    Revoke {
+        #[arg(long)]
+        team_id: i64,
+        #[arg(long)]
+        key_id: String,
         #[command(flatten)]
         db: Db,
     },
@@ -387,6 +434,59 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!(e.message))?;
             println!("{}", serde_json::to_string(&f.show())?);
+            store.close().await;
+            Ok(())
+        }
+        Command::Key(KeyCommand::Create {
+            team_id,
+            user_id,
+            name,
+            expires_in_days,
+            json,
+            db,
+        }) => {
+            let store = open(&db).await?;
+            let expire = expires_in_days.map_or(0, |d| store.now() + i64::from(d) * 86_400_000);
+            let k = store
+                .create_api_key(team_id, user_id, &name, expire)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            if json {
+                println!("{}", serde_json::to_string(&k)?);
+            } else {
+                println!("key {} made for user {user_id}", k.info.key_id);
+                println!("  API key: {}", k.api_key);
+            }
+            store.close().await;
+            Ok(())
+        }
+        Command::Key(KeyCommand::List {
+            team_id,
+            user_id,
+            db,
+        }) => {
+            let store = open(&db).await?;
+            for k in store
+                .api_keys(team_id, user_id)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?
+            {
+                println!("{}", serde_json::to_string(&k)?);
+            }
+            store.close().await;
+            Ok(())
+        }
+        Command::Key(KeyCommand::Revoke {
+            team_id,
+            key_id,
+            db,
+        }) => {
+            let store = open(&db).await?;
+            let k = store
+                .revoke_key(team_id, &key_id)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            println!("{}", serde_json::to_string(&k)?);
             store.close().await;
             Ok(())
         }

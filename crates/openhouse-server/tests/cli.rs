@@ -412,3 +412,93 @@ fn routing_export_and_import_carry_a_teams_rules() {
         .unwrap();
     assert_eq!(rb.len(), 1, "nothing changed");
 }
+
+/// `key create`, `key list`, `key revoke`: a key made is shown once, listed without its secret
+/// (with its name and expiry), works until it is revoked, and is gone after.
+#[test]
+fn keys_are_made_listed_and_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("keys.db");
+    let db = db.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let out = openhouse()
+            .args(args)
+            .args(["--database-url", db])
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (ok, team, err) = run(&[
+        "team",
+        "create",
+        "--name",
+        "Keys",
+        "--admin-email",
+        "keys@acme.test",
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let team: serde_json::Value = serde_json::from_str(&team).unwrap();
+    let (team_id, user_id) = (team["teamId"].to_string(), team["userId"].to_string());
+    let (ok, made, err) = run(&[
+        "key",
+        "create",
+        "--team-id",
+        &team_id,
+        "--user-id",
+        &user_id,
+        "--name",
+        "CRM sync",
+        "--expires-in-days",
+        "30",
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let made: serde_json::Value = serde_json::from_str(&made).unwrap();
+    let key = made["apiKey"].as_str().unwrap().to_string();
+    let key_id = made["keyId"].as_str().unwrap().to_string();
+    assert!(made["expireTime"].as_i64().unwrap() > made["createTime"].as_i64().unwrap());
+
+    let (ok, listed, err) = run(&["key", "list", "--team-id", &team_id]);
+    assert!(ok, "{err}");
+    let rows: Vec<serde_json::Value> = listed
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // the team's own API key and access token, and the new key; no secret anywhere
+    assert_eq!(rows.len(), 3, "{listed}");
+    assert!(
+        !listed.contains("oh_key_") && !listed.contains("oh_at_"),
+        "{listed}"
+    );
+    let row = rows.iter().find(|r| r["keyId"] == key_id.as_str()).unwrap();
+    assert_eq!(row["name"], "CRM sync");
+    assert_eq!(row["kind"], "api_key");
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let works = |k: &str| {
+        rt.block_on(async {
+            let store = openhouse_store::Store::connect(db, 0).await.unwrap();
+            let p = store
+                .authenticate(openhouse_domain::auth::CredentialKind::ApiKey, k)
+                .await
+                .unwrap();
+            store.close().await;
+            p.is_some()
+        })
+    };
+    assert!(works(&key));
+    let (ok, _, err) = run(&["key", "revoke", "--team-id", &team_id, "--key-id", &key_id]);
+    assert!(ok, "{err}");
+    assert!(!works(&key));
+    assert!(works(team["apiKey"].as_str().unwrap()));
+    // revoked once, it is not there to revoke again; another team's id is not this team's
+    let (ok, _, err) = run(&["key", "revoke", "--team-id", &team_id, "--key-id", &key_id]);
+    assert!(!ok && err.contains("no key"), "{err}");
+    let (ok, _, err) = run(&["key", "revoke", "--team-id", &team_id, "--key-id", "xyz"]);
+    assert!(!ok && err.contains("key id"), "{err}");
+}

@@ -207,3 +207,37 @@ both!(
             .error(401, 401);
     }
 );
+
+both!(
+    a_key_stops_at_its_expiry_even_when_cached,
+    |app: TestApp| async move {
+        let t = app.team().await;
+        let hour = 3_600_000;
+        let k = app
+            .store
+            .create_api_key(t.team_id, t.user_id, "an hour", app.store.now() + hour)
+            .await
+            .unwrap();
+        let auth = format!("token {}", k.api_key);
+        assert_eq!(list(&app, &auth, None, None).await.status, 200);
+        // the gate keeps the credential; the clock passes its expiry
+        app.store.clock().advance(hour + 1);
+        list(&app, &auth, None, None).await.error(401, 401);
+        // the team's other key, made without an expiry, still works
+        assert_eq!(list(&app, &t.auth(), None, None).await.status, 200);
+        // a key for no member of the team, or already expired, is not made
+        assert!(
+            app.store
+                .create_api_key(t.team_id, 424242, "", 0)
+                .await
+                .is_err()
+        );
+        let past = app.store.now() - 1;
+        assert!(
+            app.store
+                .create_api_key(t.team_id, t.user_id, "", past)
+                .await
+                .is_err()
+        );
+    }
+);

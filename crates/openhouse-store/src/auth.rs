@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use openhouse_domain::auth::{CredentialKind, Principal, Role};
 use openhouse_domain::people::Profile;
-use openhouse_domain::{Error, time};
+use openhouse_domain::{Error, ErrorKind, error::codes, time};
 use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -66,6 +66,48 @@ pub(crate) fn display_name(first: &str, last: Option<&str>) -> String {
         Some(l) if !l.is_empty() => format!("{first} {l}"),
         _ => first.to_string(),
     }
+}
+
+/// How many hexadecimal digits of a credential's hash name it (`keyId`): 48 bits, unique in a
+/// team in practice, and nothing about the secret (the hash of 256 random bits).
+const KEY_ID_LEN: usize = 12;
+
+/// A credential as `openhouse key list` shows it: never its secret.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyInfo {
+    pub key_id: String,
+    pub team_id: i64,
+    pub user_id: i64,
+    /// `api_key` or `access_token`.
+    pub kind: String,
+    pub name: String,
+    pub create_time: i64,
+    /// 0: never.
+    pub expire_time: i64,
+}
+
+impl KeyInfo {
+    fn of(m: &credential::Model) -> Self {
+        Self {
+            key_id: m.token_hash.chars().take(KEY_ID_LEN).collect(),
+            team_id: m.team_id,
+            user_id: m.user_id,
+            kind: m.kind.clone(),
+            name: m.name.clone(),
+            create_time: m.create_time,
+            expire_time: m.expire_time,
+        }
+    }
+}
+
+/// A key just made (`openhouse key create`), with its secret, shown this once.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewKey {
+    #[serde(flatten)]
+    pub info: KeyInfo,
+    pub api_key: String,
 }
 
 pub fn hash_secret(secret: &str) -> String {
@@ -161,6 +203,7 @@ impl Store {
                 app_id: Set(None),
                 create_time: Set(now),
                 expire_time: Set(0),
+                name: Set("made with the team".to_string()),
             }
             .insert(&*w)
             .await
@@ -308,13 +351,114 @@ impl Store {
             user_id: Set(user_id),
             kind: Set(kind.as_str().to_string()),
             app_id: Set(None),
-            create_time: Set(time::now_ms()),
+            create_time: Set(self.now()),
             expire_time: Set(0),
+            name: Set(String::new()),
         }
         .insert(&self.db)
         .await
         .map_err(db_err)?;
         Ok(secret)
+    }
+
+    /// `openhouse key create`: a new API key for a member of the team (`Authorization: token
+    /// <key>`), named, expiring at `expire_time` (epoch ms; 0 never). Only its hash is kept: the
+    /// key is in the answer this once.
+    pub async fn create_api_key(
+        &self,
+        team_id: i64,
+        user_id: i64,
+        name: &str,
+        expire_time: i64,
+    ) -> Result<NewKey, Error> {
+        let name = name.trim();
+        if name.chars().count() > 255 {
+            return Err(Error::invalid("a key's name is at most 255 characters"));
+        }
+        let now = self.now();
+        if expire_time != 0 && expire_time <= now {
+            return Err(Error::invalid("a key's expiry is in the future"));
+        }
+        let found = user::Entity::find_by_id((team_id, user_id))
+            .one(&self.db)
+            .await
+            .map_err(db_err)?;
+        if !found.is_some_and(|u| u.status == 1) {
+            return Err(Error::new(
+                ErrorKind::BadRequest,
+                codes::USER_NOT_EXIST,
+                format!("user {user_id} is no active member of team {team_id}"),
+            ));
+        }
+        let secret = new_secret("oh_key_");
+        let m = credential::ActiveModel {
+            token_hash: Set(hash_secret(&secret)),
+            team_id: Set(team_id),
+            user_id: Set(user_id),
+            kind: Set(CredentialKind::ApiKey.as_str().to_string()),
+            app_id: Set(None),
+            create_time: Set(now),
+            expire_time: Set(expire_time),
+            name: Set(name.to_string()),
+        }
+        .insert(&self.db)
+        .await
+        .map_err(db_err)?;
+        Ok(NewKey {
+            info: KeyInfo::of(&m),
+            api_key: secret,
+        })
+    }
+
+    /// `openhouse key list`: the team's API keys and access tokens (of one member, when
+    /// given), oldest first; never their secrets.
+    pub async fn api_keys(
+        &self,
+        team_id: i64,
+        user_id: Option<i64>,
+    ) -> Result<Vec<KeyInfo>, Error> {
+        let mut q = credential::Entity::find().filter(credential::Column::TeamId.eq(team_id));
+        if let Some(u) = user_id {
+            q = q.filter(credential::Column::UserId.eq(u));
+        }
+        Ok(q.order_by_asc(credential::Column::CreateTime)
+            .order_by_asc(credential::Column::TokenHash)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(KeyInfo::of)
+            .collect())
+    }
+
+    /// `openhouse key revoke`: removes the team's credential `key_id` names (as `key list`
+    /// shows it). A server that checked the credential in the last 30 seconds may still
+    /// admit it that long (its credential cache).
+    pub async fn revoke_key(&self, team_id: i64, key_id: &str) -> Result<KeyInfo, Error> {
+        let key_id = key_id.trim().to_ascii_lowercase();
+        if key_id.len() != KEY_ID_LEN || !key_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Error::invalid(format!(
+                "a key id is the {KEY_ID_LEN} hexadecimal digits `key list` shows, not '{key_id}'"
+            )));
+        }
+        let found = credential::Entity::find()
+            .filter(credential::Column::TeamId.eq(team_id))
+            .filter(credential::Column::TokenHash.starts_with(&key_id))
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        let [m] = found.as_slice() else {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                codes::RESOURCE_NOT_EXIST,
+                format!("team {team_id} has no key {key_id}"),
+            ));
+        };
+        credential::Entity::delete_by_id(m.token_hash.clone())
+            .exec(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(KeyInfo::of(m))
     }
 
     /// How many teams exist: 0 on a fresh database.
@@ -339,7 +483,7 @@ impl Store {
         if CredentialKind::parse(&cred.kind) != Some(kind) {
             return Ok(None);
         }
-        if cred.expire_time > 0 && cred.expire_time <= time::now_ms() {
+        if cred.expire_time > 0 && cred.expire_time <= self.now() {
             return Ok(None);
         }
         let Some(u) = user::Entity::find_by_id((cred.team_id, cred.user_id))
@@ -366,7 +510,14 @@ impl Store {
             .all(&self.db)
             .await
             .map_err(db_err)?;
-        Ok(Some(principal_of(&u, &ponds, kind, cred.app_id, key)))
+        Ok(Some(principal_of(
+            &u,
+            &ponds,
+            kind,
+            cred.app_id,
+            key,
+            cred.expire_time,
+        )))
     }
 
     /// Whether a vendor key is one openhouse issued.
@@ -476,6 +627,7 @@ pub(crate) fn acting_admin(team_id: i64, user_id: i64) -> Principal {
         kind: CredentialKind::ApiKey,
         app_id: None,
         credential_key: String::new(),
+        expire_time: 0,
     }
 }
 
@@ -488,6 +640,7 @@ pub(crate) fn principal_of(
     kind: CredentialKind,
     app_id: Option<i64>,
     credential_key: String,
+    expire_time: i64,
 ) -> Principal {
     let pond_ids = ponds
         .iter()
@@ -506,5 +659,6 @@ pub(crate) fn principal_of(
         kind,
         app_id,
         credential_key,
+        expire_time,
     }
 }

@@ -117,6 +117,7 @@ entity!(credential, "credentials", {
     pub app_id: Option<i64>,
     pub create_time: i64,
     pub expire_time: i64,
+    pub name: String,
 });
 
 entity!(vendor_key, "vendor_keys", {

@@ -24,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0012ServerNodes),
             Box::new(M0013Webhooks),
             Box::new(M0014Routing),
+            Box::new(M0015CredentialNames),
         ]
     }
 }
@@ -1044,6 +1045,28 @@ impl MigrationTrait for M0014Routing {
             "routing_offers_open",
             &["team_id", "state", "id"],
         ))
+        .await
+    }
+}
+
+/// A credential's name, as the one who created it calls it (`openhouse key create --name`).
+struct M0015CredentialNames;
+
+impl MigrationName for M0015CredentialNames {
+    fn name(&self) -> &str {
+        "m0015_credential_names"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0015CredentialNames {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table("credentials")
+                .add_column(string("name").default(""))
+                .take(),
+        )
         .await
     }
 }

@@ -1973,6 +1973,7 @@ impl Rotation {
 /// handed over. It ends when the store (every clone of it) is gone.
 pub(crate) struct PositionTaker(tokio::sync::mpsc::UnboundedSender<Ask>);
 
+type AskKey = (Rotation, Option<i64>);
 type Ask = (
     Rotation,
     Option<i64>,
@@ -1990,7 +1991,7 @@ impl PositionTaker {
                     asked.push(more);
                 }
                 // by rotation and version, each in the order asked
-                let mut groups: Vec<((Rotation, Option<i64>), Vec<Ask>)> = Vec::new();
+                let mut groups: Vec<(AskKey, Vec<Ask>)> = Vec::new();
                 for a in asked {
                     match groups.iter_mut().find(|(k, _)| *k == (a.0, a.1)) {
                         Some((_, g)) => g.push(a),

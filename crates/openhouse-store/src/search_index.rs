@@ -773,6 +773,7 @@ mod tests {
             kind: openhouse_domain::auth::CredentialKind::ApiKey,
             app_id: None,
             credential_key: String::new(),
+            expire_time: 0,
         }
     }
 

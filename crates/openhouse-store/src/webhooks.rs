@@ -644,8 +644,14 @@ async fn subscribers(
             if u.status != 1 {
                 continue;
             }
-            let p =
-                crate::auth::principal_of(&u, &ponds, CredentialKind::ApiKey, None, String::new());
+            let p = crate::auth::principal_of(
+                &u,
+                &ponds,
+                CredentialKind::ApiKey,
+                None,
+                String::new(),
+                0,
+            );
             out.insert((team, u.id), p);
         }
     }
