@@ -175,6 +175,10 @@ fn too_many(d: &Decision) -> Response {
     ))
     .into_response();
     put_headers(resp.headers_mut(), d);
+    resp.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        HeaderValue::from(d.retry_after.max(1)),
+    );
     resp
 }
 

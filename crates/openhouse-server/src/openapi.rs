@@ -108,7 +108,9 @@ impl IntoResponses for Errors {
         );
         m.insert(
             "429".into(),
-            json_response::<TooManyRequestsBody>("Too Many Requests"),
+            json_response::<TooManyRequestsBody>(
+                "Too Many Requests; `Retry-After` says in how many seconds one more request is admitted",
+            ),
         );
         m
     }

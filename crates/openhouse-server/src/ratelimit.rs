@@ -65,6 +65,9 @@ pub struct Decision {
     pub remaining: u32,
     /// UTC epoch seconds at which the full allowance is back.
     pub reset: u64,
+    /// Whole seconds until one more request is admitted (0 when this one was): a 429's
+    /// `Retry-After`.
+    pub retry_after: u64,
 }
 
 fn epoch_after(d: Duration) -> u64 {
@@ -143,11 +146,22 @@ impl RateLimits {
         let full_in = Duration::from_nanos(
             u64::try_from(b.used * WINDOW.as_nanos() / cap).unwrap_or(u64::MAX),
         );
+        // one more fits once the bucket has drained to cap - UNIT
+        let over = (b.used + UNIT).saturating_sub(cap);
+        let retry_after = if allowed {
+            0
+        } else {
+            let nanos = over * WINDOW.as_nanos() / cap;
+            u64::try_from(nanos.div_ceil(1_000_000_000))
+                .unwrap_or(u64::MAX)
+                .max(1)
+        };
         Decision {
             allowed,
             limit,
             remaining: u32::try_from(cap.saturating_sub(b.used) / UNIT).unwrap_or(u32::MAX),
             reset: epoch_after(full_in),
+            retry_after,
         }
     }
 

@@ -71,7 +71,12 @@ both!(
         for _ in 0..3 {
             list(&app, &t.auth(), None, None).await.ok();
         }
-        assert_eq!(list(&app, &t.auth(), None, None).await.status.as_u16(), 429);
+        let r = list(&app, &t.auth(), None, None).await;
+        assert_eq!(r.status.as_u16(), 429);
+        // one request of 3 a minute comes back in 20 seconds: a client that waits that long
+        // is admitted
+        let wait: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((19..=20).contains(&wait), "Retry-After: {wait}");
         let r = list(&app, &t.auth(), Some(&t.vendor_key), None).await;
         r.ok();
         assert_eq!(r.headers["x-ratelimit-remaining"], "1");
@@ -79,6 +84,8 @@ both!(
         let r = list(&app, &t.auth(), Some(&t.vendor_key), None).await;
         assert_eq!(r.status.as_u16(), 429);
         assert_eq!(r.headers["x-ratelimit-remaining"], "0");
+        let wait: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((11..=12).contains(&wait), "Retry-After: {wait}");
         // the access token is another credential, with a bucket of its own
         list(&app, &t.bearer(), None, None).await.ok();
     }
