@@ -524,3 +524,21 @@ pub struct SendNotificationResponse {
     pub status: NotificationStatus,
     pub data: bool,
 }
+
+/// The OAuth tokens an API key was exchanged for (5.11.2).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct OauthTokenInfo {
+    /// refresh token value
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// The expire time of the refreshtoken
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token_expire_time: Option<crate::Timestamp>,
+    /// token value
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// The expire time of the token
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_expire_time: Option<crate::Timestamp>,
+}

@@ -43,6 +43,8 @@ pub mod codes {
     /// TRANSACTION_NAME_BLANK and TRANSACTION_NAME_HTML share it.
     pub const TRANSACTION_NAME_INVALID: i64 = 200062;
     pub const TRANSACTION_STATUS_INVALID: i64 = 200125;
+    /// An app (vendor) calls what its scopes or its registration do not allow.
+    pub const VENDOR_HAS_NO_PERMISSION: i64 = 200100;
     // openhouse's own, for 503s: which storage condition refused the request
     /// The disk (or the database's size limit) is full.
     pub const STORAGE_FULL: i64 = 50301;

@@ -182,6 +182,25 @@ pub fn parse_instant(field: &str, value: &str) -> Result<i64, Error> {
     check_epoch_ms(field, naive.and_utc().timestamp_millis())
 }
 
+/// An instant (epoch ms) as a `java.util.Date` in UTC, every part filled: `time`, and `year`
+/// since 1900, `month` 0–11, `date`, `day` (0 Sunday), `hours`, `minutes`, `seconds`, `nanos`,
+/// `timezoneOffset` 0 — the inverse of [`from_java_parts`].
+pub fn java_date(ms: i64) -> openhouse_api::Timestamp {
+    let t = DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default();
+    openhouse_api::Timestamp {
+        date: Some(t.day() as i32),
+        day: Some(t.weekday().num_days_from_sunday() as i32),
+        hours: Some(t.hour() as i32),
+        minutes: Some(t.minute() as i32),
+        month: Some(t.month0() as i32),
+        nanos: Some(0),
+        seconds: Some(t.second() as i32),
+        time: Some(ms),
+        timezone_offset: Some(0),
+        year: Some(t.year() - 1900),
+    }
+}
+
 /// A `java.util.Date` given by its parts: `year` since 1900, `month` 0–11, `date` the day of
 /// the month, on a wall clock `offset_minutes` behind UTC (Java's `getTimezoneOffset`).
 #[allow(clippy::too_many_arguments)]

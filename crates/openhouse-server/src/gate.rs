@@ -50,10 +50,15 @@ fn credential(headers: &HeaderMap) -> Option<(CredentialKind, String)> {
 
 /// The vendor key of a request: the `vendorKey` header, else the `vendorKey` query parameter.
 fn vendor_key(req: &Request) -> Option<String> {
-    if let Some(v) = req.headers().get("vendorKey").and_then(|v| v.to_str().ok()) {
+    vendor_key_of(req.headers(), req.uri().query())
+}
+
+/// The vendor key a request carries: the `vendorKey` header, else the query parameter.
+pub(crate) fn vendor_key_of(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
+    if let Some(v) = headers.get("vendorKey").and_then(|v| v.to_str().ok()) {
         return Some(v.trim().to_string());
     }
-    let q = req.uri().query()?;
+    let q = query?;
     serde_html_form::from_str::<Vec<(String, String)>>(q)
         .ok()?
         .into_iter()

@@ -16,6 +16,7 @@ pub mod leads;
 pub mod listener;
 pub mod log_types;
 pub mod notes;
+pub mod oauth;
 pub mod openapi;
 pub mod org;
 pub mod people;
@@ -185,6 +186,7 @@ pub fn app(state: AppState) -> Router {
     ));
     Router::new()
         .merge(api)
+        .merge(oauth::routes())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(docs::routes(doc_json))

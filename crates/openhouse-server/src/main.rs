@@ -67,6 +67,9 @@ enum Command {
     /// Manage API keys (`Authorization: token <key>`) and access tokens.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Manage OAuth apps (clients) of a team.
+    #[command(subcommand)]
+    App(AppCommand),
     /// Bring the database schema up to date (serve does it too).
     Migrate {
         #[command(flatten)]
@@ -259,6 +262,54 @@ enum KeyCommand {
         team_id: i64,
         #[arg(long)]
         key_id: String,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Subcommand)]
+enum AppCommand {
+    /// Register an app; prints its clientId, clientSecret and vendorKey once.
+    Create {
+        #[arg(long)]
+        team_id: i64,
+        #[arg(long)]
+        name: String,
+        /// A redirect URI the app may use (repeat for each; matched exactly).
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// A scope the app may be given (repeat for each).
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// Print one JSON object: {"appId", "teamId", "name", "clientId", "redirectUris",
+        /// "scopes", "createTime", "clientSecret", "vendorKey"}.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// List a team's apps (never their secrets), one JSON object a line.
+    List {
+        #[arg(long)]
+        team_id: i64,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Give an app a new client secret (the old one stops working); prints it once.
+    RotateSecret {
+        #[arg(long)]
+        team_id: i64,
+        #[arg(long)]
+        client_id: String,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Delete an app with its vendor key and every token it was given.
+    Delete {
+        #[arg(long)]
+        team_id: i64,
+        #[arg(long)]
+        client_id: String,
         #[command(flatten)]
         db: Db,
     },
@@ -457,6 +508,73 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("key {} made for user {user_id}", k.info.key_id);
                 println!("  API key: {}", k.api_key);
             }
+            store.close().await;
+            Ok(())
+        }
+        Command::App(AppCommand::Create {
+            team_id,
+            name,
+            redirect_uris,
+            scopes,
+            json,
+            db,
+        }) => {
+            let store = open(&db).await?;
+            let a = store
+                .create_app(team_id, &name, &redirect_uris, &scopes)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            if json {
+                println!("{}", serde_json::to_string(&a)?);
+            } else {
+                println!("app {} registered", a.app.app_id);
+                println!("  client id:     {}", a.app.client_id);
+                println!("  client secret: {}", a.client_secret);
+                println!("  vendor key:    {}", a.vendor_key);
+            }
+            store.close().await;
+            Ok(())
+        }
+        Command::App(AppCommand::List { team_id, db }) => {
+            let store = open(&db).await?;
+            for a in store
+                .apps(team_id)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?
+            {
+                println!("{}", serde_json::to_string(&a)?);
+            }
+            store.close().await;
+            Ok(())
+        }
+        Command::App(AppCommand::RotateSecret {
+            team_id,
+            client_id,
+            db,
+        }) => {
+            let store = open(&db).await?;
+            let secret = store
+                .rotate_app_secret(team_id, &client_id)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            println!(
+                "{}",
+                serde_json::json!({"clientId": client_id, "clientSecret": secret})
+            );
+            store.close().await;
+            Ok(())
+        }
+        Command::App(AppCommand::Delete {
+            team_id,
+            client_id,
+            db,
+        }) => {
+            let store = open(&db).await?;
+            let a = store
+                .delete_app(team_id, &client_id)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            println!("{}", serde_json::to_string(&a)?);
             store.close().await;
             Ok(())
         }

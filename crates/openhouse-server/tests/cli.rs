@@ -502,3 +502,111 @@ fn keys_are_made_listed_and_revoked() {
     let (ok, _, err) = run(&["key", "revoke", "--team-id", &team_id, "--key-id", "xyz"]);
     assert!(!ok && err.contains("key id"), "{err}");
 }
+
+/// `app create`, `app list`, `app rotate-secret`, `app delete`.
+#[test]
+fn apps_are_registered_listed_rotated_and_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("apps.db");
+    let db = db.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let out = openhouse()
+            .args(args)
+            .args(["--database-url", db])
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (ok, team, err) = run(&[
+        "team",
+        "create",
+        "--name",
+        "Apps",
+        "--admin-email",
+        "apps@acme.test",
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let team: serde_json::Value = serde_json::from_str(&team).unwrap();
+    let team_id = team["teamId"].to_string();
+    let (ok, made, err) = run(&[
+        "app",
+        "create",
+        "--team-id",
+        &team_id,
+        "--name",
+        "Sync",
+        "--redirect-uri",
+        "https://sync.example.com/cb",
+        "--scope",
+        "leads",
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let made: serde_json::Value = serde_json::from_str(&made).unwrap();
+    let client_id = made["clientId"].as_str().unwrap().to_string();
+    let secret = made["clientSecret"].as_str().unwrap().to_string();
+    assert!(made["vendorKey"].as_str().unwrap().starts_with("oh_vk_"));
+    assert_eq!(made["redirectUris"][0], "https://sync.example.com/cb");
+    // a redirect URI that is no absolute http(s) URL is refused
+    let (ok, _, err) = run(&[
+        "app",
+        "create",
+        "--team-id",
+        &team_id,
+        "--name",
+        "Bad",
+        "--redirect-uri",
+        "sync/cb",
+    ]);
+    assert!(!ok && err.contains("redirect URI"), "{err}");
+
+    let (ok, listed, err) = run(&["app", "list", "--team-id", &team_id]);
+    assert!(ok, "{err}");
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    assert!(
+        listed.contains(&client_id) && !listed.contains(&secret),
+        "{listed}"
+    );
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let authenticates = |secret: &str| {
+        rt.block_on(async {
+            let store = openhouse_store::Store::connect(db, 0).await.unwrap();
+            let found = store.oauth_client(&client_id, secret).await.unwrap();
+            store.close().await;
+            found.is_some()
+        })
+    };
+    assert!(authenticates(&secret));
+    let (ok, rotated, err) = run(&[
+        "app",
+        "rotate-secret",
+        "--team-id",
+        &team_id,
+        "--client-id",
+        &client_id,
+    ]);
+    assert!(ok, "{err}");
+    let rotated: serde_json::Value = serde_json::from_str(&rotated).unwrap();
+    let new_secret = rotated["clientSecret"].as_str().unwrap();
+    assert!(!authenticates(&secret));
+    assert!(authenticates(new_secret));
+
+    let (ok, _, err) = run(&[
+        "app",
+        "delete",
+        "--team-id",
+        &team_id,
+        "--client-id",
+        &client_id,
+    ]);
+    assert!(ok, "{err}");
+    let (_, listed, _) = run(&["app", "list", "--team-id", &team_id]);
+    assert!(listed.trim().is_empty(), "{listed}");
+    assert!(!authenticates(new_secret));
+}

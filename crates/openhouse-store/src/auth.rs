@@ -114,7 +114,7 @@ pub fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-fn new_secret(prefix: &str) -> String {
+pub(crate) fn new_secret(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     format!("{prefix}{}", hex::encode(bytes))
@@ -204,6 +204,7 @@ impl Store {
                 create_time: Set(now),
                 expire_time: Set(0),
                 name: Set("made with the team".to_string()),
+                family_id: Set(0),
             }
             .insert(&*w)
             .await
@@ -354,6 +355,7 @@ impl Store {
             create_time: Set(self.now()),
             expire_time: Set(0),
             name: Set(String::new()),
+            family_id: Set(0),
         }
         .insert(&self.db)
         .await
@@ -400,6 +402,7 @@ impl Store {
             create_time: Set(now),
             expire_time: Set(expire_time),
             name: Set(name.to_string()),
+            family_id: Set(0),
         }
         .insert(&self.db)
         .await

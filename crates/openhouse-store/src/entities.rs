@@ -118,6 +118,39 @@ entity!(credential, "credentials", {
     pub create_time: i64,
     pub expire_time: i64,
     pub name: String,
+    /// The OAuth grant (refresh-token family) an access token belongs to; 0: none.
+    pub family_id: i64,
+});
+
+entity!(oauth_app, "oauth_apps", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i64,
+    pub name: String,
+    pub client_id: String,
+    pub secret_hash: String,
+    pub vendor_key_hash: String,
+    #[sea_orm(column_type = "Text")]
+    pub redirect_uris: String,
+    #[sea_orm(column_type = "Text")]
+    pub scopes: String,
+    pub create_time: i64,
+    pub update_time: i64,
+});
+
+entity!(oauth_refresh_token, "oauth_refresh_tokens", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub token_hash: String,
+    pub team_id: i64,
+    pub user_id: i64,
+    pub app_id: i64,
+    pub family_id: i64,
+    #[sea_orm(column_type = "Text")]
+    pub scope: String,
+    pub create_time: i64,
+    pub expire_time: i64,
+    pub spent_time: i64,
 });
 
 entity!(vendor_key, "vendor_keys", {

@@ -17,6 +17,7 @@ pub mod journal;
 pub mod leads;
 pub mod migration;
 pub mod notes;
+pub mod oauth;
 pub mod people;
 pub mod render;
 pub mod routing;

@@ -25,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0013Webhooks),
             Box::new(M0014Routing),
             Box::new(M0015CredentialNames),
+            Box::new(M0016OAuth),
         ]
     }
 }
@@ -1065,6 +1066,73 @@ impl MigrationTrait for M0015CredentialNames {
             Table::alter()
                 .table("credentials")
                 .add_column(string("name").default(""))
+                .take(),
+        )
+        .await
+    }
+}
+
+/// OAuth 2.0: the apps of a team (clients), the refresh tokens they hold, and the family (one
+/// grant) each access token belongs to, so that a refresh token used twice revokes the grant.
+struct M0016OAuth;
+
+impl MigrationName for M0016OAuth {
+    fn name(&self) -> &str {
+        "m0016_oauth"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0016OAuth {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("oauth_apps")
+                .col(big_integer("team_id"))
+                .col(big_integer("id"))
+                .col(string("name"))
+                .col(string("client_id"))
+                .col(string("secret_hash"))
+                .col(string("vendor_key_hash"))
+                // JSON arrays of strings
+                .col(text("redirect_uris"))
+                .col(text("scopes"))
+                .col(ms("create_time"))
+                .col(ms("update_time"))
+                .primary_key(&mut pk(&["team_id", "id"]))
+                .take(),
+        )
+        .await?;
+        m.create_index(
+            index("oauth_apps", "oauth_apps_client", &["client_id"])
+                .unique()
+                .take(),
+        )
+        .await?;
+        m.create_table(
+            table("oauth_refresh_tokens")
+                .col(string("token_hash").primary_key())
+                .col(big_integer("team_id"))
+                .col(big_integer("user_id"))
+                .col(big_integer("app_id"))
+                .col(big_integer("family_id"))
+                .col(text("scope"))
+                .col(ms("create_time"))
+                .col(ms("expire_time"))
+                // when it was exchanged for a new pair (0: not yet)
+                .col(ms("spent_time"))
+                .take(),
+        )
+        .await?;
+        m.create_index(index(
+            "oauth_refresh_tokens",
+            "oauth_refresh_tokens_family",
+            &["family_id"],
+        ))
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table("credentials")
+                .add_column(ms("family_id"))
                 .take(),
         )
         .await

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use openhouse_api::{
-    BrokerTeam, BrokerTeamCreated, BrokerTeamRemoved, NotificationStatus,
+    BrokerTeam, BrokerTeamCreated, BrokerTeamRemoved, NotificationStatus, OauthTokenInfo,
     OpportunityNotificationRequest, SendNotificationResponse, VendorInfo,
 };
 use openhouse_domain::people::role_name;
@@ -22,6 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(create_team))
         .routes(routes!(remove_team))
         .routes(routes!(vendor_list))
+        .routes(routes!(token_info_by_old_key))
         .routes(routes!(send_notification))
 }
 
@@ -123,6 +124,38 @@ pub async fn vendor_list(
             })
             .collect(),
     ))
+}
+
+/// get oauth token info by old apikey
+///
+/// Exchanges the calling API key (`Authorization: token <key>`) for OAuth tokens of the app
+/// whose `vendorKey` the request carries (header or query parameter; an app of the caller's
+/// team, made with `openhouse app create`): an access token (`Authorization: Bearer`, one hour)
+/// and a refresh token (90 days) for `POST /oauth/token` with `grant_type=refresh_token`.
+/// Without such a vendor key: 403 200100 VENDOR_HAS_NO_PERMISSION.
+#[utoipa::path(
+    get,
+    path = "/v1.0/vendor/oauth/token-info/byold",
+    tag = "Vendor",
+    params(("vendorKey" = Option<String>, Query, description = "The app's vendor key (or the vendorKey header)")),
+    responses((status = 200, description = "The tokens", body = OauthTokenInfo), Errors)
+)]
+pub async fn token_info_by_old_key(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    headers: axum::http::HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> ApiResult<Json<OauthTokenInfo>> {
+    let key = crate::gate::vendor_key_of(&headers, query.as_deref());
+    let pair = state.store.token_for_old_key(&who, key.as_deref()).await?;
+    Ok(Json(OauthTokenInfo {
+        refresh_token: Some(pair.refresh_token),
+        refresh_token_expire_time: Some(openhouse_domain::time::java_date(
+            pair.refresh_expire_time,
+        )),
+        token: Some(pair.access_token),
+        token_expire_time: Some(openhouse_domain::time::java_date(pair.access_expire_time)),
+    }))
 }
 
 /// sendOpportunityNotification
