@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The openhouse test suite, as README.md gives it and CI runs it:
-#   1. makes sure PostgreSQL is up and creates a fresh test database;
+#   1. makes sure PostgreSQL and Redis are up and creates a fresh test database;
 #   2. runs every unit, store and HTTP test, on SQLite and again on PostgreSQL;
 #   3. starts the built server and runs schemathesis against its /openapi.json, every operation,
 #      failing on any 5xx or any response that violates the document;
@@ -17,6 +17,18 @@ if ! pg_isready -h "$pg_host" -p "$pg_port" -q 2>/dev/null; then
   for _ in $(seq 1 30); do pg_isready -h "$pg_host" -p "$pg_port" -q && break; sleep 1; done
 fi
 pg_isready -h "$pg_host" -p "$pg_port" -q || { echo "PostgreSQL is not reachable at $pg_host:$pg_port"; exit 1; }
+
+# Redis, for the test of two servers sharing rate limits and revocations
+redis_port=${REDIS_PORT:-6379}
+if ! redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1; then
+  echo "== starting Redis"
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port "$redis_port" --save "" \
+    --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log || true
+  for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 1; done
+fi
+redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1 || { echo "Redis is not reachable at 127.0.0.1:$redis_port"; exit 1; }
+export OPENHOUSE_TEST_REDIS_URL="redis://127.0.0.1:$redis_port"
 test_db=openhouse_test_$$
 psql -h "$pg_host" -p "$pg_port" -U postgres -qtAc "DROP DATABASE IF EXISTS $test_db" >/dev/null
 psql -h "$pg_host" -p "$pg_port" -U postgres -qtAc "CREATE DATABASE $test_db" >/dev/null

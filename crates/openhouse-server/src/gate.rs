@@ -114,7 +114,7 @@ async fn authenticate(
     // only where the address is known: a shared allowance spent by garbage would otherwise
     // keep out every valid credential that is not cached
     let counted = if peer_known {
-        let d = state.limits.check(anon_key, false);
+        let d = state.rate(anon_key, false).await;
         if !d.allowed {
             return Ok(Authenticated::Limited(d));
         }
@@ -126,7 +126,7 @@ async fn authenticate(
     let found = state.store.authenticate(kind, secret).await;
     if counted.is_some() && !matches!(found, Ok(None)) {
         // a valid credential (or a lookup that failed) is not an anonymous request
-        state.limits.refund(anon_key);
+        state.refund(anon_key).await;
     }
     Ok(match found? {
         Some(p) => {
@@ -216,11 +216,14 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
                 Ok(v) => v,
                 Err(e) => return ApiError(e).into_response(),
             };
-            state.limits.check(&p.credential_key, vendored)
+            state.rate(&p.credential_key, vendored).await
         }
         // requests without a valid credential are counted together per address, in the lower
         // tier, so guessing credentials is rate limited too
-        None => counted.unwrap_or_else(|| state.limits.check(&anon_key, false)),
+        None => match counted {
+            Some(d) => d,
+            None => state.rate(&anon_key, false).await,
+        },
     };
     if !decision.allowed {
         return too_many(&decision);

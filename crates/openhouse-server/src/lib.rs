@@ -22,6 +22,7 @@ pub mod org;
 pub mod people;
 pub mod ratelimit;
 pub mod routing;
+pub mod shared;
 pub mod system_logs;
 pub mod tasks;
 pub mod team_features;
@@ -88,6 +89,8 @@ pub struct AppState {
     pub webhooks: Arc<webhooks::Webhooks>,
     /// The key of scroll ids, read from the database once.
     scroll_key: Arc<tokio::sync::OnceCell<ScrollKey>>,
+    /// Rate-limit counters and revocations shared with the other nodes (`--redis-url`).
+    pub shared: Option<Arc<shared::Shared>>,
 }
 
 pub const CREDENTIAL_CACHE_TTL: Duration = Duration::from_secs(30);
@@ -115,6 +118,48 @@ impl AppState {
             auth_lookups: Arc::new(AtomicU64::new(0)),
             webhooks: webhooks::Webhooks::new(settings.webhooks.clone()),
             scroll_key: Arc::new(tokio::sync::OnceCell::new()),
+            shared: None,
+        }
+    }
+
+    /// Shares rate limits and revocations with the other nodes through Redis.
+    pub fn with_shared(mut self, shared: Arc<shared::Shared>) -> Self {
+        let (seen, refused) = (self.credentials.clone(), self.refused_credentials.clone());
+        shared.spawn_subscriber(move || {
+            seen.invalidate_all();
+            refused.invalidate_all();
+        });
+        self.shared = Some(shared);
+        self
+    }
+
+    /// Counts one request of `key` in its tier: in Redis when the nodes share limits (and it
+    /// answers), else in this process.
+    pub async fn rate(&self, key: &str, vendored: bool) -> ratelimit::Decision {
+        if let Some(s) = &self.shared
+            && let Some(d) = s.check(key, self.limits.limit(vendored)).await
+        {
+            return d;
+        }
+        self.limits.check(key, vendored)
+    }
+
+    /// Gives back a request of the lower tier counted by [`AppState::rate`].
+    pub async fn refund(&self, key: &str) {
+        if let Some(s) = &self.shared
+            && s.refund(key, self.limits.limit(false)).await
+        {
+            return;
+        }
+        self.limits.refund(key);
+    }
+
+    /// A credential was revoked: forgotten here at once, and on the other nodes when they
+    /// share revocations.
+    pub async fn revoked(&self) {
+        self.forget_credentials();
+        if let Some(s) = &self.shared {
+            s.publish_revocation().await;
         }
     }
 

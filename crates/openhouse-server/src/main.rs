@@ -116,6 +116,10 @@ struct Serve {
     /// addresses (for local development and tests; never on a server others can subscribe on).
     #[arg(long, env = "OPENHOUSE_WEBHOOK_ALLOW_PRIVATE")]
     webhook_allow_private: bool,
+    /// Redis to share rate-limit counters and revocations with the other servers of the same
+    /// database (e.g. redis://127.0.0.1:6379). Without it both are per process.
+    #[arg(long, env = "OPENHOUSE_REDIS_URL")]
+    redis_url: Option<String>,
 }
 
 /// File descriptors kept back from the connection bound: the database, its journal, logs.
@@ -262,6 +266,9 @@ enum KeyCommand {
         team_id: i64,
         #[arg(long)]
         key_id: String,
+        /// The servers' Redis: they forget the key at once instead of within 30 seconds.
+        #[arg(long, env = "OPENHOUSE_REDIS_URL")]
+        redis_url: Option<String>,
         #[command(flatten)]
         db: Db,
     },
@@ -310,6 +317,9 @@ enum AppCommand {
         team_id: i64,
         #[arg(long)]
         client_id: String,
+        /// The servers' Redis: they forget the app's tokens at once instead of within 30 s.
+        #[arg(long, env = "OPENHOUSE_REDIS_URL")]
+        redis_url: Option<String>,
         #[command(flatten)]
         db: Db,
     },
@@ -417,7 +427,11 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
             "--webhook-allow-private: callback URLs may be http and reach internal addresses"
         );
     }
-    let state = AppState::new(store.clone(), &settings);
+    let mut state = AppState::new(store.clone(), &settings);
+    if let Some(url) = s.redis_url.as_deref().filter(|u| !u.is_empty()) {
+        state = state.with_shared(openhouse_server::shared::Shared::connect(url).await?);
+        tracing::info!("rate limits and revocations shared through Redis");
+    }
     spawn_housekeeping(&state);
     let webhook_workers = webhooks::worker::spawn(store.clone(), state.webhooks.clone());
     let options = ServeOptions {
@@ -567,6 +581,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::App(AppCommand::Delete {
             team_id,
             client_id,
+            redis_url,
             db,
         }) => {
             let store = open(&db).await?;
@@ -574,6 +589,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .delete_app(team_id, &client_id)
                 .await
                 .map_err(|e| anyhow::anyhow!(e.message))?;
+            openhouse_server::shared::announce_revocation(redis_url.as_deref()).await?;
             println!("{}", serde_json::to_string(&a)?);
             store.close().await;
             Ok(())
@@ -597,6 +613,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Key(KeyCommand::Revoke {
             team_id,
             key_id,
+            redis_url,
             db,
         }) => {
             let store = open(&db).await?;
@@ -604,6 +621,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .revoke_key(team_id, &key_id)
                 .await
                 .map_err(|e| anyhow::anyhow!(e.message))?;
+            openhouse_server::shared::announce_revocation(redis_url.as_deref()).await?;
             println!("{}", serde_json::to_string(&k)?);
             store.close().await;
             Ok(())

@@ -143,10 +143,10 @@ fn answer(pair: TokenPair) -> Response {
     r
 }
 
-fn refused(state: &AppState, r: Refusal) -> Response {
+async fn refused(state: &AppState, r: Refusal) -> Response {
     match r {
         Refusal::GrantRevoked => {
-            state.credentials.invalidate_all();
+            state.revoked().await;
             oauth_error(
                 StatusCode::BAD_REQUEST,
                 "invalid_grant",
@@ -198,7 +198,7 @@ async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
     };
     match result {
         Ok(pair) => answer(pair),
-        Err(r) => refused(&state, r),
+        Err(r) => refused(&state, r).await,
     }
 }
 
@@ -221,8 +221,8 @@ async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
     };
     match state.store.revoke_oauth_token(&app, &t).await {
         Ok(()) => {
-            // gone from this process's credential cache at once
-            state.credentials.invalidate_all();
+            // gone from every node's credential cache at once
+            state.revoked().await;
             let mut r = StatusCode::OK.into_response();
             no_store(r.headers_mut());
             r

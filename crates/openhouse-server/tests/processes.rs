@@ -1,6 +1,8 @@
 //! Two `openhouse serve` processes on one PostgreSQL database: they share webhook delivery
-//! (10,000 events, each delivered exactly once) and Round Robin's rotation (1,000 leads, each
-//! member's exact share). PostgreSQL only: SQLite is served by one process.
+//! (10,000 events, each delivered exactly once), Round Robin's rotation (1,000 leads, each
+//! member's exact share), and, through Redis, rate limits (64 clients at once get the limit
+//! once in all) and revocations (a token revoked on one is refused by the other within a
+//! second). PostgreSQL only: SQLite is served by one process.
 
 mod common;
 
@@ -30,11 +32,15 @@ async fn receive(State(seen): State<Seen>, headers: HeaderMap, _body: Bytes) -> 
 }
 
 fn serve(url: &str, node: u16, port: u16) -> Child {
+    serve_with(url, node, port, &["--rate-limit-unvendored", "1000000"])
+}
+
+fn serve_with(url: &str, node: u16, port: u16, extra: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_openhouse"))
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .args(["--database-url", url, "--node-id", &node.to_string()])
         .args(["--webhook-allow-private", "--rate-limit", "1000000"])
-        .args(["--rate-limit-unvendored", "1000000"])
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true)
@@ -288,5 +294,133 @@ async fn two_processes_share_one_round_robin_rotation() {
             (got - exact).abs() <= 1,
             "member of weight {w}: {got} of {leads}, not {exact}: {counts:?}"
         );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_share_rate_limits_and_revocations_through_redis() {
+    let (Ok(base), Ok(redis)) = (
+        std::env::var("OPENHOUSE_TEST_POSTGRES_URL"),
+        std::env::var("OPENHOUSE_TEST_REDIS_URL"),
+    ) else {
+        eprintln!("skipped: OPENHOUSE_TEST_POSTGRES_URL and OPENHOUSE_TEST_REDIS_URL are needed");
+        return;
+    };
+    let url = common::fresh_postgres_database(&base).await;
+    let store = Store::connect(&url, 9).await.unwrap();
+    store.migrate().await.unwrap();
+    let t = store
+        .create_team("Shared limits", "limits@example.com")
+        .await
+        .unwrap();
+    let key = store
+        .issue_credential(t.team_id, t.user_id, CredentialKind::ApiKey)
+        .await
+        .unwrap();
+    let auth = format!("token {key}");
+    let app = store
+        .create_app(
+            t.team_id,
+            "Sync",
+            &["https://sync.example.com/cb".into()],
+            &[],
+        )
+        .await
+        .unwrap();
+
+    let ports = [common::free_port(), common::free_port()];
+    let limit = 60;
+    let extra = [
+        "--rate-limit-unvendored",
+        "60",
+        "--redis-url",
+        redis.as_str(),
+    ];
+    let _a = serve_with(&url, 1, ports[0], &extra);
+    let _b = serve_with(&url, 2, ports[1], &extra);
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::new();
+    for p in ports {
+        ready(&client, p).await;
+    }
+
+    // 64 clients at once, 4 requests each, turn about on the two nodes: one limit in all
+    let mut tasks = Vec::new();
+    for c in 0..64 {
+        let client = client.clone();
+        let auth = auth.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut admitted = 0;
+            for i in 0..4 {
+                let port = ports[(c + i) % 2];
+                let r = client
+                    .get(format!("http://127.0.0.1:{port}/v1.0/leads"))
+                    .header("Authorization", &auth)
+                    .send()
+                    .await
+                    .unwrap();
+                match r.status().as_u16() {
+                    200 => admitted += 1,
+                    429 => assert!(r.headers().contains_key("retry-after")),
+                    s => panic!("status {s}"),
+                }
+            }
+            admitted
+        }));
+    }
+    let mut admitted = 0;
+    for t in tasks {
+        admitted += t.await.unwrap();
+    }
+    // the limit, and what drained meanwhile (one a second at 60 a minute)
+    assert!(
+        (limit..=limit + 3).contains(&admitted),
+        "{admitted} of 256 admitted by two nodes with a limit of {limit}"
+    );
+
+    // a token used on B (so B has it cached), revoked on A: B refuses it within a second
+    let form = |path: &str, body: String| {
+        client
+            .post(format!("http://127.0.0.1:{}{path}", ports[0]))
+            .basic_auth(&app.app.client_id, Some(&app.client_secret))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let r = form(
+        "/oauth/token",
+        format!("grant_type=client_credentials&customer_key={key}"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let tokens: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    let bearer = format!("Bearer {}", tokens["access_token"].as_str().unwrap());
+    let on_b = || {
+        client
+            .get(format!("http://127.0.0.1:{}/v1.0/leads", ports[1]))
+            .header("Authorization", &bearer)
+            .send()
+    };
+    assert_eq!(on_b().await.unwrap().status(), 200);
+    let r = form(
+        "/oauth/revoke",
+        format!("token={}", tokens["refresh_token"].as_str().unwrap()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let revoked = Instant::now();
+    loop {
+        let s = on_b().await.unwrap().status();
+        if s == 401 {
+            break;
+        }
+        assert_eq!(s, 200);
+        assert!(
+            revoked.elapsed() < Duration::from_secs(1),
+            "node B still admits the revoked token after a second"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
