@@ -77,4 +77,50 @@ pub struct Principal {
     /// When the credential stops working (epoch ms; 0: never). Checked on every request, also
     /// when the credential comes from a cache.
     pub expire_time: i64,
+    /// The scopes of the app the credential was issued to; `None` for a credential of no app
+    /// (it may call every operation its user may).
+    pub scopes: Option<Vec<String>>,
+}
+
+/// The scope name of an OpenAPI tag: lower case, runs of other characters as one `-`, and
+/// openhouse's own operations under the scope of their family (`Tasks & Appointments` →
+/// `tasks-appointments`, `LeadRouting (openhouse)` → `leadrouting`).
+pub fn scope_of_tag(tag: &str) -> String {
+    let tag = tag.trim().trim_end_matches("(openhouse)");
+    tag.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+#[cfg(test)]
+mod scope_tests {
+    use super::*;
+
+    #[test]
+    fn scopes_by_tag_and_reads() {
+        assert_eq!(scope_of_tag("Tasks & Appointments"), "tasks-appointments");
+        assert_eq!(scope_of_tag("LeadRouting (openhouse)"), "leadrouting");
+        let s = vec!["leads:read".to_string(), "notes".to_string()];
+        assert!(scopes_allow(&s, "Leads", true));
+        assert!(!scopes_allow(&s, "Leads", false));
+        assert!(scopes_allow(&s, "Notes", false));
+        assert!(!scopes_allow(&s, "Tasks & Appointments", true));
+        assert!(scopes_allow(
+            &["*".to_string()],
+            "Webhooks (openhouse)",
+            false
+        ));
+        assert!(!scopes_allow(&[], "Leads", true));
+    }
+}
+
+/// Whether an app with `scopes` may call an operation of `tag`: `*` allows everything, a tag's
+/// scope (`leads`) every operation of it, `leads:read` only its reads (GET).
+pub fn scopes_allow(scopes: &[String], tag: &str, read: bool) -> bool {
+    let name = scope_of_tag(tag);
+    scopes
+        .iter()
+        .any(|s| s == "*" || *s == name || (read && s.strip_suffix(":read") == Some(name.as_str())))
 }

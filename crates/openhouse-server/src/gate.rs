@@ -27,6 +27,94 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::ratelimit::Decision;
 
+/// Which tag (scope) each operation of the API is under, from the OpenAPI document: what an
+/// app's scopes are checked against (see [`openhouse_domain::auth::scopes_allow`]).
+pub struct Operations(Vec<(axum::http::Method, Vec<String>, String)>);
+
+impl Operations {
+    fn of_document() -> Self {
+        let doc = crate::openapi_document();
+        let mut ops = Vec::new();
+        for (path, item) in &doc.paths.paths {
+            let segments: Vec<String> = path.split('/').map(str::to_string).collect();
+            let methods = [
+                (axum::http::Method::GET, &item.get),
+                (axum::http::Method::POST, &item.post),
+                (axum::http::Method::PUT, &item.put),
+                (axum::http::Method::DELETE, &item.delete),
+                (axum::http::Method::PATCH, &item.patch),
+            ];
+            for (m, op) in methods {
+                if let Some(tag) = op
+                    .as_ref()
+                    .and_then(|o| o.tags.as_ref())
+                    .and_then(|t| t.first())
+                {
+                    ops.push((m, segments.clone(), tag.clone()));
+                }
+            }
+        }
+        Self(ops)
+    }
+
+    /// The document's operations, read once.
+    pub fn get() -> &'static Self {
+        static OPS: std::sync::OnceLock<Operations> = std::sync::OnceLock::new();
+        OPS.get_or_init(Self::of_document)
+    }
+
+    /// The tag of the operation a request calls; `None` for no operation of the document.
+    pub fn tag(&self, method: &axum::http::Method, path: &str) -> Option<&str> {
+        let given: Vec<&str> = path.split('/').collect();
+        self.0
+            .iter()
+            .find(|(m, segments, _)| {
+                m == method
+                    && segments.len() == given.len()
+                    && segments.iter().zip(&given).all(|(s, g)| {
+                        *s == *g || (s.starts_with('{') && s.ends_with('}') && !g.is_empty())
+                    })
+            })
+            .map(|(_, _, tag)| tag.as_str())
+    }
+
+    /// Every scope an app may be given: `*`, and each tag's, with and without `:read`.
+    pub fn scopes(&self) -> Vec<String> {
+        let mut tags: Vec<String> = self
+            .0
+            .iter()
+            .map(|(_, _, t)| openhouse_domain::auth::scope_of_tag(t))
+            .collect();
+        tags.sort();
+        tags.dedup();
+        let mut out = vec!["*".to_string()];
+        for t in tags {
+            out.push(format!("{t}:read"));
+            out.push(t);
+        }
+        out
+    }
+}
+
+/// Checks the scopes an app is registered with: each is one [`Operations::scopes`] names.
+pub fn check_scopes(scopes: &[String]) -> Result<(), Error> {
+    if scopes.is_empty() {
+        return Err(Error::invalid(
+            "an app has at least one scope (`*` for every operation)",
+        ));
+    }
+    let known = Operations::get().scopes();
+    for s in scopes {
+        if !known.contains(s) {
+            return Err(Error::invalid(format!(
+                "'{s}' is no scope; scopes are {}",
+                known.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The credential a request presents, if any.
 fn credential(headers: &HeaderMap) -> Option<(CredentialKind, String)> {
     let value = headers
@@ -210,6 +298,23 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
         }
         None => None,
     };
+    if let Some(scopes) = who.as_ref().and_then(|p| p.scopes.as_ref())
+        && let Some(tag) = Operations::get().tag(req.method(), req.uri().path())
+    {
+        let read = req.method() == axum::http::Method::GET;
+        if !openhouse_domain::auth::scopes_allow(scopes, tag, read) {
+            return ApiError(Error::new(
+                ErrorKind::Forbidden,
+                openhouse_domain::error::codes::VENDOR_HAS_NO_PERMISSION,
+                format!(
+                    "VENDOR_HAS_NO_PERMISSION: the app's scopes do not take in {} {}",
+                    openhouse_domain::auth::scope_of_tag(tag),
+                    if read { "reads" } else { "writes" }
+                ),
+            ))
+            .into_response();
+        }
+    }
     let decision = match &who {
         Some(p) => {
             let vendored = match vendored(&state, p, vendor).await {

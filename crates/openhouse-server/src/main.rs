@@ -285,8 +285,9 @@ enum AppCommand {
         /// A redirect URI the app may use (repeat for each; matched exactly).
         #[arg(long = "redirect-uri", required = true)]
         redirect_uris: Vec<String>,
-        /// A scope the app may be given (repeat for each).
-        #[arg(long = "scope")]
+        /// What the app may call (repeat for each; at least one): `*` everything, an OpenAPI
+        /// tag's scope (`leads`, `team-features`, …) its operations, `leads:read` its reads.
+        #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
         /// Print one JSON object: {"appId", "teamId", "name", "clientId", "redirectUris",
         /// "scopes", "createTime", "clientSecret", "vendorKey"}.
@@ -533,6 +534,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             json,
             db,
         }) => {
+            openhouse_server::gate::check_scopes(&scopes)
+                .map_err(|e| anyhow::anyhow!(e.message))?;
             let store = open(&db).await?;
             let a = store
                 .create_app(team_id, &name, &redirect_uris, &scopes)

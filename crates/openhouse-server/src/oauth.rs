@@ -258,6 +258,7 @@ async fn metadata(headers: HeaderMap) -> Response {
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "response_types_supported": [],
+        "scopes_supported": crate::gate::Operations::get().scopes(),
     }))
     .into_response()
 }

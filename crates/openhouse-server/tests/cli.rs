@@ -562,8 +562,24 @@ fn apps_are_registered_listed_rotated_and_deleted() {
         "Bad",
         "--redirect-uri",
         "sync/cb",
+        "--scope",
+        "*",
     ]);
     assert!(!ok && err.contains("redirect URI"), "{err}");
+    // a scope that names no part of the API is refused
+    let (ok, _, err) = run(&[
+        "app",
+        "create",
+        "--team-id",
+        &team_id,
+        "--name",
+        "Bad",
+        "--redirect-uri",
+        "https://sync.example.com/cb",
+        "--scope",
+        "everything",
+    ]);
+    assert!(!ok && err.contains("no scope"), "{err}");
 
     let (ok, listed, err) = run(&["app", "list", "--team-id", &team_id]);
     assert!(ok, "{err}");

@@ -302,3 +302,65 @@ both!(
         assert_eq!(r.body["error"], "invalid_client");
     }
 );
+
+both!(
+    an_apps_scopes_decide_what_its_tokens_may_call,
+    |app: TestApp| async move {
+        let t = app.team().await;
+        let reader = app
+            .store
+            .create_app(
+                t.team_id,
+                "Reader",
+                &["https://r.example.com/cb".to_string()],
+                &["leads:read".to_string(), "notes".to_string()],
+            )
+            .await
+            .unwrap();
+        let grant = format!("grant_type=client_credentials&customer_key={}", t.api_key);
+        let r = form(&app, "/oauth/token", Some(&basic(&reader)), &grant).await;
+        assert_eq!(r.body["scope"], "leads:read notes");
+        let token = bearer(&r);
+        let lead = app
+            .lead(&t, serde_json::json!({"firstName": "Scoped"}))
+            .await;
+        // reads of leads, anything of notes
+        assert_eq!(works(&app, &token).await, 200);
+        assert_eq!(
+            app.get(&format!("/v1.0/leads/{lead}"), &token).await.status,
+            200
+        );
+        app.post(
+            "/v1.0/notes",
+            &token,
+            serde_json::json!({"leadId": lead, "content": "from the app"}),
+        )
+        .await
+        .ok();
+        // no writes of leads, nothing of tasks or webhooks
+        app.post(
+            "/v1.0/leads",
+            &token,
+            serde_json::json!({"firstName": "No"}),
+        )
+        .await
+        .error(403, 200100);
+        app.get("/v1.0/tasks", &token).await.error(403, 200100);
+        app.get("/v1.0/webhooks", &token).await.error(403, 200100);
+        // the member's own API key is not an app's: it may do all the member may
+        app.post(
+            "/v1.0/leads",
+            &t.auth(),
+            serde_json::json!({"firstName": "Yes"}),
+        )
+        .await
+        .ok();
+        // the metadata lists the scopes there are
+        let m = app.get("/.well-known/oauth-authorization-server", "").await;
+        let scopes = m.ok()["scopes_supported"].to_string();
+        assert!(
+            scopes.contains("\"leads:read\"") && scopes.contains("\"*\""),
+            "{scopes}"
+        );
+    }
+);

@@ -323,7 +323,7 @@ async fn two_processes_share_rate_limits_and_revocations_through_redis() {
             t.team_id,
             "Sync",
             &["https://sync.example.com/cb".into()],
-            &[],
+            &["*".into()],
         )
         .await
         .unwrap();

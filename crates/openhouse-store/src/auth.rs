@@ -513,14 +513,19 @@ impl Store {
             .all(&self.db)
             .await
             .map_err(db_err)?;
-        Ok(Some(principal_of(
-            &u,
-            &ponds,
-            kind,
-            cred.app_id,
-            key,
-            cred.expire_time,
-        )))
+        let mut p = principal_of(&u, &ponds, kind, cred.app_id, key, cred.expire_time);
+        if let Some(app_id) = cred.app_id {
+            // an app's credential may do what the app's scopes allow; an app gone takes it along
+            let Some(app) = crate::entities::oauth_app::Entity::find_by_id((cred.team_id, app_id))
+                .one(&self.db)
+                .await
+                .map_err(db_err)?
+            else {
+                return Ok(None);
+            };
+            p.scopes = Some(serde_json::from_str(&app.scopes).unwrap_or_default());
+        }
+        Ok(Some(p))
     }
 
     /// Whether a vendor key is one openhouse issued.
@@ -631,6 +636,7 @@ pub(crate) fn acting_admin(team_id: i64, user_id: i64) -> Principal {
         app_id: None,
         credential_key: String::new(),
         expire_time: 0,
+        scopes: None,
     }
 }
 
@@ -663,5 +669,6 @@ pub(crate) fn principal_of(
         app_id,
         credential_key,
         expire_time,
+        scopes: None,
     }
 }

@@ -774,6 +774,7 @@ mod tests {
             app_id: None,
             credential_key: String::new(),
             expire_time: 0,
+            scopes: None,
         }
     }
 
