@@ -1,7 +1,8 @@
 //! The gate every API request (`/v1.0`, `/v2.0`) passes: who is calling (`Authorization: Bearer <accessToken>`
 //! or `Authorization: token <apiKey>`), which rate tier (a `vendorKey` header or query parameter
-//! of a vendor the caller's team connected selects the higher one), and whether the limit allows
-//! the request. Every response that passes through carries `X-RateLimit-Limit`,
+//! of a vendor the caller's team connected selects the higher one; a token of an OAuth app
+//! counts against its app's limit, in the higher tier), whether an app's scopes take in the
+//! operation, and whether the limit allows the request. Every response that passes through carries `X-RateLimit-Limit`,
 //! `X-RateLimit-Remaining` and `X-RateLimit-Reset`.
 //!
 //! Requests without a valid credential are counted per client address (an IPv6 address by its
@@ -316,6 +317,12 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
         }
     }
     let decision = match &who {
+        // an app's token counts against the app's limit, shared by all its tokens, in the
+        // higher tier (an app is one of the team's vendors)
+        Some(p) if p.app_id.is_some() => {
+            let app = format!("app:{}:{}", p.team_id, p.app_id.unwrap_or(0));
+            state.rate(&app, true).await
+        }
         Some(p) => {
             let vendored = match vendored(&state, p, vendor).await {
                 Ok(v) => v,

@@ -364,3 +364,62 @@ both!(
         );
     }
 );
+
+both!(
+    an_apps_tokens_share_the_apps_limit,
+    openhouse_server::Settings {
+        rate_limit: 5,
+        rate_limit_unvendored: 2,
+        ..Default::default()
+    },
+    |app: TestApp| async move {
+        let t = app.team().await;
+        let a = app_of(&app, &t).await;
+        let second = app
+            .store
+            .create_user(
+                t.team_id,
+                &format!("second.{}@example.com", t.team_id),
+                "Second",
+                None,
+                openhouse_domain::auth::Role::Agent,
+            )
+            .await
+            .unwrap();
+        let key = app
+            .store
+            .issue_credential(
+                t.team_id,
+                second,
+                openhouse_domain::auth::CredentialKind::ApiKey,
+            )
+            .await
+            .unwrap();
+        let mut tokens = Vec::new();
+        for k in [t.api_key.clone(), key] {
+            let r = form(
+                &app,
+                "/oauth/token",
+                Some(&basic(&a)),
+                &format!("grant_type=client_credentials&customer_key={k}"),
+            )
+            .await;
+            tokens.push(bearer(&r));
+        }
+        // two members' tokens of one app: 5 requests in all (the higher tier, without a
+        // vendorKey), not 5 each and not the 2 of the lower tier
+        let mut admitted = 0;
+        for i in 0..10 {
+            let r = app.get("/v1.0/leads", &tokens[i % 2]).await;
+            match r.status.as_u16() {
+                200 => admitted += 1,
+                429 => {}
+                s => panic!("status {s}"),
+            }
+            assert_eq!(r.headers["x-ratelimit-limit"], "5");
+        }
+        assert_eq!(admitted, 5);
+        // the members' own API keys keep buckets of their own
+        assert_eq!(works(&app, &t.auth()).await, 200);
+    }
+);
