@@ -37,6 +37,11 @@ server_pid=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
   psql -h "$pg_host" -p "$pg_port" -U postgres -qtAc "DROP DATABASE IF EXISTS $test_db WITH (FORCE)" >/dev/null 2>&1 || true
+  # the databases of tests that need one of their own (servers as processes, restarts)
+  for db in $(psql -h "$pg_host" -p "$pg_port" -U postgres -qtAc \
+    "SELECT datname FROM pg_database WHERE datname LIKE 'openhouse\\_t\\_%'" 2>/dev/null); do
+    psql -h "$pg_host" -p "$pg_port" -U postgres -qtAc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  done
   rm -rf "${work:-/nonexistent}"
 }
 trap cleanup EXIT
