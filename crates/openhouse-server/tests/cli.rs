@@ -413,6 +413,20 @@ fn routing_export_and_import_carry_a_teams_rules() {
     assert_eq!(rb.len(), 1, "nothing changed");
 }
 
+/// Runs `openhouse <args> --database-url <db>`: (success, stdout, stderr).
+fn run_on(db: &str, args: &[&str]) -> (bool, String, String) {
+    let out = openhouse()
+        .args(args)
+        .args(["--database-url", db])
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
 /// `key create`, `key list`, `key revoke`: a key made is shown once, listed without its secret
 /// (with its name and expiry), works until it is revoked, and is gone after.
 #[test]
@@ -420,18 +434,7 @@ fn keys_are_made_listed_and_revoked() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("keys.db");
     let db = db.to_str().unwrap();
-    let run = |args: &[&str]| {
-        let out = openhouse()
-            .args(args)
-            .args(["--database-url", db])
-            .output()
-            .unwrap();
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).to_string(),
-            String::from_utf8_lossy(&out.stderr).to_string(),
-        )
-    };
+    let run = |args: &[&str]| run_on(db, args);
     let (ok, team, err) = run(&[
         "team",
         "create",
@@ -509,18 +512,7 @@ fn apps_are_registered_listed_rotated_and_deleted() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("apps.db");
     let db = db.to_str().unwrap();
-    let run = |args: &[&str]| {
-        let out = openhouse()
-            .args(args)
-            .args(["--database-url", db])
-            .output()
-            .unwrap();
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).to_string(),
-            String::from_utf8_lossy(&out.stderr).to_string(),
-        )
-    };
+    let run = |args: &[&str]| run_on(db, args);
     let (ok, team, err) = run(&[
         "team",
         "create",
