@@ -124,3 +124,56 @@ pub fn scopes_allow(scopes: &[String], tag: &str, read: bool) -> bool {
         .iter()
         .any(|s| s == "*" || *s == name || (read && s.strip_suffix(":read") == Some(name.as_str())))
 }
+
+/// Whether `s` is a PKCE code verifier (RFC 7636 4.1): 43 to 128 unreserved characters.
+pub fn pkce_verifier_ok(s: &str) -> bool {
+    (43..=128).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+}
+
+/// The S256 challenge of a verifier: BASE64URL(SHA256(verifier)) without padding.
+pub fn pkce_s256(verifier: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(verifier.as_bytes()))
+}
+
+/// Whether `s` can be an S256 challenge: 43 base64url characters (a SHA-256, unpadded).
+pub fn pkce_challenge_ok(s: &str) -> bool {
+    s.len() == 43
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Whether `verifier` is a verifier whose S256 challenge is `challenge` (RFC 7636 4.6).
+pub fn pkce_s256_matches(verifier: &str, challenge: &str) -> bool {
+    pkce_verifier_ok(verifier) && pkce_s256(verifier) == challenge
+}
+
+#[cfg(test)]
+mod pkce_tests {
+    use super::*;
+
+    #[test]
+    fn rfc_7636_appendix_b() {
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        assert!(pkce_verifier_ok(verifier));
+        assert_eq!(
+            pkce_s256(verifier),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSstw-cM"
+        );
+        assert!(pkce_s256_matches(
+            verifier,
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSstw-cM"
+        ));
+        assert!(!pkce_s256_matches("short", &pkce_s256("short")));
+        assert!(pkce_challenge_ok(
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSstw-cM"
+        ));
+        assert!(!pkce_challenge_ok(
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSstw-c="
+        ));
+    }
+}

@@ -63,8 +63,9 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error())
         || response.headers().get(CONTENT_TYPE).is_some_and(|ct| {
+            // the API's own errors, and the sign-in pages' (which people read)
             ct.to_str()
-                .is_ok_and(|ct| ct.starts_with("application/json"))
+                .is_ok_and(|ct| ct.starts_with("application/json") || ct.starts_with("text/html"))
         })
     {
         return response;

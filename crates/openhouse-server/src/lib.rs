@@ -4,6 +4,7 @@
 //! `routes() -> OpenApiRouter<AppState>`; every API route (`/v1.0`, `/v2.0`) passes the
 //! [`gate`] (credential, rate limit); the OpenAPI document is generated from the handlers and types themselves.
 
+pub mod authorize;
 pub mod broker;
 pub mod calendar;
 pub mod communication;
@@ -232,6 +233,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .merge(oauth::routes())
+        .merge(authorize::routes())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(docs::routes(doc_json))

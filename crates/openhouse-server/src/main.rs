@@ -70,6 +70,9 @@ enum Command {
     /// Manage OAuth apps (clients) of a team.
     #[command(subcommand)]
     App(AppCommand),
+    /// Let members sign in (to approve apps): passwords and invitations.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Bring the database schema up to date (serve does it too).
     Migrate {
         #[command(flatten)]
@@ -274,6 +277,53 @@ enum KeyCommand {
     },
 }
 
+/// A member of a team, by id or by email.
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+struct Who {
+    #[arg(long)]
+    user_id: Option<i64>,
+    #[arg(long)]
+    email: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Set a member's password, read from the first line of standard input (8 to 1024
+    /// characters). Sessions signed in with the old password end.
+    SetPassword {
+        #[arg(long)]
+        team_id: i64,
+        #[command(flatten)]
+        who: Who,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Print a single-use link with which a member sets their password (for members created
+    /// through the API).
+    Invite {
+        #[arg(long)]
+        team_id: i64,
+        #[command(flatten)]
+        who: Who,
+        /// The link stops working after this many hours.
+        #[arg(long, default_value_t = 168)]
+        expires_in_hours: u32,
+        /// Where people reach the server (the link starts with it).
+        #[arg(
+            long,
+            env = "OPENHOUSE_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        base_url: String,
+        /// Print one JSON object: {"teamId", "userId", "link", "expireTime"}.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
 #[derive(Subcommand)]
 enum AppCommand {
     /// Register an app; prints its clientId, clientSecret and vendorKey once.
@@ -324,6 +374,20 @@ enum AppCommand {
         #[command(flatten)]
         db: Db,
     },
+}
+
+/// The id of the active member `who` names in `team_id`.
+async fn user_of(store: &Store, team_id: i64, who: &Who) -> anyhow::Result<i64> {
+    if let Some(id) = who.user_id {
+        return Ok(id);
+    }
+    let email = who.email.as_deref().unwrap_or_default();
+    store
+        .signable_by_email(team_id, email)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message))?
+        .map(|u| u.id)
+        .ok_or_else(|| anyhow::anyhow!("team {team_id} has no active member {email}"))
 }
 
 fn init_logs(json: bool) {
@@ -548,6 +612,51 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("  client id:     {}", a.app.client_id);
                 println!("  client secret: {}", a.client_secret);
                 println!("  vendor key:    {}", a.vendor_key);
+            }
+            store.close().await;
+            Ok(())
+        }
+        Command::User(UserCommand::SetPassword { team_id, who, db }) => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            let store = open(&db).await?;
+            let user_id = user_of(&store, team_id, &who).await?;
+            store
+                .set_password(team_id, user_id, password)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            println!("password set for user {user_id} of team {team_id}");
+            store.close().await;
+            Ok(())
+        }
+        Command::User(UserCommand::Invite {
+            team_id,
+            who,
+            expires_in_hours,
+            base_url,
+            json,
+            db,
+        }) => {
+            let store = open(&db).await?;
+            let user_id = user_of(&store, team_id, &who).await?;
+            let (token, expire_time) = store
+                .invite(team_id, user_id, i64::from(expires_in_hours) * 3_600_000)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            let link = format!(
+                "{}/oauth/invitation/{token}",
+                base_url.trim_end_matches('/')
+            );
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"teamId": team_id, "userId": user_id, "link": link,
+                        "expireTime": expire_time})
+                );
+            } else {
+                println!("invitation for user {user_id} (single use, {expires_in_hours} hours):");
+                println!("  {link}");
             }
             store.close().await;
             Ok(())

@@ -1,6 +1,7 @@
 //! The OAuth 2.0 authorization server's endpoints (openhouse's own; Lofty's are not in the
-//! contract): `POST /oauth/token` (RFC 6749: `client_credentials` with `customer_key`,
-//! `refresh_token`), `POST /oauth/revoke` (RFC 7009) and
+//! contract): `POST /oauth/token` (RFC 6749: `authorization_code` with PKCE, `refresh_token`,
+//! `client_credentials` with `customer_key`; the authorization endpoint and its pages are in
+//! [`crate::authorize`]), `POST /oauth/revoke` (RFC 7009) and
 //! `GET /.well-known/oauth-authorization-server` (RFC 8414). The tokens they give are
 //! `Authorization: Bearer` credentials of the API.
 //!
@@ -37,6 +38,9 @@ struct Form {
     refresh_token: Option<String>,
     customer_key: Option<String>,
     token: Option<String>,
+    code: Option<String>,
+    redirect_uri: Option<String>,
+    code_verifier: Option<String>,
 }
 
 /// A token endpoint answer (RFC 6749 5.1).
@@ -150,7 +154,7 @@ async fn refused(state: &AppState, r: Refusal) -> Response {
             oauth_error(
                 StatusCode::BAD_REQUEST,
                 "invalid_grant",
-                "the refresh token was already used; the grant is revoked",
+                "the grant (a refresh token or an authorization code) was already used; every token it gave is revoked",
             )
         }
         Refusal::InvalidClient => invalid_client(false),
@@ -184,6 +188,20 @@ async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
                 "client_credentials needs customer_key (an API key of the team's member)".into(),
             )),
         },
+        "authorization_code" => match form.code.as_deref() {
+            Some(code) if !code.is_empty() => {
+                state
+                    .store
+                    .exchange_code(
+                        &app,
+                        code,
+                        form.redirect_uri.as_deref().unwrap_or(""),
+                        form.code_verifier.as_deref().unwrap_or(""),
+                    )
+                    .await
+            }
+            _ => Err(Refusal::InvalidRequest("code is required".into())),
+        },
         "refresh_token" => match form.refresh_token.as_deref() {
             Some(t) if !t.is_empty() => state.store.refresh_token(&app, t).await,
             _ => Err(Refusal::InvalidRequest("refresh_token is required".into())),
@@ -192,7 +210,7 @@ async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
             return oauth_error(
                 StatusCode::BAD_REQUEST,
                 "unsupported_grant_type",
-                "grant_type is client_credentials or refresh_token",
+                "grant_type is authorization_code, refresh_token or client_credentials",
             );
         }
     };
@@ -252,12 +270,14 @@ async fn metadata(headers: HeaderMap) -> Response {
     let issuer = format!("{proto}://{host}");
     Json(json!({
         "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}/oauth/authorize"),
         "token_endpoint": format!("{issuer}/oauth/token"),
         "revocation_endpoint": format!("{issuer}/oauth/revoke"),
-        "grant_types_supported": ["client_credentials", "refresh_token"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "response_types_supported": [],
+        "response_types_supported": ["code"],
         "scopes_supported": crate::gate::Operations::get().scopes(),
     }))
     .into_response()

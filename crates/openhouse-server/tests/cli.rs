@@ -618,3 +618,107 @@ fn apps_are_registered_listed_rotated_and_deleted() {
     assert!(listed.trim().is_empty(), "{listed}");
     assert!(!authenticates(new_secret));
 }
+
+/// `user set-password` (the password from standard input) and `user invite` (a link that
+/// works once): what they set is what the store signs in with.
+#[test]
+fn user_passwords_and_invitations_are_set_from_the_command_line() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("users.db");
+    let db = db.to_str().unwrap();
+    let (ok, team, err) = run_on(
+        db,
+        &[
+            "team",
+            "create",
+            "--name",
+            "Users",
+            "--admin-email",
+            "Admin@Users.test",
+            "--json",
+        ],
+    );
+    assert!(ok, "{err}");
+    let team: serde_json::Value = serde_json::from_str(&team).unwrap();
+    let team_id = team["teamId"].as_i64().unwrap();
+    let set_password = |who: &[&str], stdin: &str| {
+        let mut child = openhouse()
+            .args(["user", "set-password", "--team-id", &team_id.to_string()])
+            .args(who)
+            .args(["--database-url", db])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    // too short, an unknown member, and neither id nor email: refused
+    let (ok, err) = set_password(&["--email", "admin@users.test"], "short\n");
+    assert!(!ok && err.contains("8 to 1024"), "{err}");
+    let (ok, err) = set_password(&["--email", "nobody@users.test"], "long enough password\n");
+    assert!(!ok && err.contains("no active member"), "{err}");
+    let (ok, _) = set_password(&[], "long enough password\n");
+    assert!(!ok);
+    // the email in any case
+    let (ok, err) = set_password(&["--email", "admin@users.test"], "long enough password\n");
+    assert!(ok, "{err}");
+
+    let (ok, out, err) = run_on(
+        db,
+        &[
+            "user",
+            "invite",
+            "--team-id",
+            &team_id.to_string(),
+            "--user-id",
+            &team["userId"].to_string(),
+            "--base-url",
+            "https://crm.example.com/",
+            "--json",
+        ],
+    );
+    assert!(ok, "{err}");
+    let inv: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let link = inv["link"].as_str().unwrap();
+    let token = link
+        .strip_prefix("https://crm.example.com/oauth/invitation/")
+        .unwrap_or_else(|| panic!("{link}"));
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = openhouse_store::Store::connect(db, 1).await.unwrap();
+        let user_id = team["userId"].as_i64().unwrap();
+        let signed = store
+            .sign_in(team_id, "ADMIN@users.test", "long enough password", "127.0.0.1")
+            .await
+            .unwrap();
+        assert!(
+            matches!(signed, openhouse_store::signin::SignIn::Account(ref a) if a.user_id == user_id),
+            "{signed:?}"
+        );
+        assert!(store.invitation(token).await.unwrap().is_some());
+        store
+            .accept_invitation(token, "a newer password")
+            .await
+            .unwrap();
+        assert!(store.invitation(token).await.unwrap().is_none());
+        let signed = store
+            .sign_in(team_id, "admin@users.test", "a newer password", "127.0.0.1")
+            .await
+            .unwrap();
+        assert!(matches!(signed, openhouse_store::signin::SignIn::Account(_)));
+        store.close().await;
+    });
+}

@@ -114,6 +114,31 @@ pub fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
+/// A credential's row, kept as the hash of its secret: the one place its columns are set. An
+/// OAuth access token sets its app, grant and scopes on top.
+pub(crate) fn credential_row(
+    secret: &str,
+    team_id: i64,
+    user_id: i64,
+    kind: CredentialKind,
+    now: i64,
+    expire_time: i64,
+    name: &str,
+) -> credential::ActiveModel {
+    credential::ActiveModel {
+        token_hash: Set(hash_secret(secret)),
+        team_id: Set(team_id),
+        user_id: Set(user_id),
+        kind: Set(kind.as_str().to_string()),
+        app_id: Set(None),
+        create_time: Set(now),
+        expire_time: Set(expire_time),
+        name: Set(name.to_string()),
+        family_id: Set(0),
+        scope: Set(String::new()),
+    }
+}
+
 pub(crate) fn new_secret(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
@@ -195,20 +220,10 @@ impl Store {
             (&out.api_key, CredentialKind::ApiKey),
             (&out.access_token, CredentialKind::AccessToken),
         ] {
-            credential::ActiveModel {
-                token_hash: Set(hash_secret(secret)),
-                team_id: Set(team_id),
-                user_id: Set(user_id),
-                kind: Set(kind.as_str().to_string()),
-                app_id: Set(None),
-                create_time: Set(now),
-                expire_time: Set(0),
-                name: Set("made with the team".to_string()),
-                family_id: Set(0),
-            }
-            .insert(&*w)
-            .await
-            .map_err(db_err)?;
+            credential_row(secret, team_id, user_id, kind, now, 0, "made with the team")
+                .insert(&*w)
+                .await
+                .map_err(db_err)?;
         }
         vendor_key::ActiveModel {
             key_hash: Set(hash_secret(&out.vendor_key)),
@@ -346,20 +361,10 @@ impl Store {
             CredentialKind::ApiKey => "oh_key_",
             CredentialKind::AccessToken => "oh_at_",
         });
-        credential::ActiveModel {
-            token_hash: Set(hash_secret(&secret)),
-            team_id: Set(team_id),
-            user_id: Set(user_id),
-            kind: Set(kind.as_str().to_string()),
-            app_id: Set(None),
-            create_time: Set(self.now()),
-            expire_time: Set(0),
-            name: Set(String::new()),
-            family_id: Set(0),
-        }
-        .insert(&self.db)
-        .await
-        .map_err(db_err)?;
+        credential_row(&secret, team_id, user_id, kind, self.now(), 0, "")
+            .insert(&self.db)
+            .await
+            .map_err(db_err)?;
         Ok(secret)
     }
 
@@ -393,17 +398,15 @@ impl Store {
             ));
         }
         let secret = new_secret("oh_key_");
-        let m = credential::ActiveModel {
-            token_hash: Set(hash_secret(&secret)),
-            team_id: Set(team_id),
-            user_id: Set(user_id),
-            kind: Set(CredentialKind::ApiKey.as_str().to_string()),
-            app_id: Set(None),
-            create_time: Set(now),
-            expire_time: Set(expire_time),
-            name: Set(name.to_string()),
-            family_id: Set(0),
-        }
+        let m = credential_row(
+            &secret,
+            team_id,
+            user_id,
+            CredentialKind::ApiKey,
+            now,
+            expire_time,
+            name,
+        )
         .insert(&self.db)
         .await
         .map_err(db_err)?;
@@ -523,7 +526,17 @@ impl Store {
             else {
                 return Ok(None);
             };
-            p.scopes = Some(serde_json::from_str(&app.scopes).unwrap_or_default());
+            let app_scopes: Vec<String> = serde_json::from_str(&app.scopes).unwrap_or_default();
+            // a token approved for fewer scopes keeps to them, within what the app has now
+            p.scopes = Some(if cred.scope.is_empty() {
+                app_scopes
+            } else {
+                cred.scope
+                    .split(' ')
+                    .filter(|s| app_scopes.iter().any(|a| a == s))
+                    .map(str::to_string)
+                    .collect()
+            });
         }
         Ok(Some(p))
     }

@@ -120,6 +120,9 @@ entity!(credential, "credentials", {
     pub name: String,
     /// The OAuth grant (refresh-token family) an access token belongs to; 0: none.
     pub family_id: i64,
+    /// An access token's scopes, space-separated ("": its app's).
+    #[sea_orm(column_type = "Text")]
+    pub scope: String,
 });
 
 entity!(oauth_app, "oauth_apps", {
@@ -151,6 +154,51 @@ entity!(oauth_refresh_token, "oauth_refresh_tokens", {
     pub create_time: i64,
     pub expire_time: i64,
     pub spent_time: i64,
+});
+
+entity!(user_password, "user_passwords", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub user_id: i64,
+    #[sea_orm(column_type = "Text")]
+    pub password_hash: String,
+    pub update_time: i64,
+});
+
+entity!(invitation, "invitations", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub token_hash: String,
+    pub team_id: i64,
+    pub user_id: i64,
+    pub create_time: i64,
+    pub expire_time: i64,
+    pub used_time: i64,
+});
+
+entity!(sign_in_failure, "sign_in_failures", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub key: String,
+    pub failures: i32,
+    pub first_time: i64,
+    pub locked_until: i64,
+});
+
+entity!(oauth_code, "oauth_codes", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub code_hash: String,
+    pub team_id: i64,
+    pub app_id: i64,
+    pub user_id: i64,
+    #[sea_orm(column_type = "Text")]
+    pub redirect_uri: String,
+    #[sea_orm(column_type = "Text")]
+    pub scope: String,
+    pub challenge: String,
+    pub family_id: i64,
+    pub create_time: i64,
+    pub expire_time: i64,
+    pub used_time: i64,
 });
 
 entity!(vendor_key, "vendor_keys", {

@@ -23,6 +23,7 @@ pub mod render;
 pub mod routing;
 mod search_index;
 mod serving;
+pub mod signin;
 mod sqlite_read;
 pub mod tasks;
 pub mod transactions;

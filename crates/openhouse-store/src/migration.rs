@@ -26,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0014Routing),
             Box::new(M0015CredentialNames),
             Box::new(M0016OAuth),
+            Box::new(M0017SignIn),
         ]
     }
 }
@@ -1133,6 +1134,84 @@ impl MigrationTrait for M0016OAuth {
             Table::alter()
                 .table("credentials")
                 .add_column(ms("family_id"))
+                .take(),
+        )
+        .await
+    }
+}
+
+/// People sign in: members' passwords (argon2 hashes, apart from the profile rows the API
+/// renders), single-use invitations to set one, failed sign-ins counted per account and per
+/// address, and the authorization codes of the OAuth code flow.
+struct M0017SignIn;
+
+impl MigrationName for M0017SignIn {
+    fn name(&self) -> &str {
+        "m0017_sign_in"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0017SignIn {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("user_passwords")
+                .col(big_integer("team_id"))
+                .col(big_integer("user_id"))
+                // a PHC string: $argon2id$v=19$m=...,t=...,p=...$salt$hash
+                .col(text("password_hash"))
+                .col(ms("update_time"))
+                .primary_key(&mut pk(&["team_id", "user_id"]))
+                .take(),
+        )
+        .await?;
+        m.create_table(
+            table("invitations")
+                .col(string("token_hash").primary_key())
+                .col(big_integer("team_id"))
+                .col(big_integer("user_id"))
+                .col(ms("create_time"))
+                .col(ms("expire_time"))
+                // when it was accepted (0: not yet)
+                .col(ms("used_time"))
+                .take(),
+        )
+        .await?;
+        m.create_table(
+            table("sign_in_failures")
+                // "account:<team>:<email>" or "address:<ip>"
+                .col(string("key").primary_key())
+                .col(integer("failures").default(0))
+                .col(ms("first_time"))
+                .col(ms("locked_until"))
+                .take(),
+        )
+        .await?;
+        m.create_table(
+            table("oauth_codes")
+                .col(string("code_hash").primary_key())
+                .col(big_integer("team_id"))
+                .col(big_integer("app_id"))
+                .col(big_integer("user_id"))
+                // as the authorization request gave it ("" when it named none)
+                .col(text("redirect_uri"))
+                .col(text("scope"))
+                // the PKCE S256 challenge
+                .col(string("challenge"))
+                // the grant the code's tokens belong to (revoked if the code comes back)
+                .col(big_integer("family_id"))
+                .col(ms("create_time"))
+                .col(ms("expire_time"))
+                .col(ms("used_time"))
+                .take(),
+        )
+        .await?;
+        // an access token's own scopes (space-separated; "": the app's), narrower than its
+        // app's when the member approved fewer
+        m.alter_table(
+            Table::alter()
+                .table("credentials")
+                .add_column(text("scope").default(""))
                 .take(),
         )
         .await

@@ -18,14 +18,16 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::auth::{hash_secret, new_secret};
-use crate::entities::{credential, oauth_app, oauth_refresh_token, user, vendor_key};
+use crate::auth::{credential_row, hash_secret, new_secret};
+use crate::entities::{credential, oauth_app, oauth_code, oauth_refresh_token, user, vendor_key};
 use crate::{Store, db_err};
 
 /// How long an access token works.
 pub const ACCESS_TTL_MS: i64 = 3_600_000;
 /// How long a refresh token can be exchanged.
 pub const REFRESH_TTL_MS: i64 = 90 * 86_400_000;
+/// How long an authorization code can be exchanged (RFC 6749 4.1.2: short, 10 minutes at most).
+pub const CODE_TTL_MS: i64 = 60_000;
 
 /// An app just made, with its secret and vendor key, shown this once.
 #[derive(Debug, Clone, Serialize)]
@@ -51,7 +53,7 @@ pub struct AppInfo {
 }
 
 impl AppInfo {
-    fn of(m: &oauth_app::Model) -> Self {
+    pub fn of(m: &oauth_app::Model) -> Self {
         Self {
             app_id: m.id,
             team_id: m.team_id,
@@ -85,8 +87,8 @@ pub enum Refusal {
     InvalidGrant(String),
     /// A parameter is missing or malformed.
     InvalidRequest(String),
-    /// A spent refresh token came back: its whole grant was revoked (the server forgets any
-    /// cached copy of its access tokens).
+    /// A spent refresh token or authorization code came back: its whole grant was revoked
+    /// (the server forgets any cached copy of its access tokens).
     GrantRevoked,
     /// The storage failed: answered as the API answers storage faults.
     Storage(Error),
@@ -281,20 +283,19 @@ impl Store {
         let now = self.now();
         let access = new_secret("oh_at_");
         let refresh = new_secret("oh_rt_");
-        credential::ActiveModel {
-            token_hash: Set(hash_secret(&access)),
-            team_id: Set(app.team_id),
-            user_id: Set(user_id),
-            kind: Set(CredentialKind::AccessToken.as_str().to_string()),
-            app_id: Set(Some(app.id)),
-            create_time: Set(now),
-            expire_time: Set(now + ACCESS_TTL_MS),
-            name: Set(app.name.clone()),
-            family_id: Set(family_id),
-        }
-        .insert(db)
-        .await
-        .map_err(db_err)?;
+        let mut row = credential_row(
+            &access,
+            app.team_id,
+            user_id,
+            CredentialKind::AccessToken,
+            now,
+            now + ACCESS_TTL_MS,
+            &app.name,
+        );
+        row.app_id = Set(Some(app.id));
+        row.family_id = Set(family_id);
+        row.scope = Set(scope.to_string());
+        row.insert(db).await.map_err(db_err)?;
         oauth_refresh_token::ActiveModel {
             token_hash: Set(hash_secret(&refresh)),
             team_id: Set(app.team_id),
@@ -447,6 +448,116 @@ impl Store {
         }
         let pair = self
             .grant(&txn, app, rt.user_id, rt.family_id, &rt.scope)
+            .await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(pair)
+    }
+
+    /// The app a client id names (for the authorization endpoint, which has no secret).
+    pub async fn oauth_app(&self, client_id: &str) -> Result<Option<oauth_app::Model>, Error> {
+        oauth_app::Entity::find()
+            .filter(oauth_app::Column::ClientId.eq(client_id))
+            .one(&self.db)
+            .await
+            .map_err(db_err)
+    }
+
+    /// An authorization code (RFC 6749 4.1.2) for `user_id` through `app`, after the member
+    /// approved: single use, for [`CODE_TTL_MS`], bound to the redirect URI the request gave
+    /// ("" for none) and to its PKCE S256 challenge.
+    pub async fn authorization_code(
+        &self,
+        app: &oauth_app::Model,
+        user_id: i64,
+        redirect_uri: &str,
+        scope: &str,
+        challenge: &str,
+    ) -> Result<String, Error> {
+        let code = new_secret("oh_ac_");
+        let now = self.now();
+        oauth_code::ActiveModel {
+            code_hash: Set(hash_secret(&code)),
+            team_id: Set(app.team_id),
+            app_id: Set(app.id),
+            user_id: Set(user_id),
+            redirect_uri: Set(redirect_uri.to_string()),
+            scope: Set(scope.to_string()),
+            challenge: Set(challenge.to_string()),
+            family_id: Set(self.next_id()),
+            create_time: Set(now),
+            expire_time: Set(now + CODE_TTL_MS),
+            used_time: Set(0),
+        }
+        .insert(&self.db)
+        .await
+        .map_err(db_err)?;
+        Ok(code)
+    }
+
+    /// `grant_type=authorization_code`: exchanges a code `app` was given for a token pair, once.
+    /// The redirect URI must be the authorization request's and the verifier must hash to its
+    /// challenge; a code presented again revokes what its first exchange gave (RFC 6749 4.1.2).
+    pub async fn exchange_code(
+        &self,
+        app: &oauth_app::Model,
+        code: &str,
+        redirect_uri: &str,
+        verifier: &str,
+    ) -> Result<TokenPair, Refusal> {
+        let now = self.now();
+        let hash = hash_secret(code);
+        let invalid = |why: &str| Refusal::InvalidGrant(why.to_string());
+        let Some(c) = oauth_code::Entity::find_by_id(hash.clone())
+            .one(&self.db)
+            .await
+            .map_err(db_err)?
+        else {
+            return Err(invalid("the authorization code is not valid"));
+        };
+        if c.app_id != app.id || c.team_id != app.team_id {
+            return Err(invalid("the authorization code is not valid"));
+        }
+        if c.used_time > 0 {
+            self.revoke_family(c.team_id, c.family_id).await?;
+            return Err(Refusal::GrantRevoked);
+        }
+        if c.expire_time <= now {
+            return Err(invalid("the authorization code has expired"));
+        }
+        if c.redirect_uri != redirect_uri {
+            return Err(invalid(
+                "redirect_uri is not the one of the authorization request",
+            ));
+        }
+        if !openhouse_domain::auth::pkce_s256_matches(verifier, &c.challenge) {
+            return Err(invalid("code_verifier does not match the code_challenge"));
+        }
+        let live = user::Entity::find_by_id((c.team_id, c.user_id))
+            .one(&self.db)
+            .await
+            .map_err(db_err)?
+            .is_some_and(|u| u.status == 1);
+        if !live {
+            return Err(invalid("the member who approved is no longer active"));
+        }
+        let txn = self.db.begin().await.map_err(db_err)?;
+        let spent = oauth_code::Entity::update_many()
+            .col_expr(
+                oauth_code::Column::UsedTime,
+                sea_orm::sea_query::Expr::value(now),
+            )
+            .filter(oauth_code::Column::CodeHash.eq(hash))
+            .filter(oauth_code::Column::UsedTime.eq(0))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        if spent.rows_affected != 1 {
+            drop(txn);
+            self.revoke_family(c.team_id, c.family_id).await?;
+            return Err(Refusal::GrantRevoked);
+        }
+        let pair = self
+            .grant(&txn, app, c.user_id, c.family_id, &c.scope)
             .await?;
         txn.commit().await.map_err(db_err)?;
         Ok(pair)
