@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The openhouse test suite, as README.md gives it and CI runs it:
-#   1. makes sure PostgreSQL and Redis are up and creates a fresh test database;
+#   1. makes sure PostgreSQL and Redis are up and creates a fresh test database; installs
+#      Debian's chromium and chromium-driver when missing (the sign-in pages' browser test);
 #   2. runs every unit, store and HTTP test, on SQLite and again on PostgreSQL;
 #   3. starts the built server and runs schemathesis against its /openapi.json, every operation,
 #      failing on any 5xx or any response that violates the document;
@@ -29,6 +30,17 @@ if ! redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1; then
 fi
 redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1 || { echo "Redis is not reachable at 127.0.0.1:$redis_port"; exit 1; }
 export OPENHOUSE_TEST_REDIS_URL="redis://127.0.0.1:$redis_port"
+
+# headless Chromium and chromedriver, for the sign-in and consent pages' browser test
+if [ ! -x /usr/bin/chromedriver ] || [ ! -x /usr/bin/chromium ]; then
+  echo "== installing chromium and chromium-driver"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null 2>&1 || true
+  apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+export OPENHOUSE_TEST_BROWSER=required
+# screenshots of each page the browser test saw
+export OPENHOUSE_TEST_ARTIFACTS="$root/target/test-artifacts"
 test_db=openhouse_test_$$
 psql -h "$pg_host" -p "$pg_port" -U postgres -qtAc "DROP DATABASE IF EXISTS $test_db" >/dev/null
 psql -h "$pg_host" -p "$pg_port" -U postgres -qtAc "CREATE DATABASE $test_db" >/dev/null
