@@ -335,9 +335,9 @@ enum AppCommand {
         /// A redirect URI the app may use (repeat for each; matched exactly).
         #[arg(long = "redirect-uri", required = true)]
         redirect_uris: Vec<String>,
-        /// What the app may call (repeat for each; at least one): `*` everything, an OpenAPI
+        /// What the app may call (repeat for each): `*` everything (the default), an OpenAPI
         /// tag's scope (`leads`, `team-features`, …) its operations, `leads:read` its reads.
-        #[arg(long = "scope", required = true)]
+        #[arg(long = "scope", default_values_t = ["*".to_string()])]
         scopes: Vec<String>,
         /// Print one JSON object: {"appId", "teamId", "name", "clientId", "redirectUris",
         /// "scopes", "createTime", "clientSecret", "vendorKey"}.

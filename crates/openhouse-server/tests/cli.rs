@@ -617,6 +617,22 @@ fn apps_are_registered_listed_rotated_and_deleted() {
     let (_, listed, _) = run(&["app", "list", "--team-id", &team_id]);
     assert!(listed.trim().is_empty(), "{listed}");
     assert!(!authenticates(new_secret));
+
+    // without --scope an app may call everything
+    let (ok, made, err) = run(&[
+        "app",
+        "create",
+        "--team-id",
+        &team_id,
+        "--name",
+        "Everything",
+        "--redirect-uri",
+        "https://sync.example.com/cb",
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let made: serde_json::Value = serde_json::from_str(&made).unwrap();
+    assert_eq!(made["scopes"], serde_json::json!(["*"]));
 }
 
 /// `user set-password` (the password from standard input) and `user invite` (a link that
