@@ -162,15 +162,15 @@ mod pkce_tests {
         assert!(pkce_verifier_ok(verifier));
         assert_eq!(
             pkce_s256(verifier),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSstw-cM"
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
         assert!(pkce_s256_matches(
             verifier,
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSstw-cM"
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         ));
         assert!(!pkce_s256_matches("short", &pkce_s256("short")));
         assert!(pkce_challenge_ok(
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSstw-cM"
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         ));
         assert!(!pkce_challenge_ok(
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSstw-c="
