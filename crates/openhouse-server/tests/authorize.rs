@@ -115,6 +115,19 @@ impl<'a> Browser<'a> {
         self.send(Method::POST, uri, Some(form)).await
     }
 
+    /// Posts an invitation's form: the password, twice.
+    async fn choose(&mut self, link: &str, csrf: &str, password: &str, again: &str) -> Page {
+        self.post(
+            link,
+            &[
+                ("csrf", csrf),
+                ("password", password),
+                ("password_again", again),
+            ],
+        )
+        .await
+    }
+
     /// Posts the form of `page` (its hidden fields) with `extra` fields.
     async fn submit(&mut self, page: &Page, extra: &[(&str, &str)]) -> Page {
         let mut pairs: Vec<(String, String)> = Vec::new();
@@ -635,63 +648,26 @@ both!(
         let csrf = p.field("csrf");
         // the two passwords differ: nothing set, the invitation still works
         let r = b
-            .post(
-                &link,
-                &[
-                    ("csrf", &csrf),
-                    ("password", "first password"),
-                    ("password_again", "second password"),
-                ],
-            )
+            .choose(&link, &csrf, "first password", "second password")
             .await;
         assert_eq!(r.status, 400);
-        let r = b
-            .post(
-                &link,
-                &[
-                    ("csrf", &csrf),
-                    ("password", "short"),
-                    ("password_again", "short"),
-                ],
-            )
-            .await;
+        let r = b.choose(&link, &csrf, "short", "short").await;
         assert_eq!(r.status, 400);
         // without the form's cookie: refused
         let mut other = Browser::new(&app);
         let r = other
-            .post(
-                &link,
-                &[
-                    ("csrf", &csrf),
-                    ("password", "ivy's password"),
-                    ("password_again", "ivy's password"),
-                ],
-            )
+            .choose(&link, &csrf, "ivy's password", "ivy's password")
             .await;
         assert_eq!(r.status, 403);
         let r = b
-            .post(
-                &link,
-                &[
-                    ("csrf", &csrf),
-                    ("password", "ivy's password"),
-                    ("password_again", "ivy's password"),
-                ],
-            )
+            .choose(&link, &csrf, "ivy's password", "ivy's password")
             .await;
         assert_eq!(r.status, 200, "{}", r.html);
         assert!(r.html.contains("Your password is set"));
         // single use
         assert_eq!(b.get(&link).await.status, 404);
         let r = b
-            .post(
-                &link,
-                &[
-                    ("csrf", &csrf),
-                    ("password", "someone else's"),
-                    ("password_again", "someone else's"),
-                ],
-            )
+            .choose(&link, &csrf, "someone else's", "someone else's")
             .await;
         assert_eq!(r.status, 404);
 

@@ -421,34 +421,46 @@ impl Store {
         if rt.expire_time <= now {
             return Err(invalid());
         }
-        let live = user::Entity::find_by_id((rt.team_id, rt.user_id))
-            .one(&self.db)
-            .await
-            .map_err(db_err)?
-            .is_some_and(|u| u.status == 1);
-        if !live {
-            return Err(invalid());
-        }
-        let txn = self.db.begin().await.map_err(db_err)?;
-        // spent in one conditional update: of two exchanges at once, one wins
-        let spent = oauth_refresh_token::Entity::update_many()
+        let spend = oauth_refresh_token::Entity::update_many()
             .col_expr(
                 oauth_refresh_token::Column::SpentTime,
                 sea_orm::sea_query::Expr::value(now),
             )
             .filter(oauth_refresh_token::Column::TokenHash.eq(hash))
-            .filter(oauth_refresh_token::Column::SpentTime.eq(0))
-            .exec(&txn)
+            .filter(oauth_refresh_token::Column::SpentTime.eq(0));
+        self.exchange_once(app, spend, rt.user_id, rt.family_id, &rt.scope)
             .await
-            .map_err(db_err)?;
+    }
+
+    /// Exchanges a single-use grant (a refresh token, an authorization code) for a new pair of
+    /// its family, for a member still active: `spend` marks it used only if it was not yet, so
+    /// of two exchanges at once one wins, and the other revokes the family (the grant leaked).
+    async fn exchange_once<E: EntityTrait>(
+        &self,
+        app: &oauth_app::Model,
+        spend: sea_orm::UpdateMany<E>,
+        user_id: i64,
+        family_id: i64,
+        scope: &str,
+    ) -> Result<TokenPair, Refusal> {
+        let live = user::Entity::find_by_id((app.team_id, user_id))
+            .one(&self.db)
+            .await
+            .map_err(db_err)?
+            .is_some_and(|u| u.status == 1);
+        if !live {
+            return Err(Refusal::InvalidGrant(
+                "the member the grant is for is no longer active".into(),
+            ));
+        }
+        let txn = self.db.begin().await.map_err(db_err)?;
+        let spent = spend.exec(&txn).await.map_err(db_err)?;
         if spent.rows_affected != 1 {
             drop(txn);
-            self.revoke_family(rt.team_id, rt.family_id).await?;
+            self.revoke_family(app.team_id, family_id).await?;
             return Err(Refusal::GrantRevoked);
         }
-        let pair = self
-            .grant(&txn, app, rt.user_id, rt.family_id, &rt.scope)
-            .await?;
+        let pair = self.grant(&txn, app, user_id, family_id, scope).await?;
         txn.commit().await.map_err(db_err)?;
         Ok(pair)
     }
@@ -532,35 +544,15 @@ impl Store {
         if !openhouse_domain::auth::pkce_s256_matches(verifier, &c.challenge) {
             return Err(invalid("code_verifier does not match the code_challenge"));
         }
-        let live = user::Entity::find_by_id((c.team_id, c.user_id))
-            .one(&self.db)
-            .await
-            .map_err(db_err)?
-            .is_some_and(|u| u.status == 1);
-        if !live {
-            return Err(invalid("the member who approved is no longer active"));
-        }
-        let txn = self.db.begin().await.map_err(db_err)?;
-        let spent = oauth_code::Entity::update_many()
+        let spend = oauth_code::Entity::update_many()
             .col_expr(
                 oauth_code::Column::UsedTime,
                 sea_orm::sea_query::Expr::value(now),
             )
             .filter(oauth_code::Column::CodeHash.eq(hash))
-            .filter(oauth_code::Column::UsedTime.eq(0))
-            .exec(&txn)
+            .filter(oauth_code::Column::UsedTime.eq(0));
+        self.exchange_once(app, spend, c.user_id, c.family_id, &c.scope)
             .await
-            .map_err(db_err)?;
-        if spent.rows_affected != 1 {
-            drop(txn);
-            self.revoke_family(c.team_id, c.family_id).await?;
-            return Err(Refusal::GrantRevoked);
-        }
-        let pair = self
-            .grant(&txn, app, c.user_id, c.family_id, &c.scope)
-            .await?;
-        txn.commit().await.map_err(db_err)?;
-        Ok(pair)
     }
 
     /// Revokes a grant: its refresh tokens and its access tokens.
