@@ -9,6 +9,7 @@ pub mod error;
 pub mod event;
 pub mod id;
 pub mod lead;
+pub mod listing;
 pub mod people;
 pub mod routing;
 pub mod search;

@@ -15,6 +15,8 @@ pub mod gate;
 pub mod health;
 pub mod leads;
 pub mod listener;
+pub mod listing_import;
+pub mod listings;
 pub mod log_types;
 pub mod notes;
 pub mod oauth;
@@ -218,6 +220,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(transactions::routes())
         .merge(webhooks::routes::routes())
         .merge(routing::routes::routes())
+        .merge(listings::routes())
 }
 
 /// The whole server: the API behind the gate, plus `/healthz`, `/readyz`, `/openapi.json` and

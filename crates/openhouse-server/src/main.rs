@@ -73,6 +73,9 @@ enum Command {
     /// Let members sign in (to approve apps): passwords and invitations.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage a team's listings.
+    #[command(subcommand)]
+    Listings(ListingsCommand),
     /// Bring the database schema up to date (serve does it too).
     Migrate {
         #[command(flatten)]
@@ -277,6 +280,25 @@ enum KeyCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum ListingsCommand {
+    /// Import listings from a JSON or CSV file (`-`: standard input), upserting by MLS number.
+    /// A bad row is reported with its line and left out; the rest are imported. Prints
+    /// {"inserted", "updated", "unchanged", "refused"}; exits 1 when a row was refused.
+    Import {
+        /// The file: JSON (an array of listings, or one a line) or CSV (a header row of listing
+        /// field names; list fields separated by `|`).
+        file: String,
+        #[arg(long)]
+        team_id: i64,
+        /// The format (default: by the file's extension).
+        #[arg(long, value_enum)]
+        format: Option<openhouse_server::listing_import::Format>,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
 /// A member of a team, by id or by email.
 #[derive(Args)]
 #[group(required = true, multiple = false)]
@@ -374,6 +396,77 @@ enum AppCommand {
         #[command(flatten)]
         db: Db,
     },
+}
+
+/// `openhouse listings import`: reads the file, then imports it a batch of 1,000 rows a
+/// transaction, with a progress bar on a terminal.
+async fn import_listings(
+    file: &str,
+    team_id: i64,
+    format: Option<openhouse_server::listing_import::Format>,
+    db: &Db,
+) -> anyhow::Result<()> {
+    use openhouse_server::listing_import::{Format, read_csv, read_json};
+    let format = format
+        .or_else(|| Format::of_path(file))
+        .ok_or_else(|| anyhow::anyhow!("say --format json or --format csv for {file}"))?;
+    let text = if file == "-" {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("cannot read {file}: {e}"))?
+    };
+    let rows = match format {
+        Format::Json => read_json(&text),
+        Format::Csv => read_csv(&text),
+    }
+    .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+    drop(text);
+    let store = open(db).await?;
+    let bar = indicatif::ProgressBar::new(rows.len() as u64).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} listings, {per_sec}, {eta} left",
+        )
+        .expect("a valid template"),
+    );
+    let mut report = openhouse_store::listings::ImportReport::default();
+    let mut batch = Vec::with_capacity(1000);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        batch.clear();
+        let mut taken = 0;
+        for (line, row) in rows.by_ref().take(1000) {
+            taken += 1;
+            match row {
+                Ok(item) => batch.push((line, item)),
+                Err(e) => report.errors.push((line, e)),
+            }
+        }
+        let done = store
+            .import_listings(team_id, std::mem::take(&mut batch))
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message))?;
+        report.add(done);
+        bar.inc(taken);
+    }
+    bar.finish_and_clear();
+    store.close().await;
+    report.errors.sort();
+    for (line, e) in &report.errors {
+        eprintln!("line {line}: {e}");
+    }
+    println!(
+        "{}",
+        serde_json::json!({"inserted": report.inserted, "updated": report.updated,
+            "unchanged": report.unchanged, "refused": report.errors.len()})
+    );
+    if report.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(anyhow::anyhow!(
+            "{} rows were refused (the others were imported)",
+            report.errors.len()
+        ))
+    }
 }
 
 /// The id of the active member `who` names in `team_id`.
@@ -661,6 +754,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
             Ok(())
         }
+        Command::Listings(ListingsCommand::Import {
+            file,
+            team_id,
+            format,
+            db,
+        }) => import_listings(&file, team_id, format, &db).await,
         Command::App(AppCommand::List { team_id, db }) => {
             let store = open(&db).await?;
             for a in store

@@ -551,3 +551,35 @@ entity!(routing_offer, "routing_offers", {
     pub create_time: i64,
     pub update_time: i64,
 });
+
+entity!(listing, "listings", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i64,
+    pub mls_key: String,
+    pub status: String,
+    /// 1 on the market, 2 sold, 3 off the market.
+    pub market: i32,
+    pub price: i64,
+    pub beds: f64,
+    pub baths: f64,
+    pub sqft: f64,
+    pub city_key: String,
+    pub state_key: String,
+    pub zip_key: String,
+    #[sea_orm(column_type = "Text")]
+    pub street_key: String,
+    #[sea_orm(column_type = "Text")]
+    pub building_key: String,
+    #[sea_orm(column_type = "Text")]
+    pub property_key: String,
+    pub agent_id: i64,
+    pub co_agent_id: i64,
+    pub feeds: String,
+    /// The listing as the API shows it (`ListingItem`), without its id.
+    #[sea_orm(column_type = "Text")]
+    pub doc: String,
+    pub create_time: i64,
+    pub update_time: i64,
+});

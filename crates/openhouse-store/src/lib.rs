@@ -15,6 +15,7 @@ pub mod health;
 pub mod jobs;
 pub mod journal;
 pub mod leads;
+pub mod listings;
 pub mod migration;
 pub mod notes;
 pub mod oauth;

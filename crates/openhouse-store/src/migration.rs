@@ -27,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0015CredentialNames),
             Box::new(M0016OAuth),
             Box::new(M0017SignIn),
+            Box::new(M0018Listings),
         ]
     }
 }
@@ -1214,6 +1215,74 @@ impl MigrationTrait for M0017SignIn {
                 .add_column(text("scope").default(""))
                 .take(),
         )
+        .await
+    }
+}
+
+/// The team's listings (section 5.15): the listing as imported (`doc`, the API's
+/// `ListingItem`), and the lower-cased keys and numbers it is searched by.
+struct M0018Listings;
+
+impl MigrationName for M0018Listings {
+    fn name(&self) -> &str {
+        "m0018_listings"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0018Listings {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("listings")
+                .col(big_integer("team_id"))
+                .col(big_integer("id"))
+                .col(string("mls_key"))
+                .col(string("status"))
+                // 1 on the market, 2 sold, 3 off the market
+                .col(integer("market"))
+                .col(ms("price"))
+                .col(double("beds").default(0.0))
+                .col(double("baths").default(0.0))
+                .col(double("sqft").default(0.0))
+                .col(string("city_key").default(""))
+                .col(string("state_key").default(""))
+                .col(string("zip_key").default(""))
+                .col(text("street_key").default(""))
+                .col(text("building_key").default(""))
+                .col(text("property_key").default(""))
+                .col(ms("agent_id"))
+                .col(ms("co_agent_id"))
+                .col(string("feeds").default(""))
+                .col(text("doc"))
+                .col(ms("create_time"))
+                .col(ms("update_time"))
+                .primary_key(&mut pk(&["team_id", "id"]))
+                .take(),
+        )
+        .await?;
+        m.create_index(
+            index("listings", "listings_mls", &["team_id", "mls_key"])
+                .unique()
+                .take(),
+        )
+        .await?;
+        m.create_index(index(
+            "listings",
+            "listings_agent",
+            &["team_id", "agent_id"],
+        ))
+        .await?;
+        m.create_index(index(
+            "listings",
+            "listings_co_agent",
+            &["team_id", "co_agent_id"],
+        ))
+        .await?;
+        m.create_index(index(
+            "listings",
+            "listings_market",
+            &["team_id", "market", "id"],
+        ))
         .await
     }
 }

@@ -1,0 +1,336 @@
+//! Listings: what a listing must hold to be stored, the keys it is searched by, where it is on
+//! the market, and the page keys of a listing search. One definition for the import, the API
+//! and the feeds.
+
+use base64::Engine as _;
+use openhouse_api::ListingItem;
+
+use crate::Error;
+
+/// The syndication feeds of `GET /v1.0/getPublishedListings`.
+pub const FEEDS: [&str; 3] = ["LuxVT", "AptCom", "AllOnMarket"];
+
+/// The longest MLS listing ID.
+pub const MLS_ID_MAX: usize = 64;
+/// The longest text of any one field.
+pub const TEXT_MAX: usize = 20_000;
+
+/// Where a listing is, by its status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Market {
+    /// Active, Coming Soon, Pending, Contingent, and any status openhouse does not know.
+    On,
+    /// Sold, Closed.
+    Sold,
+    /// Withdrawn, Expired, Canceled, Off Market.
+    Off,
+}
+
+impl Market {
+    pub fn of(status: &str) -> Self {
+        match status.trim().to_ascii_lowercase().as_str() {
+            "sold" | "closed" => Self::Sold,
+            "withdrawn" | "expired" | "canceled" | "cancelled" | "off market" => Self::Off,
+            _ => Self::On,
+        }
+    }
+}
+
+/// A listing checked for storage, with the columns it is searched by (lower-cased keys).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    /// The item as stored (trimmed, status defaulted; `listingId` not set).
+    pub item: ListingItem,
+    pub mls_key: String,
+    pub status: String,
+    pub market: Market,
+    /// Whole currency units (0: none given).
+    pub price: i64,
+    pub beds: f64,
+    pub baths: f64,
+    pub sqft: f64,
+    pub city_key: String,
+    pub state_key: String,
+    pub zip_key: String,
+    pub street_key: String,
+    pub building_key: String,
+    /// Every property type of the listing, lower-cased, each between `|`.
+    pub property_key: String,
+    /// The listing agent's user id (0: none).
+    pub agent_id: i64,
+    pub co_agent_id: i64,
+    /// The feeds, each between `,`.
+    pub feeds: String,
+}
+
+fn key(s: &Option<String>) -> String {
+    s.as_deref().unwrap_or("").trim().to_lowercase()
+}
+
+fn trimmed(s: &mut Option<String>) {
+    if let Some(v) = s {
+        let t = v.trim();
+        if t.is_empty() {
+            *s = None;
+        } else if t.len() != v.len() {
+            *v = t.to_string();
+        }
+    }
+}
+
+fn amount(name: &str, v: Option<f64>) -> Result<f64, String> {
+    match v {
+        None => Ok(0.0),
+        Some(x) if x.is_finite() && (0.0..1e12).contains(&x) => Ok(x),
+        Some(x) => Err(format!("{name} is a number from 0, not {x}")),
+    }
+}
+
+fn member_id(name: &str, v: &Option<String>) -> Result<i64, String> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(0),
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("{name} is a member's user id, not '{s}'")),
+    }
+}
+
+/// Checks an imported listing. The message names the field at fault.
+pub fn check(mut item: ListingItem) -> Result<Checked, String> {
+    item.listing_id = None;
+    let mls = item.mls_listing_id.trim().to_string();
+    if mls.is_empty() {
+        return Err("mlsListingId is required".into());
+    }
+    if mls.chars().count() > MLS_ID_MAX || mls.chars().any(char::is_control) {
+        return Err(format!(
+            "mlsListingId is at most {MLS_ID_MAX} printable characters"
+        ));
+    }
+    item.mls_listing_id = mls.clone();
+    for s in [
+        &mut item.listing_street_name,
+        &mut item.listing_city,
+        &mut item.listing_state,
+        &mut item.county,
+        &mut item.area,
+        &mut item.building_name,
+        &mut item.price,
+        &mut item.listing_status,
+        &mut item.property_type_primary,
+        &mut item.property_type_secondary,
+        &mut item.agent_id,
+        &mut item.co_agent_id,
+        &mut item.sold_price,
+        &mut item.sold_date,
+    ] {
+        trimmed(s);
+    }
+    let too_long = serde_json::to_value(&item).ok().and_then(|v| {
+        v.as_object().and_then(|o| {
+            o.iter()
+                .find(|(_, v)| v.as_str().is_some_and(|s| s.chars().count() > TEXT_MAX))
+                .map(|(k, _)| k.clone())
+        })
+    });
+    if let Some(k) = too_long {
+        return Err(format!("{k} is at most {TEXT_MAX} characters"));
+    }
+    let price = match item.price.as_deref() {
+        None => 0,
+        Some(p) => match p.parse::<f64>() {
+            Ok(x) if x.is_finite() && (0.0..1e15).contains(&x) => x.round() as i64,
+            _ => return Err(format!("price is a number from 0, not '{p}'")),
+        },
+    };
+    if let Some(p) = item.sold_price.as_deref()
+        && !p.parse::<f64>().is_ok_and(|x| x.is_finite() && x >= 0.0)
+    {
+        return Err(format!("soldPrice is a number from 0, not '{p}'"));
+    }
+    if let Some(d) = item.sold_date.as_deref()
+        && chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err()
+    {
+        return Err(format!("soldDate is a date like 2024-05-31, not '{d}'"));
+    }
+    let beds = amount("beds", item.beds)?;
+    let baths = amount("baths", item.baths)?;
+    let sqft = amount("sqft", item.sqft)?;
+    let status = item
+        .listing_status
+        .get_or_insert_with(|| "Active".to_string())
+        .clone();
+    if status.chars().count() > 64 {
+        return Err("listingStatus is at most 64 characters".into());
+    }
+    let mut feeds = String::new();
+    for f in item.published_feeds.iter().flatten() {
+        let known = FEEDS
+            .iter()
+            .find(|k| k.eq_ignore_ascii_case(f.trim()))
+            .ok_or_else(|| format!("publishedFeeds are {}, not '{f}'", FEEDS.join(", ")))?;
+        if !feeds.contains(&format!(",{known},")) {
+            feeds = if feeds.is_empty() {
+                format!(",{known},")
+            } else {
+                format!("{feeds}{known},")
+            };
+        }
+    }
+    let mut types: Vec<String> = item
+        .property_types
+        .iter()
+        .flatten()
+        .chain(item.property_type_primary.iter())
+        .chain(item.property_type_secondary.iter())
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| !t.is_empty())
+        .collect();
+    types.sort();
+    types.dedup();
+    let property_key = if types.is_empty() {
+        String::new()
+    } else {
+        format!("|{}|", types.join("|"))
+    };
+    let zip_key = item
+        .listing_zipcode
+        .iter()
+        .flatten()
+        .map(|z| z.trim().to_lowercase())
+        .find(|z| !z.is_empty())
+        .unwrap_or_default();
+    Ok(Checked {
+        mls_key: mls.to_lowercase(),
+        market: Market::of(&status),
+        status,
+        price,
+        beds,
+        baths,
+        sqft,
+        city_key: key(&item.listing_city),
+        state_key: key(&item.listing_state),
+        zip_key,
+        street_key: key(&item.listing_street_name),
+        building_key: key(&item.building_name),
+        property_key,
+        agent_id: member_id("agentId", &item.agent_id)?,
+        co_agent_id: member_id("coAgentId", &item.co_agent_id)?,
+        feeds,
+        item,
+    })
+}
+
+const PAGE_KEY_PREFIX: &str = "listing:";
+
+/// The page key that continues after the listing `last_id`.
+pub fn page_key(last_id: i64) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{PAGE_KEY_PREFIX}{last_id}"))
+}
+
+/// The listing id a page key continues after; `None` or "" is the first page. `name` is the
+/// parameter's, for the message.
+pub fn after(name: &str, key: Option<&str>) -> Result<i64, Error> {
+    let Some(k) = key.map(str::trim).filter(|k| !k.is_empty()) else {
+        return Ok(0);
+    };
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(k)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.strip_prefix(PAGE_KEY_PREFIX)?.parse::<i64>().ok())
+        .filter(|id| *id > 0)
+        .ok_or_else(|| Error::invalid(format!("{name} is not a key this server gave")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(mls: &str) -> ListingItem {
+        ListingItem {
+            mls_listing_id: mls.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_listing_is_checked_and_keyed() {
+        let c = check(ListingItem {
+            listing_city: Some(" San Jose ".into()),
+            price: Some("1950000".into()),
+            beds: Some(3.0),
+            property_types: Some(vec!["Condo".into(), "condo".into()]),
+            property_type_secondary: Some("Townhouse".into()),
+            published_feeds: Some(vec!["luxvt".into(), "LuxVT".into(), "AptCom".into()]),
+            agent_id: Some("42".into()),
+            ..item(" ML1 ")
+        })
+        .unwrap();
+        assert_eq!(c.mls_key, "ml1");
+        assert_eq!(c.item.mls_listing_id, "ML1");
+        assert_eq!(c.status, "Active");
+        assert_eq!(c.market, Market::On);
+        assert_eq!(c.city_key, "san jose");
+        assert_eq!(c.item.listing_city.as_deref(), Some("San Jose"));
+        assert_eq!(c.price, 1_950_000);
+        assert_eq!(c.property_key, "|condo|townhouse|");
+        assert_eq!(c.feeds, ",LuxVT,AptCom,");
+        assert_eq!(c.agent_id, 42);
+    }
+
+    #[test]
+    fn bad_listings_are_refused_with_the_field() {
+        assert!(check(item(" ")).unwrap_err().contains("mlsListingId"));
+        let bad = |i: ListingItem| check(i).unwrap_err();
+        assert!(
+            bad(ListingItem {
+                price: Some("cheap".into()),
+                ..item("A")
+            })
+            .contains("price")
+        );
+        assert!(
+            bad(ListingItem {
+                beds: Some(-1.0),
+                ..item("A")
+            })
+            .contains("beds")
+        );
+        assert!(
+            bad(ListingItem {
+                agent_id: Some("bob".into()),
+                ..item("A")
+            })
+            .contains("agentId")
+        );
+        assert!(
+            bad(ListingItem {
+                sold_date: Some("May 5".into()),
+                ..item("A")
+            })
+            .contains("soldDate")
+        );
+        assert!(
+            bad(ListingItem {
+                published_feeds: Some(vec!["Zillow".into()]),
+                ..item("A")
+            })
+            .contains("publishedFeeds")
+        );
+        assert_eq!(Market::of("Closed"), Market::Sold);
+        assert_eq!(Market::of("Expired"), Market::Off);
+        assert_eq!(Market::of("Coming Soon"), Market::On);
+    }
+
+    #[test]
+    fn page_keys_round_trip_and_garbage_is_refused() {
+        assert_eq!(after("nextPageKey", Some(&page_key(77))).unwrap(), 77);
+        assert_eq!(after("nextPageKey", None).unwrap(), 0);
+        assert_eq!(after("nextPageKey", Some("")).unwrap(), 0);
+        assert!(after("nextPageKey", Some("garbage!")).is_err());
+        assert!(after("nextPageKey", Some(&page_key(-1))).is_err());
+    }
+}

@@ -1,0 +1,448 @@
+//! Listings through HTTP, on SQLite and PostgreSQL: imported listings searched by
+//! `GET /v1.0/listing` with each of its filters, active and sold apart, paging that walks
+//! thousands of listings without gaps or repeats while more are imported, upserts by MLS
+//! number, import errors, and teams that cannot see each other's listings.
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::*;
+use openhouse_api::ListingItem;
+use openhouse_domain::auth::CredentialKind;
+use serde_json::{Value, json};
+
+fn listing(mls: &str) -> ListingItem {
+    ListingItem {
+        mls_listing_id: mls.to_string(),
+        ..Default::default()
+    }
+}
+
+async fn office(app: &TestApp, t: &Team, name: &str) -> i64 {
+    let r = app
+        .put(
+            "/v1.0/org/office",
+            &t.auth(),
+            json!({"name": name, "parentId": 0, "city": "Austin"}),
+        )
+        .await;
+    r.ok()["data"]["id"].as_i64().unwrap()
+}
+
+async fn agent(app: &TestApp, t: &Team, office: i64) -> (i64, String) {
+    let email = format!("agent{}@example.com", app.store.next_id());
+    let r = app
+        .post("/v1.0/agent", &t.auth(), json!({"emailAddress": email, "firstName": "Agent", "lastName": "L", "groupId": office, "profileId": 2}))
+        .await;
+    let id = r.ok()["agentId"].as_i64().unwrap();
+    let key = app
+        .store
+        .issue_credential(t.team_id, id, CredentialKind::ApiKey)
+        .await
+        .unwrap();
+    (id, format!("token {key}"))
+}
+
+fn mls_of(hub: &Value) -> Vec<String> {
+    let mut v: Vec<String> = hub["listing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["mlsListingId"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+async fn search(app: &TestApp, auth: &str, query: &str) -> Value {
+    app.get(&format!("/v1.0/listing?{query}"), auth)
+        .await
+        .ok()
+        .clone()
+}
+
+both!(
+    listings_are_found_by_agent_office_id_mls_building_and_street,
+    |app: TestApp| async move {
+        let t = app.team().await;
+        let west = office(&app, &t, "West").await;
+        let east = office(&app, &t, "East").await;
+        let (west_a, west_a_auth) = agent(&app, &t, west).await;
+        let (west_b, _) = agent(&app, &t, west).await;
+        let (east_a, _) = agent(&app, &t, east).await;
+        let me = t.user_id.to_string();
+        let rows = vec![
+            ListingItem {
+                agent_id: Some(me.clone()),
+                listing_street_name: Some("1 Harbor Way".into()),
+                building_name: Some("The Harbor Tower".into()),
+                price: Some("750000".into()),
+                ..listing("ML-1")
+            },
+            ListingItem {
+                agent_id: Some(me.clone()),
+                listing_status: Some("Sold".into()),
+                sold_price: Some("700000".into()),
+                sold_date: Some("2026-05-01".into()),
+                listing_street_name: Some("2 Harbor Way".into()),
+                ..listing("ML-2")
+            },
+            ListingItem {
+                agent_id: Some(west_a.to_string()),
+                listing_street_name: Some("3 Elm St".into()),
+                ..listing("ML-3")
+            },
+            ListingItem {
+                agent_id: Some(east_a.to_string()),
+                co_agent_id: Some(west_b.to_string()),
+                listing_street_name: Some("4 Oak St".into()),
+                building_name: Some("Oak Lofts".into()),
+                ..listing("ML-4")
+            },
+            ListingItem {
+                agent_id: Some(east_a.to_string()),
+                listing_status: Some("Withdrawn".into()),
+                ..listing("ML-5")
+            },
+        ];
+        let rows = rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| (i as u64 + 1, r))
+            .collect();
+        let report = app.store.import_listings(t.team_id, rows).await.unwrap();
+        assert_eq!((report.inserted, report.errors.len()), (5, 0), "{report:?}");
+
+        // which listings must be said
+        app.get("/v1.0/listing", &t.auth()).await.error(400, 20012);
+        app.get("/v1.0/listing?street=harbor", &t.auth())
+            .await
+            .error(400, 20012);
+        app.get("/v1.0/listing?agentListings=true&limit=0", &t.auth())
+            .await
+            .error(400, 20042);
+        app.get("/v1.0/listing?agentListings=true&limit=1001", &t.auth())
+            .await
+            .error(400, 20042);
+        app.get("/v1.0/listing?listingId=1&soldListingId=2", &t.auth())
+            .await
+            .error(400, 20012);
+        app.get("/v1.0/listing?listingId=abc", &t.auth())
+            .await
+            .error(400, 20012);
+
+        // the caller's own: active and sold apart
+        let r = search(&app, &t.auth(), "agentListings=true").await;
+        assert_eq!(mls_of(&r["listIng"]), ["ML-1"]);
+        assert_eq!(mls_of(&r["soldListing"]), ["ML-2"]);
+        let m = &r["get_listingMetadata"];
+        assert_eq!(
+            (
+                m["total"].as_i64(),
+                m["activeTotal"].as_i64(),
+                m["soldTotal"].as_i64()
+            ),
+            (Some(2), Some(1), Some(1))
+        );
+        assert_eq!(m["limit"], 25);
+        assert!(m.get("nextPageKey").is_none());
+        let one = &r["listIng"]["listing"][0];
+        assert_eq!(one["price"], "750000");
+        assert_eq!(one["listingStatus"], "Active");
+        assert!(one["listingId"].as_str().unwrap().parse::<i64>().is_ok());
+        assert_eq!(r["soldListing"]["listing"][0]["soldDate"], "2026-05-01");
+
+        // an agent's listings include those they co-list; an office's, every member's
+        let r = search(
+            &app,
+            &t.auth(),
+            &format!("agentListings=true&userId={west_b}"),
+        )
+        .await;
+        assert_eq!(mls_of(&r["listIng"]), ["ML-4"]);
+        let r = search(&app, &west_a_auth, "officeListings=true").await;
+        assert_eq!(mls_of(&r["listIng"]), ["ML-3", "ML-4"]);
+        let r = search(
+            &app,
+            &t.auth(),
+            &format!("officeListings=true&userId={east_a}"),
+        )
+        .await;
+        assert_eq!(
+            mls_of(&r["listIng"]),
+            ["ML-4"],
+            "a withdrawn listing is neither active nor sold"
+        );
+        // another member's listings need an admin; an unknown member is 404
+        app.get(
+            &format!("/v1.0/listing?agentListings=true&userId={}", t.user_id),
+            &west_a_auth,
+        )
+        .await
+        .error(403, 20017);
+        app.get(
+            "/v1.0/listing?agentListings=true&userId=999999999",
+            &t.auth(),
+        )
+        .await
+        .error(404, 20003);
+
+        // by id, by MLS number (any case), by building and street
+        let id = one["listingId"].as_str().unwrap().to_string();
+        let sold_id = r_sold_id(&app, &t).await;
+        let r = search(&app, &t.auth(), &format!("listingId={id}")).await;
+        assert_eq!(mls_of(&r["listIng"]), ["ML-1"]);
+        assert!(mls_of(&r["soldListing"]).is_empty());
+        let r = search(&app, &t.auth(), &format!("soldListingId={sold_id}")).await;
+        assert!(mls_of(&r["listIng"]).is_empty());
+        assert_eq!(mls_of(&r["soldListing"]), ["ML-2"]);
+        let r = search(&app, &t.auth(), &format!("listingId={sold_id}")).await;
+        assert!(mls_of(&r["listIng"]).is_empty() && mls_of(&r["soldListing"]).is_empty());
+        let r = search(&app, &t.auth(), "mlsListingIds=ml-3,%20ML-4,ML-404").await;
+        assert_eq!(mls_of(&r["listIng"]), ["ML-3", "ML-4"]);
+        let r = search(&app, &t.auth(), "buildingName=harbor%20TOWER").await;
+        assert_eq!(mls_of(&r["listIng"]), ["ML-1"]);
+        let r = search(&app, &t.auth(), "buildingAddress=harbor%20way").await;
+        assert_eq!(mls_of(&r["listIng"]), ["ML-1"]);
+        assert_eq!(mls_of(&r["soldListing"]), ["ML-2"]);
+        let r = search(&app, &t.auth(), "mlsListingIds=ML-3,ML-4&street=oak").await;
+        assert_eq!(mls_of(&r["listIng"]), ["ML-4"]);
+        // LIKE's wildcards are plain characters
+        let r = search(&app, &t.auth(), "buildingName=%25").await;
+        assert!(mls_of(&r["listIng"]).is_empty());
+
+        let r = search(&app, &t.auth(), "agentListings=true&showCondition=true").await;
+        assert_eq!(r["get_listingMetadata"]["condition"]["agentListings"], true);
+        assert_eq!(r["get_listingMetadata"]["condition"]["userId"], t.user_id);
+
+        // another team sees none of it, even by MLS number or id
+        let other = app.team().await;
+        let r = search(
+            &app,
+            &other.auth(),
+            &format!("mlsListingIds=ML-1&listingId={id}"),
+        )
+        .await;
+        assert!(mls_of(&r["listIng"]).is_empty());
+        let r = search(&app, &other.auth(), "buildingAddress=harbor").await;
+        assert_eq!(r["get_listingMetadata"]["total"], 0);
+        app.get(
+            &format!("/v1.0/listing?agentListings=true&userId={}", t.user_id),
+            &other.auth(),
+        )
+        .await
+        .error(404, 20003);
+    }
+);
+
+async fn r_sold_id(app: &TestApp, t: &Team) -> String {
+    let r = search(app, &t.auth(), "agentListings=true").await;
+    r["soldListing"]["listing"][0]["listingId"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+both!(
+    pages_walk_every_listing_once_while_more_are_imported,
+    |app: TestApp| async move {
+        let t = app.team().await;
+        let me = t.user_id.to_string();
+        let batch = |from: usize, to: usize| -> Vec<(u64, ListingItem)> {
+            (from..to)
+                .map(|i| {
+                    (
+                        i as u64,
+                        ListingItem {
+                            agent_id: Some(me.clone()),
+                            listing_status: Some(if i % 5 == 0 { "Sold" } else { "Active" }.into()),
+                            ..listing(&format!("P-{i:05}"))
+                        },
+                    )
+                })
+                .collect()
+        };
+        let r = app
+            .store
+            .import_listings(t.team_id, batch(0, 2500))
+            .await
+            .unwrap();
+        assert_eq!(r.inserted, 2500);
+
+        let mut seen: Vec<String> = Vec::new();
+        let mut key: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let q = match &key {
+                Some(k) => format!("agentListings=true&limit=400&nextPageKey={k}"),
+                None => "agentListings=true&limit=400".to_string(),
+            };
+            let r = search(&app, &t.auth(), &q).await;
+            seen.extend(mls_of(&r["listIng"]));
+            pages += 1;
+            if pages == 1 {
+                assert_eq!(r["get_listingMetadata"]["activeTotal"], 2000);
+                // listings imported mid-walk, and an update of one already seen
+                app.store
+                    .import_listings(t.team_id, batch(2500, 2600))
+                    .await
+                    .unwrap();
+                let mut changed = batch(1, 2);
+                changed[0].1.price = Some("1".into());
+                let u = app.store.import_listings(t.team_id, changed).await.unwrap();
+                assert_eq!(u.updated, 1);
+            }
+            match r["get_listingMetadata"]["nextPageKey"].as_str() {
+                Some(k) => key = Some(k.to_string()),
+                None => break,
+            }
+        }
+        let unique: HashSet<&String> = seen.iter().collect();
+        assert_eq!(unique.len(), seen.len(), "no listing twice");
+        for i in (0..2600).filter(|i| i % 5 != 0) {
+            assert!(
+                unique.contains(&format!("P-{i:05}")),
+                "P-{i:05} was skipped"
+            );
+        }
+        assert_eq!(seen.len(), 2080);
+
+        // sold listings page on their own key
+        let r = search(&app, &t.auth(), "agentListings=true&limit=500").await;
+        let k = r["get_listingMetadata"]["soldNextPageKey"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(r["soldListing"]["listing"].as_array().unwrap().len(), 500);
+        assert_eq!(r["get_listingMetadata"]["soldTotal"], 520);
+        let r2 = search(
+            &app,
+            &t.auth(),
+            &format!("agentListings=true&limit=500&soldNextPageKey={k}"),
+        )
+        .await;
+        assert_eq!(r2["soldListing"]["listing"].as_array().unwrap().len(), 20);
+        assert!(r2["get_listingMetadata"].get("soldNextPageKey").is_none());
+        app.get(
+            "/v1.0/listing?agentListings=true&nextPageKey=nonsense",
+            &t.auth(),
+        )
+        .await
+        .error(400, 20012);
+    }
+);
+
+both!(
+    imports_upsert_by_mls_number_and_report_bad_rows_by_line,
+    |app: TestApp| async move {
+        let t = app.team().await;
+        let other = app.team().await;
+        let me = t.user_id.to_string();
+        let rows = vec![
+            (
+                2,
+                ListingItem {
+                    price: Some("100".into()),
+                    agent_id: Some(me.clone()),
+                    ..listing("U-1")
+                },
+            ),
+            (
+                3,
+                ListingItem {
+                    price: Some("a lot".into()),
+                    ..listing("U-2")
+                },
+            ),
+            (4, listing("")),
+            (
+                5,
+                ListingItem {
+                    agent_id: Some(other.user_id.to_string()),
+                    ..listing("U-3")
+                },
+            ),
+            (
+                6,
+                ListingItem {
+                    price: Some("200".into()),
+                    agent_id: Some(me.clone()),
+                    ..listing("u-1")
+                },
+            ),
+            (
+                7,
+                ListingItem {
+                    agent_id: Some(me.clone()),
+                    ..listing("U-4")
+                },
+            ),
+        ];
+        let r = app.store.import_listings(t.team_id, rows).await.unwrap();
+        assert_eq!((r.inserted, r.updated), (2, 1), "{r:?}");
+        let lines: Vec<u64> = r.errors.iter().map(|e| e.0).collect();
+        assert_eq!(lines, [3, 4, 5], "{r:?}");
+        assert!(r.errors[0].1.contains("price"));
+        assert!(
+            r.errors[2].1.contains("no member"),
+            "another team's member is not an agent here"
+        );
+
+        // the later row of an MLS number won
+        let s = search(&app, &t.auth(), "mlsListingIds=U-1").await;
+        let first = s["listIng"]["listing"][0].clone();
+        assert_eq!(first["price"], "200");
+        assert_eq!(first["mlsListingId"], "u-1", "as the row that won spelled it");
+        // the same again changes nothing; a change keeps the listing's id
+        let again = vec![(
+            1,
+            ListingItem {
+                price: Some("200".into()),
+                agent_id: Some(me.clone()),
+                ..listing("u-1")
+            },
+        )];
+        assert_eq!(
+            app.store
+                .import_listings(t.team_id, again)
+                .await
+                .unwrap()
+                .unchanged,
+            1
+        );
+        let sold = vec![(
+            1,
+            ListingItem {
+                listing_status: Some("Closed".into()),
+                agent_id: Some(me.clone()),
+                ..listing("U-1")
+            },
+        )];
+        assert_eq!(
+            app.store
+                .import_listings(t.team_id, sold)
+                .await
+                .unwrap()
+                .updated,
+            1
+        );
+        let s = search(&app, &t.auth(), "mlsListingIds=U-1").await;
+        assert!(s["listIng"]["listing"].as_array().unwrap().is_empty());
+        assert_eq!(
+            s["soldListing"]["listing"][0]["listingId"],
+            first["listingId"]
+        );
+
+        // the same MLS number in another team is another listing
+        let r = app
+            .store
+            .import_listings(other.team_id, vec![(1, listing("U-1"))])
+            .await
+            .unwrap();
+        assert_eq!(r.inserted, 1);
+        let s = search(&app, &other.auth(), "mlsListingIds=U-1").await;
+        assert_ne!(s["listIng"]["listing"][0]["listingId"], first["listingId"]);
+        assert!(s["listIng"]["listing"][0].get("price").is_none());
+    }
+);

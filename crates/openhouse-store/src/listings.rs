@@ -1,0 +1,311 @@
+//! The team's listings: imported (upserted by MLS number, a batch per transaction) and searched
+//! (`GET /v1.0/listing`) with keyset paging by listing id, so a walk through the pages neither
+//! skips nor repeats a listing while others are added (new listings get higher ids).
+
+use std::collections::{HashMap, HashSet};
+
+use openhouse_api::ListingItem;
+use openhouse_domain::Error;
+use openhouse_domain::listing::{self, Checked, Market};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, TransactionTrait,
+};
+
+use crate::dialect::contains;
+use crate::entities::{listing as row, user};
+use crate::{Store, db_err};
+
+/// What an import of a batch did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub inserted: u64,
+    pub updated: u64,
+    /// Rows whose listing was already stored exactly so.
+    pub unchanged: u64,
+    /// Rows refused, by line, with why; the rest of the batch is imported.
+    pub errors: Vec<(u64, String)>,
+}
+
+impl ImportReport {
+    pub fn add(&mut self, other: ImportReport) {
+        self.inserted += other.inserted;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.errors.extend(other.errors);
+    }
+}
+
+/// A listing search: which listings (every given criterion narrows) and where each page starts.
+#[derive(Debug, Clone, Default)]
+pub struct ListingQuery {
+    /// Listings whose listing agent or co-agent is one of these members; None: the team's.
+    pub agents: Option<Vec<i64>>,
+    /// Only this active listing.
+    pub listing_id: Option<i64>,
+    /// Only this sold listing.
+    pub sold_listing_id: Option<i64>,
+    /// Only these MLS numbers (lower-cased).
+    pub mls_keys: Vec<String>,
+    /// The street address contains this (lower-cased).
+    pub street: Option<String>,
+    /// The building's name contains this (lower-cased).
+    pub building_name: Option<String>,
+    /// The street address contains this (lower-cased).
+    pub building_address: Option<String>,
+    pub limit: u64,
+    /// Active listings after this id.
+    pub after: i64,
+    /// Sold listings after this id.
+    pub sold_after: i64,
+}
+
+/// A page of active listings and one of sold listings, with the totals that match and the id
+/// each next page starts after (None after the last).
+#[derive(Debug, Clone, Default)]
+pub struct ListingPage {
+    pub active: Vec<ListingItem>,
+    pub sold: Vec<ListingItem>,
+    pub active_total: u64,
+    pub sold_total: u64,
+    pub next: Option<i64>,
+    pub sold_next: Option<i64>,
+}
+
+fn market_code(m: Market) -> i32 {
+    match m {
+        Market::On => 1,
+        Market::Sold => 2,
+        Market::Off => 3,
+    }
+}
+
+/// The listing as the API shows it.
+pub fn item_of(r: &row::Model) -> ListingItem {
+    let mut item: ListingItem = serde_json::from_str(&r.doc).unwrap_or_default();
+    item.listing_id = Some(r.id.to_string());
+    item
+}
+
+fn columns(team_id: i64, id: i64, c: &Checked, now: i64) -> row::ActiveModel {
+    row::ActiveModel {
+        team_id: Set(team_id),
+        id: Set(id),
+        mls_key: Set(c.mls_key.clone()),
+        status: Set(c.status.clone()),
+        market: Set(market_code(c.market)),
+        price: Set(c.price),
+        beds: Set(c.beds),
+        baths: Set(c.baths),
+        sqft: Set(c.sqft),
+        city_key: Set(c.city_key.clone()),
+        state_key: Set(c.state_key.clone()),
+        zip_key: Set(c.zip_key.clone()),
+        street_key: Set(c.street_key.clone()),
+        building_key: Set(c.building_key.clone()),
+        property_key: Set(c.property_key.clone()),
+        agent_id: Set(c.agent_id),
+        co_agent_id: Set(c.co_agent_id),
+        feeds: Set(c.feeds.clone()),
+        doc: Set(serde_json::to_string(&c.item).expect("a listing serializes")),
+        create_time: Set(now),
+        update_time: Set(now),
+    }
+}
+
+/// The listings of `team_id` in `market` that `q` selects: the one definition the page and
+/// the count share.
+fn selected(team_id: i64, q: &ListingQuery, market: Market) -> Select<row::Entity> {
+    let mut s = row::Entity::find()
+        .filter(row::Column::TeamId.eq(team_id))
+        .filter(row::Column::Market.eq(market_code(market)));
+    if let Some(agents) = &q.agents {
+        s = s.filter(
+            Condition::any()
+                .add(row::Column::AgentId.is_in(agents.clone()))
+                .add(row::Column::CoAgentId.is_in(agents.clone())),
+        );
+    }
+    let only = match market {
+        Market::Sold => q.sold_listing_id,
+        _ => q.listing_id,
+    };
+    if let Some(id) = only {
+        s = s.filter(row::Column::Id.eq(id));
+    } else if q.listing_id.is_some() || q.sold_listing_id.is_some() {
+        // one listing was asked for, of the other kind: none of this kind
+        s = s.filter(row::Column::Id.eq(0i64));
+    }
+    if !q.mls_keys.is_empty() {
+        s = s.filter(row::Column::MlsKey.is_in(q.mls_keys.clone()));
+    }
+    for (col, value) in [
+        (row::Column::StreetKey, &q.street),
+        (row::Column::BuildingKey, &q.building_name),
+        (row::Column::StreetKey, &q.building_address),
+    ] {
+        if let Some(v) = value {
+            s = s.filter(col.like(contains(v)));
+        }
+    }
+    s
+}
+
+impl Store {
+    /// Imports a batch of listings into `team_id`, in one transaction: each row is checked
+    /// (a bad one is reported with its line and left out), then upserted by MLS number; a later
+    /// row of the same MLS number wins. A listing agent must be a member of the team.
+    pub async fn import_listings(
+        &self,
+        team_id: i64,
+        rows: Vec<(u64, ListingItem)>,
+    ) -> Result<ImportReport, Error> {
+        let mut report = ImportReport::default();
+        let members: HashSet<i64> = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .filter(user::Column::TeamId.eq(team_id))
+            .into_tuple::<i64>()
+            .all(&self.db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .collect();
+        // the last row of each MLS number, in the order they came
+        let mut order: Vec<String> = Vec::new();
+        let mut latest: HashMap<String, Checked> = HashMap::new();
+        for (line, item) in rows {
+            let checked = listing::check(item).and_then(|c| {
+                for (name, id) in [("agentId", c.agent_id), ("coAgentId", c.co_agent_id)] {
+                    if id != 0 && !members.contains(&id) {
+                        return Err(format!("{name} {id} is no member of the team"));
+                    }
+                }
+                Ok(c)
+            });
+            match checked {
+                Ok(c) => {
+                    let key = c.mls_key.clone();
+                    if latest.insert(key.clone(), c).is_some() {
+                        // an earlier row of the batch, replaced by this one
+                        report.updated += 1;
+                    } else {
+                        order.push(key);
+                    }
+                }
+                Err(e) => report.errors.push((line, e)),
+            }
+        }
+        if latest.is_empty() {
+            return Ok(report);
+        }
+        let now = self.now();
+        let txn = self.db.begin().await.map_err(db_err)?;
+        let keys: Vec<String> = latest.keys().cloned().collect();
+        let mut existing: HashMap<String, row::Model> = HashMap::new();
+        for chunk in keys.chunks(500) {
+            for r in row::Entity::find()
+                .filter(row::Column::TeamId.eq(team_id))
+                .filter(row::Column::MlsKey.is_in(chunk.to_vec()))
+                .all(&txn)
+                .await
+                .map_err(db_err)?
+            {
+                existing.insert(r.mls_key.clone(), r);
+            }
+        }
+        let mut inserts = Vec::new();
+        for key in &order {
+            let c = &latest[key];
+            match existing.get(key) {
+                None => inserts.push(columns(team_id, self.next_id(), c, now)),
+                Some(old) => {
+                    let mut new = columns(team_id, old.id, c, now);
+                    new.create_time = Set(old.create_time);
+                    let same = serde_json::to_string(&c.item).ok().as_deref() == Some(&old.doc);
+                    if same {
+                        report.unchanged += 1;
+                        continue;
+                    }
+                    row::Entity::update(new).exec(&txn).await.map_err(db_err)?;
+                    report.updated += 1;
+                }
+            }
+        }
+        report.inserted += inserts.len() as u64;
+        let mut inserts = inserts.into_iter().peekable();
+        while inserts.peek().is_some() {
+            // well below SQLite's 32,766 bound parameters a statement
+            let chunk: Vec<row::ActiveModel> = inserts.by_ref().take(500).collect();
+            row::Entity::insert_many(chunk)
+                .exec_without_returning(&txn)
+                .await
+                .map_err(db_err)?;
+        }
+        txn.commit().await.map_err(db_err)?;
+        Ok(report)
+    }
+
+    /// A page of active listings and one of sold listings that `q` selects, oldest first.
+    pub async fn search_listings(
+        &self,
+        team_id: i64,
+        q: &ListingQuery,
+    ) -> Result<ListingPage, Error> {
+        let mut page = ListingPage::default();
+        for (market, after) in [(Market::On, q.after), (Market::Sold, q.sold_after)] {
+            let total = selected(team_id, q, market)
+                .count(&self.db)
+                .await
+                .map_err(db_err)?;
+            let mut rows = selected(team_id, q, market)
+                .filter(row::Column::Id.gt(after))
+                .order_by_asc(row::Column::Id)
+                .limit(q.limit + 1)
+                .all(&self.db)
+                .await
+                .map_err(db_err)?;
+            let more = rows.len() as u64 > q.limit;
+            rows.truncate(q.limit as usize);
+            let next = if more {
+                rows.last().map(|r| r.id)
+            } else {
+                None
+            };
+            let items = rows.iter().map(item_of).collect();
+            match market {
+                Market::Sold => {
+                    page.sold = items;
+                    page.sold_total = total;
+                    page.sold_next = next;
+                }
+                _ => {
+                    page.active = items;
+                    page.active_total = total;
+                    page.next = next;
+                }
+            }
+        }
+        Ok(page)
+    }
+
+    /// The members of the team in the same office as `user_id` (themselves included).
+    pub async fn office_members(&self, team_id: i64, user_id: i64) -> Result<Vec<i64>, Error> {
+        let Some(u) = user::Entity::find_by_id((team_id, user_id))
+            .one(&self.db)
+            .await
+            .map_err(db_err)?
+        else {
+            return Ok(Vec::new());
+        };
+        user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .filter(user::Column::TeamId.eq(team_id))
+            .filter(user::Column::OfficeId.eq(u.office_id))
+            .into_tuple::<i64>()
+            .all(&self.db)
+            .await
+            .map_err(db_err)
+    }
+}
