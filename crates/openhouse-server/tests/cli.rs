@@ -738,3 +738,109 @@ fn user_passwords_and_invitations_are_set_from_the_command_line() {
         store.close().await;
     });
 }
+
+/// `listings import`: CSV and JSON, upserting by MLS number; a bad row is reported with its
+/// line and the rest are imported.
+#[test]
+fn listings_import_reports_bad_rows_by_line_and_imports_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("listings.db");
+    let db = db.to_str().unwrap();
+    let (ok, team, err) = run_on(
+        db,
+        &[
+            "team",
+            "create",
+            "--name",
+            "Listings",
+            "--admin-email",
+            "l@acme.test",
+            "--json",
+        ],
+    );
+    assert!(ok, "{err}");
+    let team: serde_json::Value = serde_json::from_str(&team).unwrap();
+    let team_id = team["teamId"].to_string();
+    let csv = dir.path().join("listings.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "mlsListingId,price,beds,listingCity,propertyTypes,agentId\n\
+             A-1,500000,3,\"Austin, TX\",Condo|Townhouse,{}\n\
+             A-2,not a price,2,Austin,,\n\
+             A-3,250000,1,Austin,,\n",
+            team["userId"]
+        ),
+    )
+    .unwrap();
+    let (ok, out, err) = run_on(
+        db,
+        &[
+            "listings",
+            "import",
+            csv.to_str().unwrap(),
+            "--team-id",
+            &team_id,
+        ],
+    );
+    assert!(!ok, "a refused row makes the command fail");
+    assert!(err.contains("line 3: price"), "{err}");
+    let report: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(report["inserted"], 2);
+    assert_eq!(report["refused"], 1);
+
+    // JSON: the fixed row, and A-1 again unchanged
+    let json = dir.path().join("fix.json");
+    std::fs::write(
+        &json,
+        format!(
+            "[\n {{\"mlsListingId\": \"A-2\", \"price\": \"400000\"}},\n {{\"mlsListingId\": \"A-1\", \"price\": \"500000\", \"beds\": 3, \"listingCity\": \"Austin, TX\", \"propertyTypes\": [\"Condo\", \"Townhouse\"], \"agentId\": \"{}\"}}\n]",
+            team["userId"]
+        ),
+    )
+    .unwrap();
+    let (ok, out, err) = run_on(
+        db,
+        &[
+            "listings",
+            "import",
+            json.to_str().unwrap(),
+            "--team-id",
+            &team_id,
+        ],
+    );
+    assert!(ok, "{err}");
+    let report: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        (report["inserted"].as_i64(), report["unchanged"].as_i64()),
+        (Some(1), Some(1)),
+        "{report}"
+    );
+
+    // a file whose format cannot be told, and an unknown column
+    let txt = dir.path().join("listings.txt");
+    std::fs::write(&txt, "x").unwrap();
+    let (ok, _, err) = run_on(
+        db,
+        &[
+            "listings",
+            "import",
+            txt.to_str().unwrap(),
+            "--team-id",
+            &team_id,
+        ],
+    );
+    assert!(!ok && err.contains("--format"), "{err}");
+    std::fs::write(&csv, "mlsListingId,colour\nB-1,red\n").unwrap();
+    let (ok, _, err) = run_on(
+        db,
+        &[
+            "listings",
+            "import",
+            csv.to_str().unwrap(),
+            "--team-id",
+            &team_id,
+        ],
+    );
+    assert!(!ok && err.contains("colour"), "{err}");
+}

@@ -393,7 +393,10 @@ both!(
         let s = search(&app, &t.auth(), "mlsListingIds=U-1").await;
         let first = s["listIng"]["listing"][0].clone();
         assert_eq!(first["price"], "200");
-        assert_eq!(first["mlsListingId"], "u-1", "as the row that won spelled it");
+        assert_eq!(
+            first["mlsListingId"], "u-1",
+            "as the row that won spelled it"
+        );
         // the same again changes nothing; a change keeps the listing's id
         let again = vec![(
             1,
@@ -444,5 +447,138 @@ both!(
         let s = search(&app, &other.auth(), "mlsListingIds=U-1").await;
         assert_ne!(s["listIng"]["listing"][0]["listingId"], first["listingId"]);
         assert!(s["listIng"]["listing"][0].get("price").is_none());
+    }
+);
+
+async fn feed(app: &TestApp, t: &Team, kind: &str) -> (u16, String, String) {
+    let r = app
+        .get(
+            &format!("/v1.0/getPublishedListings?type={kind}"),
+            &t.auth(),
+        )
+        .await;
+    let ct = r
+        .headers
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let body = match &r.body {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    (r.status.as_u16(), ct, body)
+}
+
+/// The `mlsListingId`s of a feed, parsing it back (which fails on any malformed XML).
+fn feed_mls(xml: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("{e}: {xml}"));
+    assert_eq!(doc.root_element().tag_name().name(), "listings");
+    doc.root_element()
+        .children()
+        .filter(|n| n.has_tag_name("listing"))
+        .map(|n| n.attribute("mlsListingId").unwrap().to_string())
+        .collect()
+}
+
+both!(
+    published_feeds_are_well_formed_escaped_xml_of_the_listings_on_the_market,
+    |app: TestApp| async move {
+        let t = app.team().await;
+        let feeds = |f: &[&str]| Some(f.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let tricky = "<b>Tom & Jerry's \"loft\"</b>\u{1} ]]> done";
+        let rows = vec![
+            ListingItem {
+                published_feeds: feeds(&["LuxVT", "AllOnMarket"]),
+                details_describe: Some(tricky.into()),
+                listing_street_name: Some("1 <Main> & Co".into()),
+                picture_list: Some(vec!["https://img.example.com/a.jpg?x=1&y=2".into()]),
+                price: Some("2500000".into()),
+                beds: Some(4.0),
+                ..listing("F-1")
+            },
+            ListingItem {
+                published_feeds: feeds(&["AptCom"]),
+                purchase_type: Some("For Rent".into()),
+                ..listing("F-2")
+            },
+            ListingItem {
+                published_feeds: feeds(&["LuxVT"]),
+                listing_status: Some("Sold".into()),
+                ..listing("F-3")
+            },
+            ListingItem {
+                published_feeds: feeds(&["LuxVT"]),
+                listing_status: Some("Withdrawn".into()),
+                ..listing("F-4")
+            },
+            listing("F-5"),
+        ];
+        let rows = rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| (i as u64, r))
+            .collect();
+        app.store.import_listings(t.team_id, rows).await.unwrap();
+
+        let (status, ct, xml) = feed(&app, &t, "LuxVT").await;
+        assert_eq!(status, 200, "{xml}");
+        assert!(ct.starts_with("application/xml"), "{ct}");
+        assert_eq!(
+            feed_mls(&xml),
+            ["F-1"],
+            "sold and withdrawn listings are off the feed"
+        );
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let l = doc
+            .descendants()
+            .find(|n| n.has_tag_name("listing"))
+            .unwrap();
+        let text = |name: &str| {
+            l.descendants()
+                .find(|n| n.has_tag_name(name))
+                .and_then(|n| n.text())
+                .unwrap_or_default()
+                .to_string()
+        };
+        // what went in comes back, less the control character XML cannot carry
+        assert_eq!(text("description"), tricky.replace('\u{1}', ""));
+        assert_eq!(text("street"), "1 <Main> & Co");
+        assert_eq!(text("photo"), "https://img.example.com/a.jpg?x=1&y=2");
+        assert_eq!(text("price"), "2500000");
+        assert_eq!(text("beds"), "4");
+        assert_eq!(feed_mls(&feed(&app, &t, "AptCom").await.2), ["F-2"]);
+        assert_eq!(feed_mls(&feed(&app, &t, "allonmarket").await.2), ["F-1"]);
+
+        // an unknown or missing type is a 400
+        let r = app
+            .get("/v1.0/getPublishedListings?type=Zillow", &t.auth())
+            .await;
+        r.error(400, 20012);
+        app.get("/v1.0/getPublishedListings", &t.auth())
+            .await
+            .error(400, 20012);
+
+        // another team's feed holds none of these
+        let other = app.team().await;
+        let (status, _, xml) = feed(&app, &other, "LuxVT").await;
+        assert_eq!(status, 200);
+        assert!(feed_mls(&xml).is_empty());
+
+        // a feed longer than a page is whole
+        let many: Vec<(u64, ListingItem)> = (0..1234)
+            .map(|i| {
+                (
+                    i,
+                    ListingItem {
+                        published_feeds: feeds(&["AptCom"]),
+                        ..listing(&format!("M-{i:04}"))
+                    },
+                )
+            })
+            .collect();
+        app.store.import_listings(t.team_id, many).await.unwrap();
+        let mls = feed_mls(&feed(&app, &t, "AptCom").await.2);
+        assert_eq!(mls.len(), 1235);
+        assert_eq!(mls.iter().collect::<HashSet<_>>().len(), 1235);
     }
 );

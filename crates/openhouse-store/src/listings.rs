@@ -309,3 +309,29 @@ impl Store {
             .map_err(db_err)
     }
 }
+
+impl Store {
+    /// A page of the on-market listings of `team_id` published to `feed`, after the listing
+    /// `after` by id: what `GET /v1.0/getPublishedListings` streams.
+    pub async fn published_listings(
+        &self,
+        team_id: i64,
+        feed: &str,
+        after: i64,
+        limit: u64,
+    ) -> Result<Vec<ListingItem>, Error> {
+        Ok(row::Entity::find()
+            .filter(row::Column::TeamId.eq(team_id))
+            .filter(row::Column::Market.eq(market_code(Market::On)))
+            .filter(row::Column::Feeds.like(contains(&format!(",{feed},"))))
+            .filter(row::Column::Id.gt(after))
+            .order_by_asc(row::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(item_of)
+            .collect())
+    }
+}

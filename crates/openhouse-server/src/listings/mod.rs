@@ -20,8 +20,12 @@ use crate::error::ApiResult;
 use crate::extract::{ApiQuery, Caller};
 use crate::openapi::Errors;
 
+pub mod feed;
+
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(search_listings))
+    OpenApiRouter::new()
+        .routes(routes!(search_listings))
+        .routes(routes!(feed::published_listings))
 }
 
 /// The most MLS numbers one search takes.
