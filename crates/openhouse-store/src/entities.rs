@@ -568,12 +568,16 @@ entity!(listing, "listings", {
     pub city_key: String,
     pub state_key: String,
     pub zip_key: String,
+    pub county_key: String,
     #[sea_orm(column_type = "Text")]
     pub street_key: String,
     #[sea_orm(column_type = "Text")]
     pub building_key: String,
     #[sea_orm(column_type = "Text")]
     pub property_key: String,
+    pub purchase_key: String,
+    pub built_year: i32,
+    pub list_date: i64,
     pub agent_id: i64,
     pub co_agent_id: i64,
     pub feeds: String,
