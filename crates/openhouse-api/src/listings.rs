@@ -180,3 +180,61 @@ pub struct ListingSearchResponse {
     #[serde(rename = "get_listingMetadata")]
     pub metadata: ListingMetaData,
 }
+
+/// The body of `POST /v2.0/listings/search` (from Lofty's published document).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ListingQueryRequest {
+    /// `my`: the caller's listings (as listing agent or co-agent); `office`: their office's;
+    /// `all` (default): the team's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "all")]
+    pub search_scope: Option<String>,
+    /// Sold listings instead of active ones (default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sold_flag: Option<bool>,
+    /// Conditions, all of which a listing meets: `location` (`{"city": [...], "state": [...],
+    /// "zipCode": [...], "county": [...]}`, any of each), `price`, `beds`, `baths`, `sqFt`
+    /// (`"min,max"`, either may be empty), `daysOnSite` (`",30"`: listed in the last 30 days),
+    /// `propertyType` and `purchaseType` (lists of labels, any of them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub filter_conditions: Option<serde_json::Map<String, serde_json::Value>>,
+    /// PRICE_DESC, PRICE_ASC, BEDROOMS_DESC, BATHS_DESC, SQFT_DESC, BUILT_YEAR_DESC,
+    /// MLS_LIST_DATE_L_DESC, RELEVANCE, QUALITY_DESC, OPEN_HOUSE_DESC (the last three: oldest
+    /// listing first); ties by listing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_fields: Option<Vec<String>>,
+    /// The `ListingItem` fields to return (default all); `listingId` always.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_fields: Option<Vec<String>>,
+    /// From 1 (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub page_num: Option<i32>,
+    /// 1 to 100 (default 25).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 100)]
+    pub page_size: Option<i32>,
+}
+
+/// The paging of a `POST /v2.0/listings/search` answer.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ListingV2Metadata {
+    pub collection: String,
+    pub page_size: i32,
+    pub page_num: i64,
+    pub total_count: i64,
+    pub total_page: i64,
+    pub has_more: bool,
+}
+
+/// The answer of `POST /v2.0/listings/search` (from Lofty's published document).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ListingV2SearchResponse {
+    /// The listings of the page, each with the fields asked for.
+    #[schema(value_type = Vec<ListingItem>)]
+    pub listing: Vec<serde_json::Value>,
+    pub metadata: ListingV2Metadata,
+}

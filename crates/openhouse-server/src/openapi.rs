@@ -39,6 +39,8 @@ use utoipa::{IntoResponses, Modify, OpenApi, PartialSchema, ToSchema};
         (name = "Webhooks", description = "Use webhooks to be notified about events that happen in a team. Deliveries are signed as Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`), retried with backoff for 24 hours, and sent in order for each lead."),
         (name = "Webhooks (openhouse)", description = "openhouse's own, not in the Lofty API: a subscription's delivery log and redelivery."),
         (name = "LeadRouting", description = "Operations about lead routing"),
+        (name = "Listing", description = "The team's listings: searched by agent, office, listing, MLS number, building and street; published as XML feeds"),
+        (name = "Listing V2", description = "From Lofty's published document, not in the v1.0 contract: searching listings by location, ranges and types."),
         (name = "LeadRouting (openhouse)", description = "openhouse's own, not in the Lofty API: adding, ordering and deleting routing rules, the routing time zone, and the offers of Next Up and Blast Alert with their claims."),
     )
 )]

@@ -582,3 +582,99 @@ both!(
         assert_eq!(mls.iter().collect::<HashSet<_>>().len(), 1235);
     }
 );
+
+both!(
+    the_v2_search_filters_sorts_and_pages_the_same_listings,
+    |app: TestApp| async move {
+        let t = app.team().await;
+        let me = t.user_id.to_string();
+        let now = app.store.now();
+        let l = |mls: &str, city: &str, price: &str, beds: f64, kind: &str| ListingItem {
+            listing_city: Some(city.into()),
+            price: Some(price.into()),
+            beds: Some(beds),
+            property_types: Some(vec![kind.into()]),
+            purchase_type: Some("For Sale".into()),
+            mls_list_date_l: Some(now - 86_400_000),
+            ..listing(mls)
+        };
+        let rows = vec![
+            l("V-1", "Seattle", "400000", 2.0, "Condo"),
+            l("V-2", "Seattle", "900000", 4.0, "Single Family Home"),
+            l("V-3", "Tacoma", "300000", 3.0, "Condo"),
+            ListingItem {
+                agent_id: Some(me.clone()),
+                ..l("V-4", "seattle", "650000", 3.0, "Townhouse")
+            },
+            ListingItem {
+                listing_status: Some("Sold".into()),
+                ..l("V-5", "Seattle", "500000", 3.0, "Condo")
+            },
+            ListingItem {
+                mls_list_date_l: Some(now - 90 * 86_400_000),
+                ..l("V-6", "Seattle", "100000", 1.0, "Condo")
+            },
+        ];
+        let rows = rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| (i as u64, r))
+            .collect();
+        app.store.import_listings(t.team_id, rows).await.unwrap();
+        let search = |body: Value| {
+            let app = &app;
+            let auth = t.auth();
+            async move { app.post("/v2.0/listings/search", &auth, body).await }
+        };
+        let mls = |r: &Value| -> Vec<String> {
+            r["listing"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l["mlsListingId"].as_str().unwrap().to_string())
+                .collect()
+        };
+
+        let r = search(json!({"filterConditions": {"location": {"city": ["Seattle"]}}, "sortFields": ["PRICE_DESC"]})).await;
+        assert_eq!(mls(r.ok()), ["V-2", "V-4", "V-1", "V-6"]);
+        assert_eq!(r.ok()["metadata"]["totalCount"], 4);
+        let r = search(json!({"filterConditions": {"price": "300000,650000", "beds": "3,"}, "sortFields": ["PRICE_ASC"]})).await;
+        assert_eq!(mls(r.ok()), ["V-3", "V-4"]);
+        let r = search(json!({"filterConditions": {"propertyType": ["condo"], "daysOnSite": ",30"}, "sortFields": ["PRICE_ASC"]})).await;
+        assert_eq!(mls(r.ok()), ["V-3", "V-1"]);
+        let r = search(json!({"searchScope": "my"})).await;
+        assert_eq!(mls(r.ok()), ["V-4"]);
+        let r = search(json!({"soldFlag": true})).await;
+        assert_eq!(mls(r.ok()), ["V-5"]);
+        // pages, and only the fields asked for
+        let r = search(json!({"pageSize": 2, "pageNum": 2, "sortFields": ["PRICE_DESC"], "returnFields": ["price"]})).await;
+        let page = r.ok();
+        assert_eq!(page["metadata"]["totalCount"], 5);
+        assert_eq!(page["metadata"]["totalPage"], 3);
+        assert_eq!(page["metadata"]["hasMore"], true);
+        assert_eq!(page["listing"][0]["price"], "400000");
+        assert!(page["listing"][0].get("mlsListingId").is_none());
+        assert!(page["listing"][0]["listingId"].is_string());
+
+        // what is not understood is a 400
+        search(json!({"filterConditions": {"colour": "red"}}))
+            .await
+            .error(400, 20012);
+        search(json!({"filterConditions": {"price": "cheap"}}))
+            .await
+            .error(400, 20012);
+        search(json!({"sortFields": ["NEWEST"]}))
+            .await
+            .error(400, 20012);
+        search(json!({"searchScope": "world"}))
+            .await
+            .error(400, 20012);
+        search(json!({"pageSize": 101})).await.error(400, 20042);
+        // another team finds none of them
+        let other = app.team().await;
+        let r = app
+            .post("/v2.0/listings/search", &other.auth(), json!({}))
+            .await;
+        assert_eq!(r.ok()["metadata"]["totalCount"], 0);
+    }
+);

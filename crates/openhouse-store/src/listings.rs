@@ -339,3 +339,120 @@ impl Store {
             .collect())
     }
 }
+
+/// An order of `POST /v2.0/listings/search`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListingSort {
+    PriceDesc,
+    PriceAsc,
+    BedsDesc,
+    BathsDesc,
+    SqftDesc,
+    BuiltYearDesc,
+    ListDateDesc,
+}
+
+/// A search of `POST /v2.0/listings/search`: every condition given narrows.
+#[derive(Debug, Clone, Default)]
+pub struct ListingFilter {
+    /// Listings whose listing agent or co-agent is one of these members; None: the team's.
+    pub agents: Option<Vec<i64>>,
+    pub sold: bool,
+    /// Lower-cased; a listing matches one of each list given.
+    pub cities: Vec<String>,
+    pub states: Vec<String>,
+    pub zips: Vec<String>,
+    pub counties: Vec<String>,
+    pub property_types: Vec<String>,
+    pub purchase_types: Vec<String>,
+    pub price: (Option<f64>, Option<f64>),
+    pub beds: (Option<f64>, Option<f64>),
+    pub baths: (Option<f64>, Option<f64>),
+    pub sqft: (Option<f64>, Option<f64>),
+    /// Listed (mlsListDateL) at or after this time.
+    pub listed_since: Option<i64>,
+    pub sort: Vec<ListingSort>,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+fn range<C: ColumnTrait>(
+    s: Select<row::Entity>,
+    col: C,
+    r: (Option<f64>, Option<f64>),
+) -> Select<row::Entity> {
+    let s = match r.0 {
+        Some(min) => s.filter(col.gte(min)),
+        None => s,
+    };
+    match r.1 {
+        Some(max) => s.filter(col.lte(max)),
+        None => s,
+    }
+}
+
+impl Store {
+    /// A page of the listings `f` selects, in its order (then by listing), and how many match.
+    pub async fn filter_listings(
+        &self,
+        team_id: i64,
+        f: &ListingFilter,
+    ) -> Result<(Vec<ListingItem>, u64), Error> {
+        let market = if f.sold { Market::Sold } else { Market::On };
+        let mut s = row::Entity::find()
+            .filter(row::Column::TeamId.eq(team_id))
+            .filter(row::Column::Market.eq(market_code(market)));
+        if let Some(agents) = &f.agents {
+            s = s.filter(
+                Condition::any()
+                    .add(row::Column::AgentId.is_in(agents.clone()))
+                    .add(row::Column::CoAgentId.is_in(agents.clone())),
+            );
+        }
+        for (col, values) in [
+            (row::Column::CityKey, &f.cities),
+            (row::Column::StateKey, &f.states),
+            (row::Column::ZipKey, &f.zips),
+            (row::Column::CountyKey, &f.counties),
+            (row::Column::PurchaseKey, &f.purchase_types),
+        ] {
+            if !values.is_empty() {
+                s = s.filter(col.is_in(values.clone()));
+            }
+        }
+        if !f.property_types.is_empty() {
+            let mut any = Condition::any();
+            for t in &f.property_types {
+                any = any.add(row::Column::PropertyKey.like(contains(&format!("|{t}|"))));
+            }
+            s = s.filter(any);
+        }
+        s = range(s, row::Column::Price, f.price);
+        s = range(s, row::Column::Beds, f.beds);
+        s = range(s, row::Column::Baths, f.baths);
+        s = range(s, row::Column::Sqft, f.sqft);
+        if let Some(since) = f.listed_since {
+            s = s.filter(row::Column::ListDate.gte(since));
+        }
+        let total = s.clone().count(&self.db).await.map_err(db_err)?;
+        for o in &f.sort {
+            s = match o {
+                ListingSort::PriceDesc => s.order_by_desc(row::Column::Price),
+                ListingSort::PriceAsc => s.order_by_asc(row::Column::Price),
+                ListingSort::BedsDesc => s.order_by_desc(row::Column::Beds),
+                ListingSort::BathsDesc => s.order_by_desc(row::Column::Baths),
+                ListingSort::SqftDesc => s.order_by_desc(row::Column::Sqft),
+                ListingSort::BuiltYearDesc => s.order_by_desc(row::Column::BuiltYear),
+                ListingSort::ListDateDesc => s.order_by_desc(row::Column::ListDate),
+            };
+        }
+        let rows = s
+            .order_by_asc(row::Column::Id)
+            .offset(f.offset)
+            .limit(f.limit)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok((rows.iter().map(item_of).collect(), total))
+    }
+}

@@ -21,11 +21,13 @@ use crate::extract::{ApiQuery, Caller};
 use crate::openapi::Errors;
 
 pub mod feed;
+pub mod search_v2;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(search_listings))
         .routes(routes!(feed::published_listings))
+        .routes(routes!(search_v2::search))
 }
 
 /// The most MLS numbers one search takes.
