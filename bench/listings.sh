@@ -101,10 +101,10 @@ run_one() {
     curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break
     sleep 0.2
   done
-  echo "" >"$WORK/empty.txt"
+  echo "&showCondition=false" >"$WORK/mine.txt"
   local by_mls mine
   by_mls=$(wrk_run "$key" "/v1.0/listing?limit=25&mlsListingIds=" "$WORK/mls.txt")
-  mine=$(wrk_run "$key" "/v1.0/listing?agentListings=true&limit=25" "$WORK/empty.txt")
+  mine=$(wrk_run "$key" "/v1.0/listing?agentListings=true&limit=25" "$WORK/mine.txt")
   echo "| $backend | $LISTINGS | ${import_s} s ($(python3 -c "print(round($LISTINGS / $import_s))") listings/s) | $by_mls | $mine |"
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
 }

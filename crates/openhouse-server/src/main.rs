@@ -431,6 +431,7 @@ async fn import_listings(
     let mut report = openhouse_store::listings::ImportReport::default();
     let mut batch = Vec::with_capacity(1000);
     let mut rows = rows.into_iter().peekable();
+    let mut analyzed = false;
     while rows.peek().is_some() {
         batch.clear();
         let mut taken = 0;
@@ -447,7 +448,19 @@ async fn import_listings(
             .map_err(|e| anyhow::anyhow!(e.message))?;
         report.add(done);
         bar.inc(taken);
+        if !analyzed {
+            // statistics for the rest of the import's lookups (see analyze_listings)
+            store
+                .analyze_listings()
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            analyzed = true;
+        }
     }
+    store
+        .analyze_listings()
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message))?;
     bar.finish_and_clear();
     store.close().await;
     report.errors.sort();
