@@ -587,3 +587,12 @@ entity!(listing, "listings", {
     pub create_time: i64,
     pub update_time: i64,
 });
+
+entity!(listing_agent, "listing_agents", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub user_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub listing_id: i64,
+});

@@ -13,7 +13,7 @@ use sea_orm::{
 };
 
 use crate::dialect::contains;
-use crate::entities::{listing as row, user};
+use crate::entities::{listing as row, listing_agent as link, user};
 use crate::{Store, db_err};
 
 /// What an import of a batch did.
@@ -117,24 +117,32 @@ fn columns(team_id: i64, id: i64, c: &Checked, now: i64) -> row::ActiveModel {
     }
 }
 
-/// Listings whose listing agent or co-agent is one of `agents`: the ids of each found through
-/// its own index and united, rather than `agent_id IN … OR co_agent_id IN …`, which both
-/// backends answer by scanning every listing of the team.
+/// Listings whose listing agent or co-agent is one of `agents` (through `listing_agents`).
 fn listed_by(team_id: i64, agents: &[i64]) -> sea_orm::sea_query::SimpleExpr {
-    use sea_orm::sea_query::{Query, UnionType};
-    let ids = |col: row::Column| {
-        Query::select()
-            .column(row::Column::Id)
-            .from(row::Entity)
-            .and_where(row::Column::TeamId.eq(team_id))
-            .and_where(col.is_in(agents.to_vec()))
-            .to_owned()
-    };
+    use sea_orm::sea_query::Query;
     row::Column::Id.in_subquery(
-        ids(row::Column::AgentId)
-            .union(UnionType::Distinct, ids(row::Column::CoAgentId))
+        Query::select()
+            .column(link::Column::ListingId)
+            .from(link::Entity)
+            .and_where(link::Column::TeamId.eq(team_id))
+            .and_where(link::Column::UserId.is_in(agents.to_vec()))
             .to_owned(),
     )
+}
+
+/// The agent links of a listing.
+fn links(team_id: i64, listing_id: i64, c: &Checked) -> Vec<link::ActiveModel> {
+    let mut users = vec![c.agent_id, c.co_agent_id];
+    users.retain(|u| *u != 0);
+    users.dedup();
+    users
+        .into_iter()
+        .map(|user_id| link::ActiveModel {
+            team_id: Set(team_id),
+            user_id: Set(user_id),
+            listing_id: Set(listing_id),
+        })
+        .collect()
 }
 
 /// The listings of `team_id` in `market` that `q` selects: the one definition the page and
@@ -235,10 +243,15 @@ impl Store {
             }
         }
         let mut inserts = Vec::new();
+        let mut new_links = Vec::new();
         for key in &order {
             let c = &latest[key];
             match existing.get(key) {
-                None => inserts.push(columns(team_id, self.next_id(), c, now)),
+                None => {
+                    let id = self.next_id();
+                    new_links.extend(links(team_id, id, c));
+                    inserts.push(columns(team_id, id, c, now));
+                }
                 Some(old) => {
                     let mut new = columns(team_id, old.id, c, now);
                     new.create_time = Set(old.create_time);
@@ -248,6 +261,15 @@ impl Store {
                         continue;
                     }
                     row::Entity::update(new).exec(&txn).await.map_err(db_err)?;
+                    if (old.agent_id, old.co_agent_id) != (c.agent_id, c.co_agent_id) {
+                        link::Entity::delete_many()
+                            .filter(link::Column::TeamId.eq(team_id))
+                            .filter(link::Column::ListingId.eq(old.id))
+                            .exec(&txn)
+                            .await
+                            .map_err(db_err)?;
+                        new_links.extend(links(team_id, old.id, c));
+                    }
                     report.updated += 1;
                 }
             }
@@ -258,6 +280,12 @@ impl Store {
             // well below SQLite's 32,766 bound parameters a statement
             let chunk: Vec<row::ActiveModel> = inserts.by_ref().take(500).collect();
             row::Entity::insert_many(chunk)
+                .exec_without_returning(&txn)
+                .await
+                .map_err(db_err)?;
+        }
+        for chunk in new_links.chunks(1000) {
+            link::Entity::insert_many(chunk.to_vec())
                 .exec_without_returning(&txn)
                 .await
                 .map_err(db_err)?;
@@ -477,10 +505,12 @@ impl Store {
     /// listing), which made a 100,000-listing import take minutes instead of seconds.
     pub async fn analyze_listings(&self) -> Result<(), Error> {
         use sea_orm::ConnectionTrait;
-        self.db
-            .execute_unprepared("ANALYZE listings")
-            .await
-            .map_err(db_err)?;
+        for table in ["listings", "listing_agents"] {
+            self.db
+                .execute_unprepared(&format!("ANALYZE {table}"))
+                .await
+                .map_err(db_err)?;
+        }
         Ok(())
     }
 }

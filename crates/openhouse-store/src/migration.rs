@@ -1271,16 +1271,22 @@ impl MigrationTrait for M0018Listings {
                 .take(),
         )
         .await?;
-        m.create_index(index(
-            "listings",
-            "listings_agent",
-            &["team_id", "agent_id"],
-        ))
+        // who lists each listing (its agent and co-agent), one row each: searches by agent go
+        // through here, where every row is a real link (most listings have no agent of the
+        // team, and an index over a column that is mostly 0 is planned as useless)
+        m.create_table(
+            table("listing_agents")
+                .col(big_integer("team_id"))
+                .col(big_integer("user_id"))
+                .col(big_integer("listing_id"))
+                .primary_key(&mut pk(&["team_id", "user_id", "listing_id"]))
+                .take(),
+        )
         .await?;
         m.create_index(index(
-            "listings",
-            "listings_co_agent",
-            &["team_id", "co_agent_id"],
+            "listing_agents",
+            "listing_agents_listing",
+            &["team_id", "listing_id"],
         ))
         .await?;
         m.create_index(index(
