@@ -212,6 +212,38 @@ both!(
         let r = search(&app, &t.auth(), "buildingName=%25").await;
         assert!(mls_of(&r["listIng"]).is_empty());
 
+        // a listing that changes agents moves with them
+        let moved = vec![(
+            1,
+            ListingItem {
+                agent_id: Some(west_b.to_string()),
+                listing_street_name: Some("3 Elm St".into()),
+                ..listing("ML-3")
+            },
+        )];
+        assert_eq!(
+            app.store
+                .import_listings(t.team_id, moved)
+                .await
+                .unwrap()
+                .updated,
+            1
+        );
+        let r = search(
+            &app,
+            &t.auth(),
+            &format!("agentListings=true&userId={west_a}"),
+        )
+        .await;
+        assert!(mls_of(&r["listIng"]).is_empty());
+        let r = search(
+            &app,
+            &t.auth(),
+            &format!("agentListings=true&userId={west_b}"),
+        )
+        .await;
+        assert_eq!(mls_of(&r["listIng"]), ["ML-3", "ML-4"]);
+
         let r = search(&app, &t.auth(), "agentListings=true&showCondition=true").await;
         assert_eq!(r["get_listingMetadata"]["condition"]["agentListings"], true);
         assert_eq!(r["get_listingMetadata"]["condition"]["userId"], t.user_id);
