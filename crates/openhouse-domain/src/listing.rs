@@ -233,6 +233,85 @@ pub fn check(mut item: ListingItem) -> Result<Checked, String> {
     })
 }
 
+/// Whether a listing is one a lead's inquiry asks about (what a listing alert is sent for):
+/// every criterion the inquiry gives holds — one of its locations (each field given equal, any
+/// case; a street address contained), price, beds and baths within its bounds, one of its
+/// property types. A listing that lacks a figure the inquiry bounds does not match; an inquiry
+/// that gives no criterion matches nothing (it would alert on every listing).
+pub fn inquiry_matches(inquiry: &openhouse_api::LeadInquiry, l: &Checked) -> bool {
+    let locations = inquiry.locations.as_deref().unwrap_or(&[]);
+    let types: Vec<String> = inquiry
+        .property_type
+        .iter()
+        .flatten()
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let baths = |s: &Option<String>| s.as_deref().and_then(|b| b.trim().parse::<f64>().ok());
+    let (baths_min, baths_max) = (baths(&inquiry.bathrooms_min), baths(&inquiry.bathrooms_max));
+    let beds_min = inquiry.bedrooms_min.map(f64::from);
+    let beds_max = inquiry.bedrooms_max.map(f64::from);
+    let price_min = inquiry.price_min.filter(|p| *p > 0);
+    let price_max = inquiry.price_max.filter(|p| *p > 0);
+    let asks = !locations.is_empty()
+        || !types.is_empty()
+        || [baths_min, baths_max, beds_min, beds_max]
+            .iter()
+            .any(Option::is_some)
+        || price_min.is_some()
+        || price_max.is_some();
+    if !asks {
+        return false;
+    }
+    let within = |value: f64, min: Option<f64>, max: Option<f64>| {
+        (min.is_none() && max.is_none())
+            || (value > 0.0 && min.is_none_or(|m| value >= m) && max.is_none_or(|m| value <= m))
+    };
+    let eq = |want: &Option<String>, have: &str| {
+        want.as_deref()
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .is_none_or(|w| w.to_lowercase() == have)
+    };
+    let zips: Vec<String> = l
+        .item
+        .listing_zipcode
+        .iter()
+        .flatten()
+        .map(|z| z.trim().to_lowercase())
+        .collect();
+    let located = locations.is_empty()
+        || locations.iter().any(|loc| {
+            eq(&loc.city, &l.city_key)
+                && eq(&loc.county, &l.county_key)
+                && eq(&loc.state_code, &l.state_key)
+                && loc
+                    .zip_code
+                    .as_deref()
+                    .map(|z| z.trim().to_lowercase())
+                    .filter(|z| !z.is_empty())
+                    .is_none_or(|z| zips.contains(&z))
+                && loc
+                    .street_address
+                    .as_deref()
+                    .map(|s| s.trim().to_lowercase())
+                    .filter(|s| !s.is_empty())
+                    .is_none_or(|s| l.street_key.contains(&s))
+        });
+    located
+        && within(
+            l.price as f64,
+            price_min.map(|p| p as f64),
+            price_max.map(|p| p as f64),
+        )
+        && within(l.beds, beds_min, beds_max)
+        && within(l.baths, baths_min, baths_max)
+        && (types.is_empty()
+            || types
+                .iter()
+                .any(|t| l.property_key.contains(&format!("|{t}|"))))
+}
+
 const PAGE_KEY_PREFIX: &str = "listing:";
 
 /// The page key that continues after the listing `last_id`.
@@ -333,6 +412,79 @@ mod tests {
         assert_eq!(Market::of("Closed"), Market::Sold);
         assert_eq!(Market::of("Expired"), Market::Off);
         assert_eq!(Market::of("Coming Soon"), Market::On);
+    }
+
+    #[test]
+    fn an_inquiry_matches_listings_by_every_criterion_it_gives() {
+        use openhouse_api::{LeadInquiry, Location};
+        let l = check(ListingItem {
+            listing_city: Some("Austin".into()),
+            listing_state: Some("TX".into()),
+            listing_zipcode: Some(vec!["78701".into()]),
+            listing_street_name: Some("12 Congress Ave".into()),
+            price: Some("450000".into()),
+            beds: Some(3.0),
+            baths: Some(2.5),
+            property_types: Some(vec!["Condo".into()]),
+            ..item("A")
+        })
+        .unwrap();
+        let austin = Location {
+            city: Some("austin".into()),
+            state_code: Some("TX".into()),
+            ..Default::default()
+        };
+        let ask = |f: &dyn Fn(&mut LeadInquiry)| {
+            let mut q = LeadInquiry {
+                locations: Some(vec![austin.clone()]),
+                ..Default::default()
+            };
+            f(&mut q);
+            inquiry_matches(&q, &l)
+        };
+        assert!(ask(&|_| {}));
+        assert!(ask(&|q| {
+            q.price_min = Some(400_000);
+            q.price_max = Some(500_000);
+            q.bedrooms_min = Some(3);
+            q.bathrooms_min = Some("2".into());
+            q.property_type = Some(vec!["Single Family Home".into(), "condo".into()]);
+        }));
+        assert!(!ask(&|q| q.price_max = Some(400_000)));
+        assert!(!ask(&|q| q.bedrooms_min = Some(4)));
+        assert!(!ask(&|q| q.bathrooms_max = Some("2".into())));
+        assert!(!ask(&|q| q.property_type = Some(vec!["Townhouse".into()])));
+        assert!(!ask(&|q| {
+            q.locations = Some(vec![Location {
+                city: Some("Dallas".into()),
+                ..Default::default()
+            }])
+        }));
+        // one of several locations is enough; a zip code or a street part narrows
+        assert!(ask(&|q| {
+            q.locations = Some(vec![
+                Location {
+                    city: Some("Dallas".into()),
+                    ..Default::default()
+                },
+                Location {
+                    zip_code: Some("78701".into()),
+                    street_address: Some("congress".into()),
+                    ..Default::default()
+                },
+            ])
+        }));
+        // nothing asked: no alert for every listing
+        assert!(!inquiry_matches(&LeadInquiry::default(), &l));
+        // a bound the listing has no figure for
+        let bare = check(item("B")).unwrap();
+        assert!(!inquiry_matches(
+            &LeadInquiry {
+                price_max: Some(1_000_000),
+                ..Default::default()
+            },
+            &bare
+        ));
     }
 
     #[test]
