@@ -169,7 +169,7 @@ both!(
             .create_app(
                 t.team_id,
                 "Sync for Brokers",
-                &[redirect.clone()],
+                std::slice::from_ref(&redirect),
                 &["leads".to_string(), "members:read".to_string()],
             )
             .await

@@ -176,7 +176,7 @@ pub async fn search(
             match v {
                 Value::Object(m) if !fields.is_empty() => Value::Object(
                     m.into_iter()
-                        .filter(|(k, _)| k == "listingId" || fields.iter().any(|f| *f == k))
+                        .filter(|(k, _)| k == "listingId" || fields.contains(&k))
                         .collect(),
                 ),
                 other => other,
