@@ -179,11 +179,23 @@ fn consent_csrf(session: &str) -> String {
     ))
 }
 
-fn new_csrf() -> String {
-    use rand::RngCore;
-    let mut b = [0u8; 24];
-    rand::rng().fill_bytes(&mut b);
-    hex::encode(b)
+/// Whether a form posted before sign-in repeats the browser's CSRF cookie (another site can
+/// neither read the cookie nor, `SameSite=Strict`, have it sent).
+fn double_submitted(headers: &HeaderMap, csrf: &str) -> bool {
+    cookie_of(headers, CSRF_COOKIE).is_some_and(|k| same(&k, csrf))
+}
+
+/// The double-submit token of a form shown before sign-in: the browser's CSRF cookie if it
+/// holds one (so several open tabs keep working), else a new one (set with the page).
+fn form_csrf(headers: &HeaderMap) -> String {
+    cookie_of(headers, CSRF_COOKIE)
+        .filter(|v| v.len() == 48 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        .unwrap_or_else(|| {
+            use rand::RngCore;
+            let mut b = [0u8; 24];
+            rand::rng().fill_bytes(&mut b);
+            hex::encode(b)
+        })
 }
 
 /// The redirect URI with `pairs` added to its query.
@@ -322,9 +334,7 @@ fn sign_in_page(
     message: Option<&str>,
     email: &str,
 ) -> Response {
-    let csrf = cookie_of(headers, CSRF_COOKIE)
-        .filter(|v| v.len() == 48 && v.bytes().all(|b| b.is_ascii_hexdigit()))
-        .unwrap_or_else(new_csrf);
+    let csrf = form_csrf(headers);
     let body = html! {
         p { "Sign in to let " strong { (c.app.name) } " use openhouse for you." }
         @if let Some(m) = message {
@@ -458,7 +468,7 @@ async fn authorize_form(State(state): State<AppState>, req: Request) -> Response
     match form.action.as_deref() {
         Some("sign_in") => {
             let email = form.email.unwrap_or_default();
-            let fresh = cookie_of(&headers, CSRF_COOKIE).is_some_and(|k| same(&k, &csrf));
+            let fresh = double_submitted(&headers, &csrf);
             if !fresh {
                 return sign_in_page(
                     &c,
@@ -578,9 +588,7 @@ fn invitation_form_page(
     status: StatusCode,
     message: Option<&str>,
 ) -> Response {
-    let csrf = cookie_of(headers, CSRF_COOKIE)
-        .filter(|v| v.len() == 48 && v.bytes().all(|b| b.is_ascii_hexdigit()))
-        .unwrap_or_else(new_csrf);
+    let csrf = form_csrf(headers);
     let body = html! {
         p { "Welcome, " (who.name) ". Choose the password you will sign in with as " strong { (who.email) } "." }
         @if let Some(m) = message {
@@ -630,7 +638,7 @@ async fn invitation_form(
         Err(e) => return ApiError(e).into_response(),
     };
     let csrf = form.csrf.unwrap_or_default();
-    if !cookie_of(&headers, CSRF_COOKIE).is_some_and(|k| same(&k, &csrf)) {
+    if !double_submitted(&headers, &csrf) {
         return invitation_form_page(
             &headers,
             &who,

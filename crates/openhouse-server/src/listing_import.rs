@@ -34,23 +34,45 @@ impl Format {
     }
 }
 
-const LIST_FIELDS: [&str; 4] = [
-    "listingZipcode",
-    "propertyTypes",
-    "pictureList",
-    "publishedFeeds",
-];
-const NUMBER_FIELDS: [&str; 9] = [
-    "beds",
-    "baths",
-    "sqft",
-    "builtYear",
-    "hoaFee",
-    "condoFee",
-    "chimeMaintenanceFee",
-    "garageParkingSpaces",
-    "mlsListDateL",
-];
+/// What a CSV cell of a listing field becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    /// Several values separated by `|`.
+    List,
+    Number,
+    WholeNumber,
+}
+
+/// Every field of `ListingItem` with its kind, from the type's own OpenAPI schema: the one
+/// description of the fields, so a field added to the type is a CSV column at once.
+fn fields() -> Vec<(String, Kind)> {
+    use utoipa::PartialSchema;
+    let schema = serde_json::to_value(ListingItem::schema()).unwrap_or_default();
+    let Some(props) = schema["properties"].as_object() else {
+        return Vec::new();
+    };
+    props
+        .iter()
+        .map(|(name, p)| {
+            let types: Vec<&str> = match &p["type"] {
+                Value::String(t) => vec![t.as_str()],
+                Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+                _ => Vec::new(),
+            };
+            let kind = if types.contains(&"array") {
+                Kind::List
+            } else if types.contains(&"integer") {
+                Kind::WholeNumber
+            } else if types.contains(&"number") {
+                Kind::Number
+            } else {
+                Kind::Text
+            };
+            (name.clone(), kind)
+        })
+        .collect()
+}
 
 fn line_of(text: &str, offset: usize) -> u64 {
     text.as_bytes()[..offset.min(text.len())]
@@ -107,15 +129,13 @@ pub fn read_csv(text: &str) -> Result<Vec<Row>, String> {
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
-    let known: Vec<String> = match serde_json::to_value(ListingItem {
-        listing_id: Some(String::new()),
-        ..full_item()
-    }) {
-        Ok(Value::Object(m)) => m.keys().cloned().collect(),
-        _ => Vec::new(),
-    };
-    if let Some(h) = header.iter().find(|h| !known.contains(h)) {
-        return Err(format!("line 1: '{h}' is no listing field"));
+    let known = fields();
+    let mut kinds = Vec::with_capacity(header.len());
+    for h in &header {
+        match known.iter().find(|(n, _)| n == h) {
+            Some((_, k)) => kinds.push(*k),
+            None => return Err(format!("line 1: '{h}' is no listing field")),
+        }
     }
     if !header.iter().any(|h| h == "mlsListingId") {
         return Err("line 1: the header has no mlsListingId column".into());
@@ -133,22 +153,22 @@ pub fn read_csv(text: &str) -> Result<Vec<Row>, String> {
         let line = rec.position().map_or(0, |p| p.line());
         let mut obj = serde_json::Map::new();
         let mut bad = None;
-        for (h, cell) in header.iter().zip(rec.iter()) {
+        for ((h, kind), cell) in header.iter().zip(&kinds).zip(rec.iter()) {
             let cell = cell.trim();
             if cell.is_empty() {
                 continue;
             }
-            let v = if LIST_FIELDS.contains(&h.as_str()) {
-                Value::Array(
+            let v = match kind {
+                Kind::List => Value::Array(
                     cell.split('|')
                         .map(str::trim)
                         .filter(|s| !s.is_empty())
                         .map(|s| Value::String(s.to_string()))
                         .collect(),
-                )
-            } else if NUMBER_FIELDS.contains(&h.as_str()) {
-                match cell.parse::<f64>() {
-                    Ok(n) if h == "builtYear" || h == "mlsListDateL" => {
+                ),
+                Kind::Text => Value::String(cell.to_string()),
+                Kind::Number | Kind::WholeNumber => match cell.parse::<f64>() {
+                    Ok(n) if *kind == Kind::WholeNumber => {
                         if n.fract() != 0.0 {
                             bad = Some(format!("{h} is a whole number, not '{cell}'"));
                             break;
@@ -162,9 +182,7 @@ pub fn read_csv(text: &str) -> Result<Vec<Row>, String> {
                         bad = Some(format!("{h} is a number, not '{cell}'"));
                         break;
                     }
-                }
-            } else {
-                Value::String(cell.to_string())
+                },
             };
             obj.insert(h.clone(), v);
         }
@@ -177,64 +195,6 @@ pub fn read_csv(text: &str) -> Result<Vec<Row>, String> {
         rows.push((line, item));
     }
     Ok(rows)
-}
-
-/// A listing with every field set, for the names of the fields.
-fn full_item() -> ListingItem {
-    let s = || Some(String::new());
-    let n = || Some(0.0);
-    let l = || Some(Vec::new());
-    ListingItem {
-        listing_id: s(),
-        mls_listing_id: String::new(),
-        listing_street_name: s(),
-        listing_city: s(),
-        listing_state: s(),
-        listing_zipcode: l(),
-        county: s(),
-        area: s(),
-        chime_area: s(),
-        sub_division_name: s(),
-        community: s(),
-        chime_complex: s(),
-        building_name: s(),
-        price: s(),
-        beds: n(),
-        baths: n(),
-        sqft: n(),
-        built_year: Some(0),
-        total_available_acres: s(),
-        details_describe: s(),
-        listing_status: s(),
-        purchase_type: s(),
-        property_types: l(),
-        property_type_primary: s(),
-        property_type_secondary: s(),
-        picture_list: l(),
-        open_house_schedules: s(),
-        open_house_schedules_start: s(),
-        open_house_schedules_end: s(),
-        agent_id: s(),
-        agent_name: s(),
-        agent_org_id: s(),
-        agent_org_name: s(),
-        co_agent_id: s(),
-        co_agent_name: s(),
-        co_agent_org_id: s(),
-        co_agent_org_name: s(),
-        hoa_fee: n(),
-        hoa_fee_frequency: s(),
-        condo_fee: n(),
-        condo_fee_frequency: s(),
-        chime_maintenance_fee: n(),
-        garage_parking_spaces: n(),
-        interior_features: s(),
-        exterior: s(),
-        mls_list_date_l: Some(0),
-        sold_price: s(),
-        sold_date: s(),
-        published_feeds: l(),
-    }
 }
 
 #[cfg(test)]

@@ -398,6 +398,17 @@ enum AppCommand {
     },
 }
 
+/// An error of the store or the API's rules as a command prints it: its message alone.
+trait Printed<T> {
+    fn printed(self) -> anyhow::Result<T>;
+}
+
+impl<T> Printed<T> for Result<T, openhouse_domain::Error> {
+    fn printed(self) -> anyhow::Result<T> {
+        self.map_err(|e| anyhow::anyhow!(e.message))
+    }
+}
+
 /// `openhouse listings import`: reads the file, then imports it a batch of 1,000 rows a
 /// transaction, with a progress bar on a terminal.
 async fn import_listings(
@@ -445,22 +456,16 @@ async fn import_listings(
         let done = store
             .import_listings(team_id, std::mem::take(&mut batch))
             .await
-            .map_err(|e| anyhow::anyhow!(e.message))?;
+            .printed()?;
         report.add(done);
         bar.inc(taken);
         if !analyzed {
             // statistics for the rest of the import's lookups (see analyze_listings)
-            store
-                .analyze_listings()
-                .await
-                .map_err(|e| anyhow::anyhow!(e.message))?;
+            store.analyze_listings().await.printed()?;
             analyzed = true;
         }
     }
-    store
-        .analyze_listings()
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message))?;
+    store.analyze_listings().await.printed()?;
     bar.finish_and_clear();
     store.close().await;
     report.errors.sort();
@@ -491,7 +496,7 @@ async fn user_of(store: &Store, team_id: i64, who: &Who) -> anyhow::Result<i64> 
     store
         .signable_by_email(team_id, email)
         .await
-        .map_err(|e| anyhow::anyhow!(e.message))?
+        .printed()?
         .map(|u| u.id)
         .ok_or_else(|| anyhow::anyhow!("team {team_id} has no active member {email}"))
 }
@@ -642,10 +647,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             db,
         }) => {
             let store = open(&db).await?;
-            let t = store
-                .create_team(&name, &admin_email)
-                .await
-                .map_err(|e| anyhow::anyhow!(e.message))?;
+            let t = store.create_team(&name, &admin_email).await.printed()?;
             if json {
                 println!("{}", serde_json::to_string(&t)?);
             } else {
@@ -668,7 +670,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let f = store
                 .add_transaction_custom_field(team_id, &name, &field_type, &options)
                 .await
-                .map_err(|e| anyhow::anyhow!(e.message))?;
+                .printed()?;
             println!("{}", serde_json::to_string(&f.show())?);
             store.close().await;
             Ok(())
@@ -686,7 +688,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let k = store
                 .create_api_key(team_id, user_id, &name, expire)
                 .await
-                .map_err(|e| anyhow::anyhow!(e.message))?;
+                .printed()?;
             if json {
                 println!("{}", serde_json::to_string(&k)?);
             } else {
@@ -704,13 +706,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             json,
             db,
         }) => {
-            openhouse_server::gate::check_scopes(&scopes)
-                .map_err(|e| anyhow::anyhow!(e.message))?;
+            openhouse_server::gate::check_scopes(&scopes).printed()?;
             let store = open(&db).await?;
             let a = store
                 .create_app(team_id, &name, &redirect_uris, &scopes)
                 .await
-                .map_err(|e| anyhow::anyhow!(e.message))?;
+                .printed()?;
             if json {
                 println!("{}", serde_json::to_string(&a)?);
             } else {
@@ -731,7 +732,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             store
                 .set_password(team_id, user_id, password)
                 .await
-                .map_err(|e| anyhow::anyhow!(e.message))?;
+                .printed()?;
             println!("password set for user {user_id} of team {team_id}");
             store.close().await;
             Ok(())
@@ -749,7 +750,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let (token, expire_time) = store
                 .invite(team_id, user_id, i64::from(expires_in_hours) * 3_600_000)
                 .await
-                .map_err(|e| anyhow::anyhow!(e.message))?;
+                .printed()?;
             let link = format!(
                 "{}/oauth/invitation/{token}",
                 base_url.trim_end_matches('/')
@@ -775,11 +776,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }) => import_listings(&file, team_id, format, &db).await,
         Command::App(AppCommand::List { team_id, db }) => {
             let store = open(&db).await?;
-            for a in store
-                .apps(team_id)
-                .await
-                .map_err(|e| anyhow::anyhow!(e.message))?
-            {
+            for a in store.apps(team_id).await.printed()? {
                 println!("{}", serde_json::to_string(&a)?);
             }
             store.close().await;
@@ -794,7 +791,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let secret = store
                 .rotate_app_secret(team_id, &client_id)
                 .await
-                .map_err(|e| anyhow::anyhow!(e.message))?;
+                .printed()?;
             println!(
                 "{}",
                 serde_json::json!({"clientId": client_id, "clientSecret": secret})
@@ -809,10 +806,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             db,
         }) => {
             let store = open(&db).await?;
-            let a = store
-                .delete_app(team_id, &client_id)
-                .await
-                .map_err(|e| anyhow::anyhow!(e.message))?;
+            let a = store.delete_app(team_id, &client_id).await.printed()?;
             openhouse_server::shared::announce_revocation(redis_url.as_deref()).await?;
             println!("{}", serde_json::to_string(&a)?);
             store.close().await;
@@ -824,11 +818,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             db,
         }) => {
             let store = open(&db).await?;
-            for k in store
-                .api_keys(team_id, user_id)
-                .await
-                .map_err(|e| anyhow::anyhow!(e.message))?
-            {
+            for k in store.api_keys(team_id, user_id).await.printed()? {
                 println!("{}", serde_json::to_string(&k)?);
             }
             store.close().await;
@@ -841,10 +831,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             db,
         }) => {
             let store = open(&db).await?;
-            let k = store
-                .revoke_key(team_id, &key_id)
-                .await
-                .map_err(|e| anyhow::anyhow!(e.message))?;
+            let k = store.revoke_key(team_id, &key_id).await.printed()?;
             openhouse_server::shared::announce_revocation(redis_url.as_deref()).await?;
             println!("{}", serde_json::to_string(&k)?);
             store.close().await;
@@ -852,10 +839,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Team(TeamCommand::RoutingExport { team_id, db }) => {
             let store = open(&db).await?;
-            let doc = store
-                .export_routing(team_id)
-                .await
-                .map_err(|e| anyhow::anyhow!(e.message))?;
+            let doc = store.export_routing(team_id).await.printed()?;
             println!("{}", serde_json::to_string_pretty(&doc)?);
             store.close().await;
             Ok(())
@@ -872,10 +856,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let doc: serde_json::Value = serde_json::from_str(&text)
                 .map_err(|e| anyhow::anyhow!("{file} is not JSON: {e}"))?;
             let store = open(&db).await?;
-            let n = store
-                .import_routing(team_id, &doc)
-                .await
-                .map_err(|e| anyhow::anyhow!(e.message))?;
+            let n = store.import_routing(team_id, &doc).await.printed()?;
             println!("imported {n} routing rules into team {team_id}");
             store.close().await;
             Ok(())

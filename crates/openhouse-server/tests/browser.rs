@@ -128,15 +128,27 @@ async fn screenshot(c: &Client, name: &str) {
     std::fs::write(artifacts().join(format!("{name}.png")), png).unwrap();
 }
 
-async fn text_of(c: &Client, css: &str) -> String {
-    c.wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no {css}: {e}"))
-        .text()
-        .await
-        .unwrap()
+/// Waits until the element at `css` shows text containing `expected` and returns that text.
+/// A click navigates asynchronously: until the next page has loaded, the element found may be
+/// the previous page's (wrong text) or vanish while read (stale), so both are retried.
+async fn wait_for_text(c: &Client, css: &str, expected: &str) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut last = String::from("(no element)");
+    loop {
+        if let Ok(e) = c.find(Locator::Css(css)).await {
+            if let Ok(t) = e.text().await {
+                if t.contains(expected) {
+                    return t;
+                }
+                last = t;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{css} never showed {expected:?}; last seen {last:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 both!(
@@ -187,7 +199,7 @@ both!(
             .append_pair("code_challenge", &pkce_s256(VERIFIER))
             .append_pair("code_challenge_method", "S256");
         c.goto(url.as_str()).await.unwrap();
-        assert_eq!(text_of(&c, "h1").await, "Sign in");
+        assert_eq!(wait_for_text(&c, "h1", "Sign in").await, "Sign in");
         assert!(c.source().await.unwrap().contains("Sync for Brokers"));
         screenshot(&c, &format!("{tag}-1-sign-in")).await;
 
@@ -210,8 +222,7 @@ both!(
             .click()
             .await
             .unwrap();
-        let error = text_of(&c, ".error").await;
-        assert!(error.contains("do not match"), "{error}");
+        wait_for_text(&c, ".error", "do not match").await;
         screenshot(&c, &format!("{tag}-2-sign-in-failed")).await;
 
         // the email stays filled in; the right password now
@@ -232,7 +243,10 @@ both!(
             .click()
             .await
             .unwrap();
-        assert_eq!(text_of(&c, "h1").await, "Allow access?");
+        assert_eq!(
+            wait_for_text(&c, "h1", "Allow access?").await,
+            "Allow access?"
+        );
         let page = c.source().await.unwrap();
         assert!(page.contains("Sync for Brokers") && page.contains("Read and change leads"));
         screenshot(&c, &format!("{tag}-3-consent")).await;
@@ -243,7 +257,7 @@ both!(
             .click()
             .await
             .unwrap();
-        assert_eq!(text_of(&c, "h1").await, "Connected");
+        assert_eq!(wait_for_text(&c, "h1", "Connected").await, "Connected");
         let landed = c.current_url().await.unwrap();
         screenshot(&c, &format!("{tag}-4-redirect")).await;
         assert!(landed.as_str().starts_with(&redirect), "{landed}");

@@ -591,9 +591,28 @@ impl Store {
     }
 
     /// A server secret by name (32 random bytes): made once, kept in `server_secrets` so every
-    /// process and restart signs and verifies alike. The login-token key and the scroll-id key
-    /// are made this way.
+    /// process and restart signs and verifies alike. The login-token key, the scroll-id key and
+    /// the sign-in session key are made this way. A secret never changes once made, so each is
+    /// read from the database once a process.
     pub async fn server_secret(&self, name: &str) -> Result<Vec<u8>, Error> {
+        if let Some(k) = self
+            .secrets
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+        {
+            return Ok(k.clone());
+        }
+        let k = self.stored_secret(name).await?;
+        self.secrets
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_string(), k.clone());
+        Ok(k)
+    }
+
+    /// A server secret as the database holds it, made if it is not there yet.
+    async fn stored_secret(&self, name: &str) -> Result<Vec<u8>, Error> {
         let name = name.to_string();
         if let Some(k) = server_secret::Entity::find_by_id(name.clone())
             .one(&self.db)

@@ -77,6 +77,8 @@ pub struct Store {
     pub(crate) rotation_db: Option<DatabaseConnection>,
     /// PostgreSQL only: the task that takes rotation positions (see `Store::turn_rotation`).
     pub(crate) positions: Option<Arc<routing::PositionTaker>>,
+    /// Server secrets already read: they never change once made (see `Store::server_secret`).
+    pub(crate) secrets: Arc<std::sync::RwLock<std::collections::HashMap<String, Vec<u8>>>>,
 }
 
 /// The store's clock: the system's, moved by an offset that tests set (so a test of a
@@ -107,7 +109,7 @@ impl Clock {
 }
 
 /// The server secrets (see [`Store::server_secret`]): made when the schema is brought up to date.
-pub const SERVER_SECRETS: [&str; 2] = ["scroll_id_key", "login_token_key"];
+pub const SERVER_SECRETS: [&str; 3] = ["scroll_id_key", "login_token_key", "sign_in_session_key"];
 
 /// The process's one ID generator: every Store of a process draws from it, so two stores over
 /// the same database in one process can never hand out the same id.
@@ -279,6 +281,7 @@ impl Store {
             clock: Arc::default(),
             routing: Arc::default(),
             positions,
+            secrets: Arc::default(),
         })
     }
 

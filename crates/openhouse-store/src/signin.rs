@@ -30,7 +30,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::auth::{hash_secret, new_secret};
+use crate::auth::{display_name, hash_secret, new_secret};
 use crate::entities::{invitation, sign_in_failure, user, user_password};
 use crate::{Store, db_err};
 
@@ -60,15 +60,11 @@ pub struct Account {
 
 impl Account {
     fn of(u: &user::Model) -> Self {
-        let name = match u.last_name.as_deref().filter(|l| !l.is_empty()) {
-            Some(l) => format!("{} {l}", u.first_name),
-            None => u.first_name.clone(),
-        };
         Self {
             team_id: u.team_id,
             user_id: u.id,
             email: u.email.clone(),
-            name: name.trim().to_string(),
+            name: display_name(&u.first_name, u.last_name.as_deref()),
         }
     }
 }

@@ -217,7 +217,7 @@ pub async fn published_listings(
     head.push(b'\n');
     let team_id = who.team_id;
     let store = state.store.clone();
-    let stream = async_stream(head, first, move |after| {
+    let stream = feed_stream(head, first, move |after| {
         let store = store.clone();
         async move { store.published_listings(team_id, feed, after, PAGE).await }
     });
@@ -233,7 +233,7 @@ pub async fn published_listings(
 /// after the last id of the one before), then the closing tag. A storage fault after the first
 /// page ends the stream with an error, so the client sees a broken transfer, never a feed that
 /// looks whole.
-fn async_stream<F, Fut>(
+fn feed_stream<F, Fut>(
     head: Vec<u8>,
     first: Vec<ListingItem>,
     next: F,
