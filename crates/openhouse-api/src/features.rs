@@ -6,9 +6,22 @@ use utoipa::ToSchema;
 
 use crate::LeadProperty;
 
-/// What a lead did on the website.
+/// What a lead did on the website, or (openhouse) `Alert`: a listing alert openhouse recorded
+/// because a listing matching the lead's inquiry was imported or changed price or status. An
+/// `Alert` is never posted (a 400), only shown.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub enum ActivityType {
+    Search,
+    Browse,
+    Favorite,
+    Request,
+    Submission,
+    Alert,
+}
+
+/// What a lead did on the website: the types a posted activity may have.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub enum PostedActivityType {
     Search,
     Browse,
     Favorite,
@@ -24,6 +37,7 @@ impl ActivityType {
             Self::Favorite => "Favorite",
             Self::Request => "Request",
             Self::Submission => "Submission",
+            Self::Alert => "Alert",
         }
     }
 }
@@ -54,6 +68,7 @@ pub struct LeadActivityReq {
     #[schema(example = "Search")]
     pub text: String,
     #[serde(rename = "type")]
+    #[schema(value_type = PostedActivityType)]
     pub kind: ActivityType,
 }
 

@@ -46,6 +46,7 @@ kinds! {
     CommunicationDeleted,
     NotificationSent,
     ActivityAdded,
+    ListingAlerted,
     TransactionCreated,
     TransactionUpdated,
     UserCreated,
@@ -105,6 +106,7 @@ impl Kind {
             Kind::CommunicationDeleted => "communication.deleted",
             Kind::NotificationSent => "notification.sent",
             Kind::ActivityAdded => "activity.added",
+            Kind::ListingAlerted => "listing.alerted",
             Kind::TransactionCreated => "transaction.created",
             Kind::TransactionUpdated => "transaction.updated",
             Kind::UserCreated => "user.created",
@@ -139,6 +141,7 @@ impl Kind {
             Kind::AppointmentUnfinished => "appointment.reopened",
             Kind::CommunicationRecorded => "communication.created",
             Kind::ActivityAdded => "activity.created",
+            Kind::ListingAlerted => "alert.created",
             Kind::TeamRemoved => "team.deleted",
             Kind::CustomFieldCreated => "customField.created",
             Kind::TransactionFieldCreated => "transactionField.created",
@@ -190,6 +193,7 @@ impl Kind {
                 }
             }
             Kind::ActivityAdded => &[LEAD_ACTIVITY],
+            Kind::ListingAlerted => &[LISTING_ALERT],
             Kind::TransactionCreated | Kind::TransactionUpdated => &[TRANSACTION],
             // people, offices, the company and the team's own settings are agent info
             Kind::UserCreated
@@ -235,6 +239,7 @@ impl Kind {
             Kind::TransactionUpdated => (51, "TransactionEdited"),
             Kind::LeadOffered => (42, "LeadOffered"),
             Kind::LeadOfferEnded => (43, "LeadOfferEnded"),
+            Kind::ListingAlerted => (44, "ListingAlert"),
             Kind::UserCreated
             | Kind::UserUpdated
             | Kind::OfficeCreated
@@ -372,6 +377,7 @@ impl Kind {
                 show(&detail["type"]),
                 show(&detail["text"])
             ),
+            Kind::ListingAlerted => format!("Listing alert: {}", show(&detail["text"])),
             Kind::NotificationSent => format!(
                 "Opportunity notification {} sent to user {}: {}",
                 show(&detail["notificationType"]),
@@ -478,6 +484,7 @@ impl Kind {
             | Kind::CommunicationDeleted
             | Kind::NotificationSent
             | Kind::ActivityAdded
+            | Kind::ListingAlerted
             | Kind::TransactionCreated
             | Kind::UserCreated
             | Kind::OfficeCreated

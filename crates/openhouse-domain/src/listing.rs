@@ -312,6 +312,127 @@ pub fn inquiry_matches(inquiry: &openhouse_api::LeadInquiry, l: &Checked) -> boo
                 .any(|t| l.property_key.contains(&format!("|{t}|"))))
 }
 
+/// Why a lead is alerted about a listing.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "reason", rename_all = "camelCase")]
+pub enum AlertReason {
+    /// New to the team's listings, on the market.
+    New,
+    /// Its price changed while on the market (`from`: the price before).
+    PriceChanged { from: i64 },
+    /// Its status changed (`from`: the status before).
+    StatusChanged { from: String },
+}
+
+impl AlertReason {
+    /// The word webhook events and the system log carry.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::PriceChanged { .. } => "priceChanged",
+            Self::StatusChanged { .. } => "statusChanged",
+        }
+    }
+}
+
+/// Whether a stored listing's change calls for alerts, and why: a listing imported new is
+/// alerted when it is on the market (a sold or withdrawn listing is history, not news); a
+/// stored one when its status changed (any status: a lead watching a home wants to know it
+/// went pending or sold), or its price while it is on the market. `before` is the stored
+/// (status, price); None for a new listing.
+pub fn alert_reason(before: Option<(&str, i64)>, after: &Checked) -> Option<AlertReason> {
+    match before {
+        None => (after.market == Market::On).then_some(AlertReason::New),
+        Some((status, _)) if !status.trim().eq_ignore_ascii_case(after.status.trim()) => {
+            Some(AlertReason::StatusChanged {
+                from: status.to_string(),
+            })
+        }
+        Some((_, price)) if price != after.price && after.market == Market::On => {
+            Some(AlertReason::PriceChanged { from: price })
+        }
+        Some(_) => None,
+    }
+}
+
+fn dollars(n: i64) -> String {
+    let digits = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("${out}")
+}
+
+/// The listing's address in one line: street, city, state and zip code as given.
+pub fn address_line(l: &Checked) -> String {
+    let zip = l.item.listing_zipcode.iter().flatten().next().cloned();
+    let state_zip: Vec<String> = [l.item.listing_state.clone(), zip]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.trim().is_empty())
+        .collect();
+    let mut parts: Vec<String> = [
+        l.item.listing_street_name.clone(),
+        l.item.listing_city.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|s| !s.trim().is_empty())
+    .collect();
+    if !state_zip.is_empty() {
+        parts.push(state_zip.join(" "));
+    }
+    if parts.is_empty() {
+        format!("MLS# {}", l.item.mls_listing_id)
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// What an alert says, e.g. `Price changed: 12 Oak St, Austin, TX 78701 $500,000 → $450,000`.
+pub fn alert_text(reason: &AlertReason, l: &Checked) -> String {
+    let at = address_line(l);
+    match reason {
+        AlertReason::New if l.price > 0 => format!("New listing: {at} {}", dollars(l.price)),
+        AlertReason::New => format!("New listing: {at}"),
+        AlertReason::PriceChanged { from } => format!(
+            "Price changed: {at} {} → {}",
+            dollars(*from),
+            dollars(l.price)
+        ),
+        AlertReason::StatusChanged { from } => {
+            format!("Status changed: {at} {from} → {}", l.status)
+        }
+    }
+}
+
+/// The listing as a lead's property, as an alert activity carries it (`listingId`: the
+/// listing's id in openhouse).
+pub fn alert_property(listing_id: i64, l: &Checked) -> openhouse_api::LeadProperty {
+    let text = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
+    openhouse_api::LeadProperty {
+        listing_id: Some(listing_id.to_string()),
+        street_address: text(&l.item.listing_street_name),
+        city: text(&l.item.listing_city),
+        state: text(&l.item.listing_state),
+        zip_code: l.item.listing_zipcode.iter().flatten().next().cloned(),
+        county: text(&l.item.county),
+        price: (l.price > 0).then_some(l.price),
+        bedrooms: (l.beds > 0.0).then_some(l.beds.round() as i32),
+        bathrooms: (l.baths > 0.0).then_some(l.baths),
+        square_feet: (l.sqft > 0.0).then_some(l.sqft.round() as i64),
+        property_type: text(&l.item.property_type_primary)
+            .or_else(|| l.item.property_types.iter().flatten().next().cloned()),
+        listing_status: Some(l.status.clone()),
+        picture_url: l.item.picture_list.iter().flatten().next().cloned(),
+        ..Default::default()
+    }
+}
+
 const PAGE_KEY_PREFIX: &str = "listing:";
 
 /// The page key that continues after the listing `last_id`.
@@ -485,6 +606,71 @@ mod tests {
             },
             &bare
         ));
+    }
+
+    #[test]
+    fn alerts_go_out_for_new_listings_on_the_market_and_for_price_and_status_changes() {
+        let on = check(ListingItem {
+            price: Some("450000".into()),
+            listing_street_name: Some("12 Oak St".into()),
+            listing_city: Some("Austin".into()),
+            listing_state: Some("TX".into()),
+            listing_zipcode: Some(vec!["78701".into()]),
+            ..item("A1")
+        })
+        .unwrap();
+        assert_eq!(alert_reason(None, &on), Some(AlertReason::New));
+        assert_eq!(
+            alert_text(&AlertReason::New, &on),
+            "New listing: 12 Oak St, Austin, TX 78701 $450,000"
+        );
+        let sold = check(ListingItem {
+            listing_status: Some("Sold".into()),
+            ..item("A2")
+        })
+        .unwrap();
+        assert_eq!(alert_reason(None, &sold), None, "history, not news");
+        assert_eq!(
+            alert_reason(Some(("Active", 450_000)), &on),
+            None,
+            "unchanged"
+        );
+        assert_eq!(
+            alert_reason(Some(("Active", 500_000)), &on),
+            Some(AlertReason::PriceChanged { from: 500_000 })
+        );
+        assert_eq!(
+            alert_text(&AlertReason::PriceChanged { from: 500_000 }, &on),
+            "Price changed: 12 Oak St, Austin, TX 78701 $500,000 → $450,000"
+        );
+        assert_eq!(
+            alert_reason(Some(("active", 1)), &on),
+            Some(AlertReason::PriceChanged { from: 1 }),
+            "a status differing in case only is no change"
+        );
+        assert_eq!(
+            alert_reason(Some(("Active", 0)), &sold),
+            Some(AlertReason::StatusChanged {
+                from: "Active".into()
+            })
+        );
+        let withdrawn_cheaper = check(ListingItem {
+            listing_status: Some("Withdrawn".into()),
+            price: Some("1".into()),
+            ..item("A3")
+        })
+        .unwrap();
+        assert_eq!(
+            alert_reason(Some(("Withdrawn", 5)), &withdrawn_cheaper),
+            None,
+            "a price off the market is no news"
+        );
+        let p = alert_property(77, &on);
+        assert_eq!(p.listing_id.as_deref(), Some("77"));
+        assert_eq!(p.price, Some(450_000));
+        assert_eq!(p.zip_code.as_deref(), Some("78701"));
+        assert_eq!(dollars(1_234_567), "$1,234,567");
+        assert_eq!(dollars(999), "$999");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod error;
 pub mod extract;
 pub mod gate;
 pub mod health;
+pub mod jobs;
 pub mod leads;
 pub mod listener;
 pub mod listing_import;

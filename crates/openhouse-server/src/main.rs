@@ -284,7 +284,8 @@ enum KeyCommand {
 enum ListingsCommand {
     /// Import listings from a JSON or CSV file (`-`: standard input), upserting by MLS number.
     /// A bad row is reported with its line and left out; the rest are imported. Prints
-    /// {"inserted", "updated", "unchanged", "refused"}; exits 1 when a row was refused.
+    /// {"inserted", "updated", "unchanged", "refused", "alerted"} ("alerted": the listings whose
+    /// listing alerts a running server sends); exits 1 when a row was refused.
     Import {
         /// The file: JSON (an array of listings, or one a line) or CSV (a header row of listing
         /// field names; list fields separated by `|`).
@@ -475,7 +476,8 @@ async fn import_listings(
     println!(
         "{}",
         serde_json::json!({"inserted": report.inserted, "updated": report.updated,
-            "unchanged": report.unchanged, "refused": report.errors.len()})
+            "unchanged": report.unchanged, "refused": report.errors.len(),
+            "alerted": report.alerted})
     );
     if report.errors.is_empty() {
         Ok(())

@@ -135,13 +135,13 @@ async fn wait_for_text(c: &Client, css: &str, expected: &str) -> String {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let mut last = String::from("(no element)");
     loop {
-        if let Ok(e) = c.find(Locator::Css(css)).await {
-            if let Ok(t) = e.text().await {
-                if t.contains(expected) {
-                    return t;
-                }
-                last = t;
+        if let Ok(e) = c.find(Locator::Css(css)).await
+            && let Ok(t) = e.text().await
+        {
+            if t.contains(expected) {
+                return t;
             }
+            last = t;
         }
         assert!(
             std::time::Instant::now() < deadline,

@@ -710,3 +710,226 @@ both!(
         assert_eq!(r.ok()["metadata"]["totalCount"], 0);
     }
 );
+
+async fn activities(app: &TestApp, t: &Team, lead: i64) -> Vec<Value> {
+    app.get(&format!("/v1.0/leads/{lead}/activities"), &t.auth())
+        .await
+        .ok()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn alert_texts(acts: &[Value]) -> Vec<String> {
+    let mut v: Vec<String> = acts
+        .iter()
+        .filter(|a| a["type"] == "Alert")
+        .map(|a| a["text"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+isolated!(
+    listing_alerts_go_to_the_leads_whose_inquiry_matches,
+    |app: TestApp| async move {
+        use openhouse_server::jobs::{self, Work};
+        let t = app.team().await;
+        let other = app.team().await;
+        let austin = json!({"locations": [{"city": "Austin", "stateCode": "TX"}],
+            "priceMax": 500000, "bedroomsMin": 3});
+        let a = app
+            .lead(&t, json!({"firstName": "Austin", "inquiry": austin}))
+            .await;
+        let b = app
+            .lead(
+                &t,
+                json!({"firstName": "Condo", "inquiry": {"propertyType": ["Condo"]}}),
+            )
+            .await;
+        let c = app.lead(&t, json!({"firstName": "NoInquiry"})).await;
+        let d = app
+            .lead(&t, json!({"firstName": "Trashed", "inquiry": austin}))
+            .await;
+        app.delete(&format!("/v1.0/leads/{d}?reason=gone"), &t.auth())
+            .await
+            .ok();
+        let o = app
+            .lead(&other, json!({"firstName": "Other", "inquiry": austin}))
+            .await;
+        let item =
+            |mls: &str, city: &str, price: &str, beds: f64, kind: &str, status: &str| ListingItem {
+                listing_street_name: Some(format!("{mls} Oak St")),
+                listing_city: Some(city.into()),
+                listing_state: Some("TX".into()),
+                listing_zipcode: Some(vec!["78701".into()]),
+                price: Some(price.into()),
+                beds: Some(beds),
+                property_type_primary: Some(kind.into()),
+                listing_status: Some(status.into()),
+                picture_list: Some(vec![format!("https://photos.example/{mls}.jpg")]),
+                ..listing(mls)
+            };
+        let rows = vec![
+            (
+                2,
+                item(
+                    "L1",
+                    "Austin",
+                    "450000",
+                    3.0,
+                    "Single Family Home",
+                    "Active",
+                ),
+            ),
+            (3, item("L2", "Dallas", "300000", 2.0, "Condo", "Active")),
+            // too dear for the Austin lead
+            (
+                4,
+                item(
+                    "L3",
+                    "Austin",
+                    "900000",
+                    4.0,
+                    "Single Family Home",
+                    "Active",
+                ),
+            ),
+            // sold: history, not news
+            (
+                5,
+                item("L4", "Austin", "400000", 3.0, "Single Family Home", "Sold"),
+            ),
+        ];
+        app.store.import_listings(t.team_id, rows).await.unwrap();
+        // the other team imports the same kind of listing: only its own lead hears of it
+        app.store
+            .import_listings(
+                other.team_id,
+                vec![(2, item("O1", "Austin", "350000", 3.0, "Condo", "Active"))],
+            )
+            .await
+            .unwrap();
+        assert!(
+            activities(&app, &t, a).await.is_empty(),
+            "alerts are sent by the job, not the import"
+        );
+        assert_eq!(app.store.pending_jobs("listing_alerts").await.unwrap(), 2);
+        assert_eq!(jobs::tick(&app.store, Work::Alerts).await, 2);
+        assert_eq!(
+            jobs::tick(&app.store, Work::Alerts).await,
+            0,
+            "each job runs once"
+        );
+
+        let acts = activities(&app, &t, a).await;
+        assert_eq!(
+            alert_texts(&acts),
+            ["New listing: L1 Oak St, Austin, TX 78701 $450,000"]
+        );
+        let alert = &acts[0];
+        let l1 =
+            search(&app, &t.auth(), "mlsListingIds=L1").await["listIng"]["listing"][0]["listingId"]
+                .clone();
+        assert_eq!(alert["listing"]["listingId"], l1, "{alert}");
+        assert_eq!(alert["listing"]["price"], 450000);
+        assert_eq!(alert["listing"]["city"], "Austin");
+        assert_eq!(alert["picture"], "https://photos.example/L1.jpg");
+        assert!(alert["id"].as_i64().is_some());
+        assert_eq!(
+            alert_texts(&activities(&app, &t, b).await),
+            ["New listing: L2 Oak St, Dallas, TX 78701 $300,000"]
+        );
+        assert!(activities(&app, &t, c).await.is_empty());
+        assert_eq!(
+            alert_texts(&activities(&app, &other, o).await),
+            ["New listing: O1 Oak St, Austin, TX 78701 $350,000"]
+        );
+        // the trashed lead is not alerted (and its activities are not readable in the trash)
+        app.get(&format!("/v1.0/leads/{d}/activities"), &t.auth())
+            .await
+            .error(404, 20006);
+
+        // unchanged rows alert nobody; a price and a status change do
+        let rows = vec![
+            (
+                2,
+                item(
+                    "L1",
+                    "Austin",
+                    "400000",
+                    3.0,
+                    "Single Family Home",
+                    "Active",
+                ),
+            ),
+            (3, item("L2", "Dallas", "300000", 2.0, "Condo", "Pending")),
+            (
+                4,
+                item(
+                    "L3",
+                    "Austin",
+                    "900000",
+                    4.0,
+                    "Single Family Home",
+                    "Active",
+                ),
+            ),
+        ];
+        app.store
+            .import_listings(t.team_id, rows.clone())
+            .await
+            .unwrap();
+        app.store.import_listings(t.team_id, rows).await.unwrap();
+        assert_eq!(
+            app.store.pending_jobs("listing_alerts").await.unwrap(),
+            1,
+            "the second import changed nothing"
+        );
+        jobs::tick(&app.store, Work::Alerts).await;
+        assert_eq!(
+            alert_texts(&activities(&app, &t, a).await),
+            [
+                "New listing: L1 Oak St, Austin, TX 78701 $450,000",
+                "Price changed: L1 Oak St, Austin, TX 78701 $450,000 → $400,000",
+            ]
+        );
+        assert_eq!(
+            alert_texts(&activities(&app, &t, b).await),
+            [
+                "New listing: L2 Oak St, Dallas, TX 78701 $300,000",
+                "Status changed: L2 Oak St, Dallas, TX 78701 Active → Pending",
+            ]
+        );
+
+        // the lead sort orders that count alerts: A and B have them, C none
+        for sort in ["HasAlert", "AlertFrequency"] {
+            let page = app
+                .get(
+                    &format!("/v1.0/leads?sort={sort}&desc=true&limit=3"),
+                    &t.auth(),
+                )
+                .await
+                .ok()
+                .clone();
+            let ids = lead_ids(&page);
+            assert_eq!(ids.len(), 3, "{sort}");
+            assert!(
+                ids[..2].contains(&a) && ids[..2].contains(&b),
+                "{sort}: {ids:?}"
+            );
+            assert_eq!(ids[2], c, "{sort}");
+        }
+
+        // an alert is openhouse's to record: posting one is a 400 that stores nothing
+        app.post(
+            &format!("/v1.0/leads/{c}/activity"),
+            &t.auth(),
+            json!({"created": 1700000000000i64, "link": "https://example.com", "picture": "",
+                "text": "x", "type": "Alert"}),
+        )
+        .await
+        .error(400, 20012);
+        assert!(activities(&app, &t, c).await.is_empty());
+    }
+);

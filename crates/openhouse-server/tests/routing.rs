@@ -6,7 +6,7 @@ mod common;
 
 use common::{Backend, Team, TestApp};
 use openhouse_domain::auth::{CredentialKind, Role};
-use openhouse_server::routing::worker;
+use openhouse_server::jobs::{self, Work};
 use serde_json::{Value, json};
 
 async fn member(app: &TestApp, t: &Team, email: &str, role: Role) -> (i64, String) {
@@ -651,10 +651,10 @@ isolated!(
             &json!([])
         );
         // not yet due: nothing happens
-        assert_eq!(worker::tick(&app.store).await, 0);
+        assert_eq!(jobs::tick(&app.store, Work::Offers).await, 0);
         // 30 minutes later: the next member
         app.store.clock().advance(30 * 60_000 + 1);
-        assert_eq!(worker::tick(&app.store).await, 1);
+        assert_eq!(jobs::tick(&app.store, Work::Offers).await, 1);
         assert_eq!(
             app.get("/v1.0/routing/offers", &a[0].1).await.ok(),
             &json!([])
@@ -672,7 +672,7 @@ isolated!(
         .error(409, 409);
         // and after them both, the default rule
         app.store.clock().advance(30 * 60_000 + 1);
-        assert_eq!(worker::tick(&app.store).await, 1);
+        assert_eq!(jobs::tick(&app.store, Work::Offers).await, 1);
         let lead = app.get(&format!("/v1.0/leads/{id}"), &t.auth()).await;
         assert_eq!(agent_of(lead.ok()), Some(a[2].0));
         assert_eq!(lead.ok()["assignCompletionStatus"], true);
@@ -686,7 +686,7 @@ isolated!(
         }
         // a job that fires again changes nothing
         app.store.clock().advance(60 * 60_000);
-        assert_eq!(worker::tick(&app.store).await, 0);
+        assert_eq!(jobs::tick(&app.store, Work::Offers).await, 0);
     }
 );
 
@@ -773,7 +773,7 @@ isolated!(
             assert_eq!(agent_of(lead.ok()), Some(a[wins[0]].0));
             // the claim's job is gone: time passing changes nothing
             app.store.clock().advance(11 * 60_000);
-            worker::tick(&app.store).await;
+            jobs::tick(&app.store, Work::Offers).await;
             let again = app.get(&format!("/v1.0/leads/{id}"), &t.auth()).await;
             assert_eq!(agent_of(again.ok()), Some(a[wins[0]].0));
         }
@@ -904,13 +904,13 @@ isolated!(
         // the server stops; another comes up on the same database, 15 minutes later
         let again = app.reopen().await;
         again.store.clock().advance(15 * 60_000 + 1);
-        assert_eq!(worker::tick(&again.store).await, 1);
-        assert_eq!(worker::tick(&again.store).await, 0);
+        assert_eq!(jobs::tick(&again.store, Work::Offers).await, 1);
+        assert_eq!(jobs::tick(&again.store, Work::Offers).await, 0);
         let offers = again.get("/v1.0/routing/offers", &a[1].1).await;
         assert_eq!(offers.ok()[0]["leadId"], id);
         // the first server's clock catches up: the offer has moved on, nothing runs twice
         app.store.clock().advance(15 * 60_000 + 1);
-        assert_eq!(worker::tick(&app.store).await, 0);
+        assert_eq!(jobs::tick(&app.store, Work::Offers).await, 0);
         again
             .post(
                 &format!("/v1.0/routing/offers/{id}/claim"),

@@ -951,3 +951,74 @@ hooks!(
         );
     }
 );
+
+hooks!(
+    listing_alerts_are_delivered_to_list_4,
+    fast(),
+    |app: TestApp| async move {
+        let t = app.team().await;
+        let (r, url) = Receiver::start().await;
+        let alerts = subscribe(&app, &t, 4, &format!("{url}/alerts"), json!({})).await;
+        subscribe(&app, &t, 3, &format!("{url}/activity"), json!({})).await;
+        let _w = workers(&app);
+        let lead = app
+            .lead(
+                &t,
+                json!({"firstName": "Watcher", "inquiry": {"locations": [{"zipCode": "78701"}]}}),
+            )
+            .await;
+        let listing = openhouse_api::ListingItem {
+            mls_listing_id: "W-1".into(),
+            listing_street_name: Some("5 Elm St".into()),
+            listing_zipcode: Some(vec!["78701".into()]),
+            price: Some("610000".into()),
+            ..Default::default()
+        };
+        app.store
+            .import_listings(t.team_id, vec![(2, listing)])
+            .await
+            .unwrap();
+        let got = r
+            .wait("the alert", |g| {
+                g.iter().any(|g| g.json["eventType"] == "alert.created")
+            })
+            .await;
+        let g = got
+            .iter()
+            .find(|g| g.json["eventType"] == "alert.created")
+            .unwrap();
+        assert_eq!(g.path, "/alerts", "list 4 only");
+        assert_eq!(g.json["listId"], 4);
+        assert_eq!(g.json["leadId"], lead);
+        assert_eq!(g.json["subscribeId"], alerts["subscribeId"]);
+        // the resource is the alert as the lead's activities show it
+        let shown = app
+            .get(&format!("/v1.0/leads/{lead}/activities"), &t.auth())
+            .await
+            .ok()[0]
+            .clone();
+        assert_eq!(shown["type"], "Alert");
+        assert_eq!(g.json["resource"], shown);
+        assert_eq!(shown["text"], "New listing: 5 Elm St, 78701 $610,000");
+        // and it is on the lead's timeline
+        let logs = app
+            .get(&format!("/v1.0/systemLogs?leadId={lead}"), &t.auth())
+            .await;
+        let alerted = logs
+            .ok()
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["timelineTypeDesc"] == "ListingAlert")
+            .cloned()
+            .expect("a ListingAlert entry");
+        assert_eq!(alerted["timelineType"], 44);
+        let detail: Value = serde_json::from_str(alerted["content"].as_str().unwrap()).unwrap();
+        assert_eq!(detail["reason"], "new");
+        assert_eq!(detail["activityId"], shown["id"]);
+        assert!(
+            got.iter().all(|g| g.path != "/activity"),
+            "an alert is no lead activity event"
+        );
+    }
+);

@@ -108,6 +108,11 @@ impl Store {
         lead_id: i64,
         mut a: LeadActivityReq,
     ) -> Result<Activity, Error> {
+        if a.kind == ActivityType::Alert {
+            return Err(Error::invalid(
+                "type Alert is openhouse's own: it records a listing alert, and cannot be posted",
+            ));
+        }
         time::check_epoch_ms("created", a.created)?;
         if a.created < 0 {
             return Err(Error::invalid("created must be epoch milliseconds"));
@@ -165,7 +170,7 @@ impl Store {
             ActivityType::Search => Some(lead::Column::ActivitySearchCount),
             ActivityType::Browse => Some(lead::Column::ActivityViewCount),
             ActivityType::Favorite => Some(lead::Column::ActivityFavoriteCount),
-            ActivityType::Request | ActivityType::Submission => None,
+            ActivityType::Request | ActivityType::Submission | ActivityType::Alert => None,
         };
         if let Some(c) = counter {
             up = up.col_expr(c, Expr::col(c).add(1));

@@ -270,6 +270,71 @@ pub(crate) async fn remove(w: &Write<'_>, jobs: &[(i64, i64)]) -> Result<(), Err
     Ok(())
 }
 
+/// Records how a claimed job went, in the caller's write: only while the lease is still the
+/// claimer's (a job taken over after its lease ran out is its new claimer's to record). A job
+/// whose work is a write of this database records its outcome in that same write, so the work
+/// is done exactly once: a crash before the commit leaves both undone. Whether it was recorded.
+pub(crate) async fn record(
+    w: &Write<'_>,
+    owner: i32,
+    now: i64,
+    job: &Job,
+    outcome: Outcome,
+) -> Result<bool, Error> {
+    let (attempt, state, run_at) = match outcome {
+        Outcome::Done(a) => (a, DONE, 0),
+        Outcome::Retry(a, at) if job.deadline == 0 || at < job.deadline => (a, PENDING, at),
+        Outcome::Retry(a, _) | Outcome::Failed(a) => (a, FAILED, 0),
+    };
+    let mut history: Vec<Attempt> = serde_json::from_str(&job.history).unwrap_or_default();
+    history.push(attempt.clone());
+    // the log keeps the first attempts and the latest ones
+    if history.len() > 50 {
+        history.drain(10..history.len() - 40);
+    }
+    let mut q = job::Entity::update_many()
+        .col_expr(job::Column::State, Expr::value(state))
+        .col_expr(job::Column::Attempts, Expr::value(job.attempts + 1))
+        // the owner stays: which node made the last attempt
+        .col_expr(job::Column::LeaseUntil, Expr::value(0i64))
+        .col_expr(job::Column::LastStatus, Expr::value(attempt.status))
+        .col_expr(job::Column::LastError, Expr::value(attempt.error.clone()))
+        .col_expr(
+            job::Column::History,
+            Expr::value(serde_json::to_string(&history).unwrap_or_default()),
+        );
+    if state == PENDING {
+        q = q.col_expr(job::Column::RunAt, Expr::value(run_at));
+    } else {
+        q = q.col_expr(job::Column::DoneTime, Expr::value(now));
+    }
+    let r = q
+        .filter(job::Column::TeamId.eq(job.team_id))
+        .filter(job::Column::Id.eq(job.id))
+        .filter(job::Column::LeaseOwner.eq(owner))
+        .filter(job::Column::LeaseUntil.eq(job.lease_until))
+        .filter(job::Column::State.eq(PENDING))
+        .exec(&**w)
+        .await
+        .map_err(db_err)?;
+    // the jobs queued behind one that waits for a retry wait with it, so they are not picked
+    // over and over while blocked
+    if state == PENDING && !job.order_key.is_empty() {
+        job::Entity::update_many()
+            .col_expr(job::Column::RunAt, Expr::value(run_at))
+            .filter(job::Column::TeamId.eq(job.team_id))
+            .filter(job::Column::SubjectId.eq(job.subject_id))
+            .filter(job::Column::OrderKey.eq(job.order_key.clone()))
+            .filter(job::Column::State.eq(PENDING))
+            .filter(job::Column::Id.gt(job.id))
+            .filter(job::Column::RunAt.lt(run_at))
+            .exec(&**w)
+            .await
+            .map_err(db_err)?;
+    }
+    Ok(r.rows_affected == 1)
+}
+
 impl Store {
     /// Claims up to `max` due jobs of a kind for `owner` (a node id) for `lease_ms`.
     pub async fn claim_jobs(
@@ -307,58 +372,7 @@ impl Store {
         let mut results = results;
         results.sort_by_key(|(j, _)| (j.team_id, j.id));
         for (job, outcome) in results {
-            let (attempt, state, run_at) = match outcome {
-                Outcome::Done(a) => (a, DONE, 0),
-                Outcome::Retry(a, at) if job.deadline == 0 || at < job.deadline => (a, PENDING, at),
-                Outcome::Retry(a, _) | Outcome::Failed(a) => (a, FAILED, 0),
-            };
-            let mut history: Vec<Attempt> = serde_json::from_str(&job.history).unwrap_or_default();
-            history.push(attempt.clone());
-            // the log keeps the first attempts and the latest ones
-            if history.len() > 50 {
-                history.drain(10..history.len() - 40);
-            }
-            let mut q = job::Entity::update_many()
-                .col_expr(job::Column::State, Expr::value(state))
-                .col_expr(job::Column::Attempts, Expr::value(job.attempts + 1))
-                // the owner stays: which node made the last attempt
-                .col_expr(job::Column::LeaseUntil, Expr::value(0i64))
-                .col_expr(job::Column::LastStatus, Expr::value(attempt.status))
-                .col_expr(job::Column::LastError, Expr::value(attempt.error.clone()))
-                .col_expr(
-                    job::Column::History,
-                    Expr::value(serde_json::to_string(&history).unwrap_or_default()),
-                );
-            if state == PENDING {
-                q = q.col_expr(job::Column::RunAt, Expr::value(run_at));
-            } else {
-                q = q.col_expr(job::Column::DoneTime, Expr::value(now));
-            }
-            let r = q
-                .filter(job::Column::TeamId.eq(job.team_id))
-                .filter(job::Column::Id.eq(job.id))
-                .filter(job::Column::LeaseOwner.eq(owner))
-                .filter(job::Column::LeaseUntil.eq(job.lease_until))
-                .filter(job::Column::State.eq(PENDING))
-                .exec(&*w)
-                .await
-                .map_err(db_err)?;
-            recorded += r.rows_affected as usize;
-            // the jobs queued behind one that waits for a retry wait with it, so they are
-            // not picked over and over while blocked
-            if state == PENDING && !job.order_key.is_empty() {
-                job::Entity::update_many()
-                    .col_expr(job::Column::RunAt, Expr::value(run_at))
-                    .filter(job::Column::TeamId.eq(job.team_id))
-                    .filter(job::Column::SubjectId.eq(job.subject_id))
-                    .filter(job::Column::OrderKey.eq(job.order_key.clone()))
-                    .filter(job::Column::State.eq(PENDING))
-                    .filter(job::Column::Id.gt(job.id))
-                    .filter(job::Column::RunAt.lt(run_at))
-                    .exec(&*w)
-                    .await
-                    .map_err(db_err)?;
-            }
+            recorded += record(&w, owner, now, &job, outcome).await? as usize;
         }
         w.commit().await?;
         Ok(recorded)

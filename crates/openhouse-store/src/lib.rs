@@ -2,6 +2,7 @@
 //! by the URL); every query is written once with sea-orm / sea-query and runs on both. Any
 //! unavoidable dialect difference lives in [`dialect`].
 
+pub mod alerts;
 pub mod auth;
 pub mod brokermint;
 mod cache;

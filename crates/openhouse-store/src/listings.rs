@@ -6,10 +6,10 @@ use std::collections::{HashMap, HashSet};
 
 use openhouse_api::ListingItem;
 use openhouse_domain::Error;
-use openhouse_domain::listing::{self, Checked, Market};
+use openhouse_domain::listing::{self, AlertReason, Checked, Market};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select, TransactionTrait,
+    QuerySelect, Select,
 };
 
 use crate::dialect::contains;
@@ -25,6 +25,9 @@ pub struct ImportReport {
     pub unchanged: u64,
     /// Rows refused, by line, with why; the rest of the batch is imported.
     pub errors: Vec<(u64, String)>,
+    /// Listings new on the market or whose price or status changed: the listings the import's
+    /// alert jobs concern.
+    pub alerted: u64,
 }
 
 impl ImportReport {
@@ -33,6 +36,7 @@ impl ImportReport {
         self.updated += other.updated;
         self.unchanged += other.unchanged;
         self.errors.extend(other.errors);
+        self.alerted += other.alerted;
     }
 }
 
@@ -182,7 +186,8 @@ fn selected(team_id: i64, q: &ListingQuery, market: Market) -> Select<row::Entit
 impl Store {
     /// Imports a batch of listings into `team_id`, in one transaction: each row is checked
     /// (a bad one is reported with its line and left out), then upserted by MLS number; a later
-    /// row of the same MLS number wins. A listing agent must be a member of the team.
+    /// row of the same MLS number wins. A listing agent must be a member of the team. The same
+    /// transaction writes the job that sends the batch's listing alerts ([`crate::alerts`]).
     pub async fn import_listings(
         &self,
         team_id: i64,
@@ -228,14 +233,17 @@ impl Store {
             return Ok(report);
         }
         let now = self.now();
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let w = self.write().await?;
+        let txn: &sea_orm::DatabaseTransaction = &w;
+        // the listings that call for alerts, and why
+        let mut alerted: Vec<(i64, AlertReason)> = Vec::new();
         let keys: Vec<String> = latest.keys().cloned().collect();
         let mut existing: HashMap<String, row::Model> = HashMap::new();
         for chunk in keys.chunks(500) {
             for r in row::Entity::find()
                 .filter(row::Column::TeamId.eq(team_id))
                 .filter(row::Column::MlsKey.is_in(chunk.to_vec()))
-                .all(&txn)
+                .all(txn)
                 .await
                 .map_err(db_err)?
             {
@@ -249,6 +257,9 @@ impl Store {
             match existing.get(key) {
                 None => {
                     let id = self.next_id();
+                    if let Some(r) = listing::alert_reason(None, c) {
+                        alerted.push((id, r));
+                    }
                     new_links.extend(links(team_id, id, c));
                     inserts.push(columns(team_id, id, c, now));
                 }
@@ -260,12 +271,15 @@ impl Store {
                         report.unchanged += 1;
                         continue;
                     }
-                    row::Entity::update(new).exec(&txn).await.map_err(db_err)?;
+                    row::Entity::update(new).exec(txn).await.map_err(db_err)?;
+                    if let Some(r) = listing::alert_reason(Some((&old.status, old.price)), c) {
+                        alerted.push((old.id, r));
+                    }
                     if (old.agent_id, old.co_agent_id) != (c.agent_id, c.co_agent_id) {
                         link::Entity::delete_many()
                             .filter(link::Column::TeamId.eq(team_id))
                             .filter(link::Column::ListingId.eq(old.id))
-                            .exec(&txn)
+                            .exec(txn)
                             .await
                             .map_err(db_err)?;
                         new_links.extend(links(team_id, old.id, c));
@@ -280,17 +294,21 @@ impl Store {
             // well below SQLite's 32,766 bound parameters a statement
             let chunk: Vec<row::ActiveModel> = inserts.by_ref().take(500).collect();
             row::Entity::insert_many(chunk)
-                .exec_without_returning(&txn)
+                .exec_without_returning(txn)
                 .await
                 .map_err(db_err)?;
         }
         for chunk in new_links.chunks(1000) {
             link::Entity::insert_many(chunk.to_vec())
-                .exec_without_returning(&txn)
+                .exec_without_returning(txn)
                 .await
                 .map_err(db_err)?;
         }
-        txn.commit().await.map_err(db_err)?;
+        report.alerted += alerted.len() as u64;
+        if let Some(job) = crate::alerts::alert_job(team_id, now, alerted) {
+            crate::jobs::enqueue(&w, now, vec![job]).await?;
+        }
+        w.commit().await?;
         Ok(report)
     }
 

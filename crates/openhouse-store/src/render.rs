@@ -149,7 +149,7 @@ impl Resource {
                 matches!(self, R::Log(_) | R::Call(_) | R::Email(_) | R::Text(_))
             }
             Kind::NotificationSent => matches!(self, R::Notification(_)),
-            Kind::ActivityAdded => matches!(self, R::Activity(_)),
+            Kind::ActivityAdded | Kind::ListingAlerted => matches!(self, R::Activity(_)),
             Kind::TransactionCreated | Kind::TransactionUpdated => {
                 matches!(self, R::Transaction(_))
             }

@@ -1,5 +1,4 @@
-//! Lead routing (5.4): the rules' operations, openhouse's own (create, order, delete rules; the
-//! routing time zone; offers and claims), and the worker that runs offers out of time.
+//! Lead routing (5.4): the rules' operations, and openhouse's own (create, order, delete rules;
+//! the routing time zone; offers and claims). Offers out of time are run by [`crate::jobs`].
 
 pub mod routes;
-pub mod worker;

@@ -76,8 +76,9 @@ pub fn spawn(store: Store, hooks: Arc<Webhooks>) -> Workers {
             done_tx,
         ))),
         on(Box::pin(record(store.clone(), hooks, owner, done_rx))),
-        // routing's timed offers: the other durable jobs, on the same background runtime
-        on(Box::pin(crate::routing::worker::run(store))),
+        // routing's timed offers and listing alerts: the other durable jobs, on the same
+        // background runtime
+        on(Box::pin(crate::jobs::run(store))),
     ];
     Workers { tasks, runtime }
 }

@@ -290,6 +290,40 @@ macro_rules! both {
     };
 }
 
+/// [`both!`] on databases of their own ([`TestApp::start_isolated`]): for tests that run the
+/// background jobs, which take any team's due jobs.
+#[macro_export]
+macro_rules! isolated {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some(app) = $crate::common::TestApp::start_isolated(
+                    $crate::common::Backend::Sqlite,
+                    $crate::common::roomy(),
+                )
+                .await
+                {
+                    ($body)(app).await;
+                }
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::common::TestApp::start_isolated(
+                    $crate::common::Backend::Postgres,
+                    $crate::common::roomy(),
+                )
+                .await
+                {
+                    ($body)(app).await;
+                }
+            }
+        }
+    };
+}
+
 /// A port of 127.0.0.1 that nothing listens on (for servers started as processes).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -1,0 +1,330 @@
+//! Listing alerts: when an import adds a listing on the market or changes a listing's price or
+//! status ([`listing::alert_reason`]), the import's transaction also writes a durable job (kind
+//! [`ALERT_JOB`]) naming those listings and why. A serving process runs the job: every lead of
+//! the team whose inquiry the listing matches ([`listing::inquiry_matches`], the one rule) gets
+//! an alert — an activity of type `Alert` carrying the listing, counted in the lead's `HasAlert`
+//! and `AlertFrequency` sort orders, and journaled as `alert.created` (webhook list 4, the
+//! lead's timeline).
+//!
+//! The alerts of a job and the job's outcome are one write: a crash before its commit leaves
+//! both undone (the job runs again after its lease), and a job taken over by another process
+//! records nothing twice, since its outcome is recorded only under the claimer's lease.
+
+use std::collections::HashMap;
+
+use openhouse_api::{ActivityType, LeadActivityReq, LeadInquiry};
+use openhouse_domain::Error;
+use openhouse_domain::event::Kind;
+use openhouse_domain::listing::{self, AlertReason, Checked};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::dialect::contains;
+use crate::entities::{lead, lead_activity, listing as row};
+use crate::features::Activity;
+use crate::jobs::{self, Attempt, Job, NewJob, Outcome};
+use crate::journal::{Entry, Write};
+use crate::{Store, db_err, render};
+
+/// The kind of the jobs that send listing alerts.
+pub const ALERT_JOB: &str = "listing_alerts";
+
+/// The most alerts one lead gets from one job (an import's batch): a lead whose inquiry is
+/// broad is told about the first listings, not flooded with a whole MLS's.
+pub const ALERTS_PER_LEAD_MAX: usize = 25;
+
+/// The jobs one run claims: the jobs of a team are matched against its leads in one pass.
+const CLAIM_MAX: u64 = 16;
+
+/// A listing an alert job concerns.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Alerted {
+    id: i64,
+    #[serde(flatten)]
+    reason: AlertReason,
+}
+
+/// The job of an import's write that alerts about `changed` listings, or None when none did.
+pub(crate) fn alert_job(
+    team_id: i64,
+    now: i64,
+    changed: Vec<(i64, AlertReason)>,
+) -> Option<NewJob> {
+    if changed.is_empty() {
+        return None;
+    }
+    let listings: Vec<Alerted> = changed
+        .into_iter()
+        .map(|(id, reason)| Alerted { id, reason })
+        .collect();
+    Some(NewJob {
+        team_id,
+        kind: ALERT_JOB,
+        subject_id: team_id,
+        // unordered: each alert is dated by its import (`created`), so jobs may run in any
+        // order and several at once
+        order_key: String::new(),
+        event_id: 0,
+        payload: json!({ "listings": listings }),
+        run_at: now,
+        deadline: 0,
+    })
+}
+
+/// Only the inquiry of a lead's stored document.
+#[derive(Deserialize)]
+struct InquiryOnly {
+    #[serde(default)]
+    inquiry: Option<LeadInquiry>,
+}
+
+impl Store {
+    /// Runs due alert jobs for `owner`: claims up to [`CLAIM_MAX`], matches each team's jobs
+    /// against its leads in one pass, and records each job's alerts with its outcome. Returns
+    /// how many jobs it claimed.
+    pub async fn run_alert_jobs(&self, owner: i32, now: i64) -> Result<usize, Error> {
+        let due = self
+            .claim_jobs(ALERT_JOB, CLAIM_MAX, owner, 300_000, now)
+            .await?;
+        let n = due.len();
+        let mut by_team: HashMap<i64, Vec<Job>> = HashMap::new();
+        for j in due {
+            by_team.entry(j.team_id).or_default().push(j);
+        }
+        for (team_id, jobs) in by_team {
+            let leads = match self.inquiring_leads(team_id).await {
+                Ok(l) => l,
+                Err(e) => {
+                    self.retry_jobs(owner, now, jobs, &e).await?;
+                    continue;
+                }
+            };
+            for job in jobs {
+                if let Err(e) = self.alert(owner, now, &job, &leads).await {
+                    tracing::warn!(error = %e, job = job.id, "listing alerts failed");
+                    self.retry_jobs(owner, now, vec![job], &e).await?;
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// Whether an alert job may be due (a read, to spare idle polls a write).
+    pub async fn has_due_alerts(&self, now: i64) -> Result<bool, Error> {
+        self.has_due_jobs(ALERT_JOB, now).await
+    }
+
+    /// Jobs whose run failed: again in a few seconds when the fault is the server's, else
+    /// failed for good.
+    async fn retry_jobs(
+        &self,
+        owner: i32,
+        now: i64,
+        jobs: Vec<Job>,
+        e: &Error,
+    ) -> Result<(), Error> {
+        let attempt = Attempt {
+            time: now,
+            status: 0,
+            error: e.message.clone(),
+            duration_ms: 0,
+        };
+        let results = jobs
+            .into_iter()
+            .map(|j| {
+                let o = if e.kind.is_server_side() {
+                    Outcome::Retry(attempt.clone(), now + 5_000)
+                } else {
+                    Outcome::Failed(attempt.clone())
+                };
+                (j, o)
+            })
+            .collect();
+        self.finish_jobs(owner, now, results).await?;
+        Ok(())
+    }
+
+    /// The team's leads (not in the trash) whose inquiry asks for something, with it.
+    async fn inquiring_leads(&self, team_id: i64) -> Result<Vec<(i64, LeadInquiry)>, Error> {
+        let rows: Vec<(i64, String)> = lead::Entity::find()
+            .select_only()
+            .column(lead::Column::Id)
+            .column(lead::Column::Doc)
+            .filter(lead::Column::TeamId.eq(team_id))
+            .filter(lead::Column::DeleteTime.eq(0))
+            // a lead without an inquiry is not read at all
+            .filter(lead::Column::Doc.like(contains("\"inquiry\"")))
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, doc)| {
+                serde_json::from_str::<InquiryOnly>(&doc)
+                    .ok()
+                    .and_then(|d| d.inquiry)
+                    .map(|i| (id, i))
+            })
+            .collect())
+    }
+
+    /// One job's alerts and its outcome, in one write.
+    async fn alert(
+        &self,
+        owner: i32,
+        now: i64,
+        job: &Job,
+        leads: &[(i64, LeadInquiry)],
+    ) -> Result<(), Error> {
+        let team_id = job.team_id;
+        let wanted: Vec<Alerted> =
+            serde_json::from_value(job.payload["listings"].clone()).unwrap_or_default();
+        let mut w = self.background_write().await?;
+        // the listings as they are now (a listing changed again meanwhile is alerted as it is)
+        let mut stored: HashMap<i64, Checked> = HashMap::new();
+        let ids: Vec<i64> = wanted.iter().map(|a| a.id).collect();
+        for chunk in ids.chunks(500) {
+            for r in row::Entity::find()
+                .filter(row::Column::TeamId.eq(team_id))
+                .filter(row::Column::Id.is_in(chunk.to_vec()))
+                .all(&*w)
+                .await
+                .map_err(db_err)?
+            {
+                if let Ok(c) = listing::check(crate::listings::item_of(&r)) {
+                    stored.insert(r.id, c);
+                }
+            }
+        }
+        let mut per_lead: HashMap<i64, usize> = HashMap::new();
+        let mut alerts: Vec<Activity> = Vec::new();
+        for a in &wanted {
+            let Some(l) = stored.get(&a.id) else { continue };
+            for (lead_id, inquiry) in leads {
+                if !listing::inquiry_matches(inquiry, l) {
+                    continue;
+                }
+                let n = per_lead.entry(*lead_id).or_default();
+                if *n >= ALERTS_PER_LEAD_MAX {
+                    continue;
+                }
+                *n += 1;
+                alerts.push(Activity {
+                    id: self.next_id(),
+                    lead_id: *lead_id,
+                    activity: LeadActivityReq {
+                        // when the import changed the listing
+                        created: job.create_time,
+                        link: String::new(),
+                        listing: Some(listing::alert_property(a.id, l)),
+                        page_name: None,
+                        picture: l
+                            .item
+                            .picture_list
+                            .iter()
+                            .flatten()
+                            .next()
+                            .cloned()
+                            .unwrap_or_default(),
+                        scheduled_date: None,
+                        text: listing::alert_text(&a.reason, l),
+                        kind: ActivityType::Alert,
+                    },
+                });
+            }
+        }
+        self.write_alerts(&mut w, team_id, now, &wanted, &alerts, &per_lead)
+            .await?;
+        let done = Outcome::Done(Attempt {
+            time: now,
+            status: 200,
+            error: format!("{} alerts", alerts.len()),
+            duration_ms: 0,
+        });
+        if jobs::record(&w, owner, now, job, done).await? {
+            w.commit().await?;
+        }
+        // else the lease was lost: another process runs the job; this write is dropped
+        Ok(())
+    }
+
+    async fn write_alerts(
+        &self,
+        w: &mut Write<'_>,
+        team_id: i64,
+        now: i64,
+        wanted: &[Alerted],
+        alerts: &[Activity],
+        per_lead: &HashMap<i64, usize>,
+    ) -> Result<(), Error> {
+        if alerts.is_empty() {
+            return Ok(());
+        }
+        for chunk in alerts.chunks(500) {
+            let rows = chunk.iter().map(|a| {
+                lead_activity::Model {
+                    team_id,
+                    id: a.id,
+                    lead_id: a.lead_id,
+                    kind: ActivityType::Alert.as_str().to_string(),
+                    doc: serde_json::to_string(&a.activity).expect("an activity serializes"),
+                    created: a.activity.created,
+                    create_time: now,
+                }
+                .into_active_model()
+            });
+            lead_activity::Entity::insert_many(rows)
+                .exec_without_returning(&**w)
+                .await
+                .map_err(db_err)?;
+        }
+        let mut counts: Vec<(i64, usize)> = per_lead.iter().map(|(l, n)| (*l, *n)).collect();
+        // in id order, the order every writer of many leads locks them in
+        counts.sort_unstable();
+        for (lead_id, n) in counts {
+            lead::Entity::update_many()
+                .col_expr(lead::Column::HasAlert, Expr::value(1i64))
+                .col_expr(
+                    lead::Column::AlertFrequency,
+                    Expr::col(lead::Column::AlertFrequency).add(n as i64),
+                )
+                .filter(lead::Column::TeamId.eq(team_id))
+                .filter(lead::Column::Id.eq(lead_id))
+                .exec(&**w)
+                .await
+                .map_err(db_err)?;
+        }
+        let system = self.team_admin(w, team_id).await?;
+        let team = crate::auth::acting_admin(team_id, system);
+        let reasons: HashMap<i64, &AlertReason> =
+            wanted.iter().map(|a| (a.id, &a.reason)).collect();
+        for a in alerts {
+            let listing = a.activity.listing.as_ref();
+            let listing_id = listing.and_then(|l| l.listing_id.clone());
+            let reason = listing_id
+                .as_deref()
+                .and_then(|id| id.parse::<i64>().ok())
+                .and_then(|id| reasons.get(&id));
+            w.record(
+                &team,
+                now,
+                Entry {
+                    lead_id: a.lead_id,
+                    action: Kind::ListingAlerted,
+                    detail: json!({
+                        "activityId": a.id,
+                        "listingId": listing_id,
+                        "reason": reason.map(|r| r.as_str()),
+                        "text": a.activity.text,
+                    }),
+                    resource: render::activity(a).into(),
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
