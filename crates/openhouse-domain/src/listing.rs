@@ -239,77 +239,108 @@ pub fn check(mut item: ListingItem) -> Result<Checked, String> {
 /// property types. A listing that lacks a figure the inquiry bounds does not match; an inquiry
 /// that gives no criterion matches nothing (it would alert on every listing).
 pub fn inquiry_matches(inquiry: &openhouse_api::LeadInquiry, l: &Checked) -> bool {
-    let locations = inquiry.locations.as_deref().unwrap_or(&[]);
-    let types: Vec<String> = inquiry
-        .property_type
-        .iter()
-        .flatten()
-        .map(|t| t.trim().to_lowercase())
-        .filter(|t| !t.is_empty())
-        .collect();
-    let baths = |s: &Option<String>| s.as_deref().and_then(|b| b.trim().parse::<f64>().ok());
-    let (baths_min, baths_max) = (baths(&inquiry.bathrooms_min), baths(&inquiry.bathrooms_max));
-    let beds_min = inquiry.bedrooms_min.map(f64::from);
-    let beds_max = inquiry.bedrooms_max.map(f64::from);
-    let price_min = inquiry.price_min.filter(|p| *p > 0);
-    let price_max = inquiry.price_max.filter(|p| *p > 0);
-    let asks = !locations.is_empty()
-        || !types.is_empty()
-        || [baths_min, baths_max, beds_min, beds_max]
+    Inquiry::of(inquiry).is_some_and(|i| i.matches(l))
+}
+
+/// One location of an inquiry, lower-cased; `None`: not given.
+#[derive(Debug, Clone)]
+struct Place {
+    city: Option<String>,
+    county: Option<String>,
+    state: Option<String>,
+    zip: Option<String>,
+    street: Option<String>,
+}
+
+/// A lead's inquiry made ready to match many listings ([`inquiry_matches`] is defined by it).
+#[derive(Debug, Clone)]
+pub struct Inquiry {
+    places: Vec<Place>,
+    types: Vec<String>,
+    price: (Option<f64>, Option<f64>),
+    beds: (Option<f64>, Option<f64>),
+    baths: (Option<f64>, Option<f64>),
+}
+
+impl Inquiry {
+    /// The inquiry's criteria; None when it gives none.
+    pub fn of(inquiry: &openhouse_api::LeadInquiry) -> Option<Inquiry> {
+        let given = |s: &Option<String>| {
+            s.as_deref()
+                .map(|v| v.trim().to_lowercase())
+                .filter(|v| !v.is_empty())
+        };
+        let places: Vec<Place> = inquiry
+            .locations
             .iter()
-            .any(Option::is_some)
-        || price_min.is_some()
-        || price_max.is_some();
-    if !asks {
-        return false;
+            .flatten()
+            .map(|loc| Place {
+                city: given(&loc.city),
+                county: given(&loc.county),
+                state: given(&loc.state_code),
+                zip: given(&loc.zip_code),
+                street: given(&loc.street_address),
+            })
+            .collect();
+        let types: Vec<String> = inquiry
+            .property_type
+            .iter()
+            .flatten()
+            .map(|t| t.trim().to_lowercase())
+            .filter(|t| !t.is_empty())
+            .map(|t| format!("|{t}|"))
+            .collect();
+        let baths = |s: &Option<String>| s.as_deref().and_then(|b| b.trim().parse::<f64>().ok());
+        let positive = |p: Option<i64>| p.filter(|p| *p > 0).map(|p| p as f64);
+        let i = Inquiry {
+            places,
+            types,
+            price: (positive(inquiry.price_min), positive(inquiry.price_max)),
+            beds: (
+                inquiry.bedrooms_min.map(f64::from),
+                inquiry.bedrooms_max.map(f64::from),
+            ),
+            baths: (baths(&inquiry.bathrooms_min), baths(&inquiry.bathrooms_max)),
+        };
+        let bounded = [i.price, i.beds, i.baths]
+            .iter()
+            .any(|(min, max)| min.is_some() || max.is_some());
+        // a location entry is a criterion even when all its fields are blank (it then matches
+        // any place), as it always was
+        (!i.places.is_empty() || !i.types.is_empty() || bounded).then_some(i)
     }
-    let within = |value: f64, min: Option<f64>, max: Option<f64>| {
-        (min.is_none() && max.is_none())
-            || (value > 0.0 && min.is_none_or(|m| value >= m) && max.is_none_or(|m| value <= m))
-    };
-    let eq = |want: &Option<String>, have: &str| {
-        want.as_deref()
-            .map(str::trim)
-            .filter(|w| !w.is_empty())
-            .is_none_or(|w| w.to_lowercase() == have)
-    };
-    let zips: Vec<String> = l
-        .item
-        .listing_zipcode
-        .iter()
-        .flatten()
-        .map(|z| z.trim().to_lowercase())
-        .collect();
-    let located = locations.is_empty()
-        || locations.iter().any(|loc| {
-            eq(&loc.city, &l.city_key)
-                && eq(&loc.county, &l.county_key)
-                && eq(&loc.state_code, &l.state_key)
-                && loc
-                    .zip_code
-                    .as_deref()
-                    .map(|z| z.trim().to_lowercase())
-                    .filter(|z| !z.is_empty())
-                    .is_none_or(|z| zips.contains(&z))
-                && loc
-                    .street_address
-                    .as_deref()
-                    .map(|s| s.trim().to_lowercase())
-                    .filter(|s| !s.is_empty())
-                    .is_none_or(|s| l.street_key.contains(&s))
-        });
-    located
-        && within(
-            l.price as f64,
-            price_min.map(|p| p as f64),
-            price_max.map(|p| p as f64),
-        )
-        && within(l.beds, beds_min, beds_max)
-        && within(l.baths, baths_min, baths_max)
-        && (types.is_empty()
-            || types
-                .iter()
-                .any(|t| l.property_key.contains(&format!("|{t}|"))))
+
+    /// Whether the listing is one the inquiry asks about.
+    pub fn matches(&self, l: &Checked) -> bool {
+        let within = |value: f64, (min, max): (Option<f64>, Option<f64>)| {
+            (min.is_none() && max.is_none())
+                || (value > 0.0 && min.is_none_or(|m| value >= m) && max.is_none_or(|m| value <= m))
+        };
+        if !(within(l.price as f64, self.price)
+            && within(l.beds, self.beds)
+            && within(l.baths, self.baths))
+        {
+            return false;
+        }
+        if !self.types.is_empty() && !self.types.iter().any(|t| l.property_key.contains(t)) {
+            return false;
+        }
+        let eq = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w == have);
+        self.places.is_empty()
+            || self.places.iter().any(|p| {
+                eq(&p.city, &l.city_key)
+                    && eq(&p.county, &l.county_key)
+                    && eq(&p.state, &l.state_key)
+                    && p.zip.as_deref().is_none_or(|z| {
+                        l.item
+                            .listing_zipcode
+                            .iter()
+                            .flatten()
+                            .any(|have| have.trim().eq_ignore_ascii_case(z))
+                    })
+                    && p.street.as_deref().is_none_or(|s| l.street_key.contains(s))
+            })
+    }
 }
 
 /// Why a lead is alerted about a listing.

@@ -933,3 +933,64 @@ isolated!(
         assert!(activities(&app, &t, c).await.is_empty());
     }
 );
+
+isolated!(
+    a_lead_gets_at_most_25_alerts_a_day,
+    |app: TestApp| async move {
+        use openhouse_server::jobs::{self, Work};
+        let t = app.team().await;
+        let broad = app
+            .lead(
+                &t,
+                json!({"firstName": "Broad", "inquiry": {"locations": [{"city": "Austin"}]}}),
+            )
+            .await;
+        let narrow = app
+            .lead(&t, json!({"firstName": "Narrow", "inquiry": {"locations": [{"city": "Austin"}], "bedroomsMin": 5}}))
+            .await;
+        let austin = |mls: String, beds: f64| ListingItem {
+            listing_city: Some("Austin".into()),
+            beds: Some(beds),
+            ..listing(&mls)
+        };
+        // two batches (two jobs) of 20: 40 listings for the broad lead, 2 for the narrow one
+        for batch in 0..2 {
+            let rows = (0..20)
+                .map(|i| {
+                    let beds = if i == 7 { 5.0 } else { 2.0 };
+                    (i + 2, austin(format!("B{batch}-{i}"), beds))
+                })
+                .collect();
+            app.store.import_listings(t.team_id, rows).await.unwrap();
+        }
+        jobs::tick(&app.store, Work::Alerts).await;
+        let count = |v: Vec<Value>| v.iter().filter(|a| a["type"] == "Alert").count();
+        assert_eq!(count(activities(&app, &t, broad).await), 25, "the first 25");
+        assert_eq!(count(activities(&app, &t, narrow).await), 2);
+        // the day's budget is spent: a new listing alerts only the narrow lead
+        app.store
+            .import_listings(t.team_id, vec![(2, austin("C-1".into(), 6.0))])
+            .await
+            .unwrap();
+        jobs::tick(&app.store, Work::Alerts).await;
+        assert_eq!(count(activities(&app, &t, broad).await), 25);
+        assert_eq!(count(activities(&app, &t, narrow).await), 3);
+        // a day later it is told again
+        app.store.clock().advance(24 * 3600 * 1000 + 1);
+        app.store
+            .import_listings(t.team_id, vec![(2, austin("C-2".into(), 2.0))])
+            .await
+            .unwrap();
+        jobs::tick(&app.store, Work::Alerts).await;
+        assert_eq!(count(activities(&app, &t, broad).await), 26);
+        let page = app
+            .get(
+                "/v1.0/leads?sort=AlertFrequency&desc=true&limit=1",
+                &t.auth(),
+            )
+            .await
+            .ok()
+            .clone();
+        assert_eq!(lead_ids(&page), [broad]);
+    }
+);

@@ -1,7 +1,7 @@
 //! Listing alerts: when an import adds a listing on the market or changes a listing's price or
 //! status ([`listing::alert_reason`]), the import's transaction also writes a durable job (kind
 //! [`ALERT_JOB`]) naming those listings and why. A serving process runs the job: every lead of
-//! the team whose inquiry the listing matches ([`listing::inquiry_matches`], the one rule) gets
+//! the team whose inquiry the listing matches ([`listing::Inquiry`], the one rule) gets
 //! an alert — an activity of type `Alert` carrying the listing, counted in the lead's `HasAlert`
 //! and `AlertFrequency` sort orders, and journaled as `alert.created` (webhook list 4, the
 //! lead's timeline).
@@ -15,9 +15,9 @@ use std::collections::HashMap;
 use openhouse_api::{ActivityType, LeadActivityReq, LeadInquiry};
 use openhouse_domain::Error;
 use openhouse_domain::event::Kind;
-use openhouse_domain::listing::{self, AlertReason, Checked};
+use openhouse_domain::listing::{self, AlertReason, Checked, Inquiry};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -31,9 +31,13 @@ use crate::{Store, db_err, render};
 /// The kind of the jobs that send listing alerts.
 pub const ALERT_JOB: &str = "listing_alerts";
 
-/// The most alerts one lead gets from one job (an import's batch): a lead whose inquiry is
-/// broad is told about the first listings, not flooded with a whole MLS's.
-pub const ALERTS_PER_LEAD_MAX: usize = 25;
+/// The most alerts a lead gets in [`ALERT_WINDOW_MS`]: a lead whose inquiry is broad is told
+/// about the first listings of an import, not flooded with a whole MLS (which would also write
+/// a row per lead and listing).
+pub const ALERTS_PER_LEAD_MAX: u64 = 25;
+
+/// The window [`ALERTS_PER_LEAD_MAX`] counts in: the last 24 hours.
+pub const ALERT_WINDOW_MS: i64 = 24 * 3600 * 1000;
 
 /// The jobs one run claims: the jobs of a team are matched against its leads in one pass.
 const CLAIM_MAX: u64 = 16;
@@ -146,8 +150,9 @@ impl Store {
         Ok(())
     }
 
-    /// The team's leads (not in the trash) whose inquiry asks for something, with it.
-    async fn inquiring_leads(&self, team_id: i64) -> Result<Vec<(i64, LeadInquiry)>, Error> {
+    /// The team's leads (not in the trash) whose inquiry asks for something, with it ready to
+    /// match.
+    async fn inquiring_leads(&self, team_id: i64) -> Result<Vec<(i64, Inquiry)>, Error> {
         let rows: Vec<(i64, String)> = lead::Entity::find()
             .select_only()
             .column(lead::Column::Id)
@@ -166,6 +171,7 @@ impl Store {
                 serde_json::from_str::<InquiryOnly>(&doc)
                     .ok()
                     .and_then(|d| d.inquiry)
+                    .and_then(|i| Inquiry::of(&i))
                     .map(|i| (id, i))
             })
             .collect())
@@ -177,15 +183,20 @@ impl Store {
         owner: i32,
         now: i64,
         job: &Job,
-        leads: &[(i64, LeadInquiry)],
+        leads: &[(i64, Inquiry)],
     ) -> Result<(), Error> {
         let team_id = job.team_id;
         let wanted: Vec<Alerted> =
             serde_json::from_value(job.payload["listings"].clone()).unwrap_or_default();
         let mut w = self.background_write().await?;
-        // the listings as they are now (a listing changed again meanwhile is alerted as it is)
+        // the listings as they are now (a listing changed again meanwhile is alerted as it is);
+        // none are read when no lead has an inquiry
         let mut stored: HashMap<i64, Checked> = HashMap::new();
-        let ids: Vec<i64> = wanted.iter().map(|a| a.id).collect();
+        let ids: Vec<i64> = if leads.is_empty() {
+            Vec::new()
+        } else {
+            wanted.iter().map(|a| a.id).collect()
+        };
         for chunk in ids.chunks(500) {
             for r in row::Entity::find()
                 .filter(row::Column::TeamId.eq(team_id))
@@ -199,42 +210,51 @@ impl Store {
                 }
             }
         }
-        let mut per_lead: HashMap<i64, usize> = HashMap::new();
-        let mut alerts: Vec<Activity> = Vec::new();
+        // every match, in the job's listing order
+        let mut matches: Vec<(&Alerted, &Checked, i64)> = Vec::new();
         for a in &wanted {
             let Some(l) = stored.get(&a.id) else { continue };
             for (lead_id, inquiry) in leads {
-                if !listing::inquiry_matches(inquiry, l) {
-                    continue;
+                if inquiry.matches(l) {
+                    matches.push((a, l, *lead_id));
                 }
-                let n = per_lead.entry(*lead_id).or_default();
-                if *n >= ALERTS_PER_LEAD_MAX {
-                    continue;
-                }
-                *n += 1;
-                alerts.push(Activity {
-                    id: self.next_id(),
-                    lead_id: *lead_id,
-                    activity: LeadActivityReq {
-                        // when the import changed the listing
-                        created: job.create_time,
-                        link: String::new(),
-                        listing: Some(listing::alert_property(a.id, l)),
-                        page_name: None,
-                        picture: l
-                            .item
-                            .picture_list
-                            .iter()
-                            .flatten()
-                            .next()
-                            .cloned()
-                            .unwrap_or_default(),
-                        scheduled_date: None,
-                        text: listing::alert_text(&a.reason, l),
-                        kind: ActivityType::Alert,
-                    },
-                });
             }
+        }
+        let mut matched: Vec<i64> = matches.iter().map(|m| m.2).collect();
+        matched.sort_unstable();
+        matched.dedup();
+        let mut budget = self.alert_budgets(&w, team_id, now, &matched).await?;
+        let mut per_lead: HashMap<i64, usize> = HashMap::new();
+        let mut alerts: Vec<Activity> = Vec::new();
+        for (a, l, lead_id) in matches {
+            let left = budget.entry(lead_id).or_insert(ALERTS_PER_LEAD_MAX);
+            if *left == 0 {
+                continue;
+            }
+            *left -= 1;
+            *per_lead.entry(lead_id).or_default() += 1;
+            alerts.push(Activity {
+                id: self.next_id(),
+                lead_id,
+                activity: LeadActivityReq {
+                    // when the import changed the listing
+                    created: job.create_time,
+                    link: String::new(),
+                    listing: Some(listing::alert_property(a.id, l)),
+                    page_name: None,
+                    picture: l
+                        .item
+                        .picture_list
+                        .iter()
+                        .flatten()
+                        .next()
+                        .cloned()
+                        .unwrap_or_default(),
+                    scheduled_date: None,
+                    text: listing::alert_text(&a.reason, l),
+                    kind: ActivityType::Alert,
+                },
+            });
         }
         self.write_alerts(&mut w, team_id, now, &wanted, &alerts, &per_lead)
             .await?;
@@ -249,6 +269,51 @@ impl Store {
         }
         // else the lease was lost: another process runs the job; this write is dropped
         Ok(())
+    }
+
+    /// How many more alerts each of `leads` (sorted) may get now: [`ALERTS_PER_LEAD_MAX`] less
+    /// those recorded in the last [`ALERT_WINDOW_MS`]. The leads' rows are locked first (in id
+    /// order, as every writer of many leads locks them), so two jobs alerting one lead at once
+    /// on PostgreSQL count one after the other, and never both spend the same budget; SQLite
+    /// runs one write at a time anyway.
+    async fn alert_budgets(
+        &self,
+        w: &Write<'_>,
+        team_id: i64,
+        now: i64,
+        leads: &[i64],
+    ) -> Result<HashMap<i64, u64>, Error> {
+        let mut out = HashMap::new();
+        for chunk in leads.chunks(500) {
+            lead::Entity::find()
+                .select_only()
+                .column(lead::Column::Id)
+                .filter(lead::Column::TeamId.eq(team_id))
+                .filter(lead::Column::Id.is_in(chunk.to_vec()))
+                .order_by_asc(lead::Column::Id)
+                .lock_exclusive()
+                .into_tuple::<i64>()
+                .all(&**w)
+                .await
+                .map_err(db_err)?;
+            let rows: Vec<(i64, i64)> = lead_activity::Entity::find()
+                .select_only()
+                .column(lead_activity::Column::LeadId)
+                .column_as(lead_activity::Column::Id.count(), "n")
+                .filter(lead_activity::Column::TeamId.eq(team_id))
+                .filter(lead_activity::Column::LeadId.is_in(chunk.to_vec()))
+                .filter(lead_activity::Column::Kind.eq(ActivityType::Alert.as_str()))
+                .filter(lead_activity::Column::CreateTime.gt(now - ALERT_WINDOW_MS))
+                .group_by(lead_activity::Column::LeadId)
+                .into_tuple()
+                .all(&**w)
+                .await
+                .map_err(db_err)?;
+            for (lead, n) in rows {
+                out.insert(lead, ALERTS_PER_LEAD_MAX.saturating_sub(u64::try_from(n).unwrap_or(0)));
+            }
+        }
+        Ok(out)
     }
 
     async fn write_alerts(
