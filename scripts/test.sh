@@ -39,6 +39,8 @@ if [ ! -x /usr/bin/chromedriver ] || [ ! -x /usr/bin/chromium ]; then
   apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 export OPENHOUSE_TEST_BROWSER=required
+# a test that finds no PostgreSQL or Redis fails instead of skipping
+export OPENHOUSE_TEST_SERVICES=required
 # screenshots of each page the browser test saw
 export OPENHOUSE_TEST_ARTIFACTS="$root/target/test-artifacts"
 test_db=openhouse_test_$$

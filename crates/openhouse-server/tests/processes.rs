@@ -69,8 +69,7 @@ async fn ready(client: &reqwest::Client, port: u16) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_deliver_each_event_exactly_once() {
-    let Ok(base) = std::env::var("OPENHOUSE_TEST_POSTGRES_URL") else {
-        eprintln!("skipped on PostgreSQL: OPENHOUSE_TEST_POSTGRES_URL is not set");
+    let Some(base) = common::postgres_url() else {
         return;
     };
     let url = common::fresh_postgres_database(&base).await;
@@ -192,8 +191,7 @@ async fn two_processes_deliver_each_event_exactly_once() {
 /// a time: the rotation lives in the database, so each member gets its exact share (±1).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_share_one_round_robin_rotation() {
-    let Ok(base) = std::env::var("OPENHOUSE_TEST_POSTGRES_URL") else {
-        eprintln!("skipped on PostgreSQL: OPENHOUSE_TEST_POSTGRES_URL is not set");
+    let Some(base) = common::postgres_url() else {
         return;
     };
     let url = common::fresh_postgres_database(&base).await;
@@ -299,11 +297,7 @@ async fn two_processes_share_one_round_robin_rotation() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_share_rate_limits_and_revocations_through_redis() {
-    let (Ok(base), Ok(redis)) = (
-        std::env::var("OPENHOUSE_TEST_POSTGRES_URL"),
-        std::env::var("OPENHOUSE_TEST_REDIS_URL"),
-    ) else {
-        eprintln!("skipped: OPENHOUSE_TEST_POSTGRES_URL and OPENHOUSE_TEST_REDIS_URL are needed");
+    let (Some(base), Some(redis)) = (common::postgres_url(), common::redis_url()) else {
         return;
     };
     let url = common::fresh_postgres_database(&base).await;

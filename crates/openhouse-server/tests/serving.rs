@@ -93,8 +93,7 @@ fn a_second_server_on_one_sqlite_file_is_refused() {
 
 #[test]
 fn two_processes_with_one_node_id_on_postgres_are_refused() {
-    let Ok(url) = std::env::var("OPENHOUSE_TEST_POSTGRES_URL") else {
-        eprintln!("skipped on PostgreSQL: OPENHOUSE_TEST_POSTGRES_URL is not set");
+    let Some(url) = common::postgres_url() else {
         return;
     };
     let (first, _) = serve(&url, 7);

@@ -90,13 +90,7 @@ impl TestApp {
                     Some(dir),
                 )
             }
-            Backend::Postgres => match std::env::var("OPENHOUSE_TEST_POSTGRES_URL") {
-                Ok(url) if !url.is_empty() => (url, None),
-                _ => {
-                    eprintln!("skipped on PostgreSQL: OPENHOUSE_TEST_POSTGRES_URL is not set");
-                    return None;
-                }
-            },
+            Backend::Postgres => (postgres_url()?, None),
         };
         let store = Store::connect(&url, 1).await.expect("connect");
         store.migrate().await.expect("migrate");
@@ -119,13 +113,7 @@ impl TestApp {
         if backend == Backend::Sqlite {
             return Self::start(backend, settings).await;
         }
-        let base = match std::env::var("OPENHOUSE_TEST_POSTGRES_URL") {
-            Ok(url) if !url.is_empty() => url,
-            _ => {
-                eprintln!("skipped on PostgreSQL: OPENHOUSE_TEST_POSTGRES_URL is not set");
-                return None;
-            }
-        };
+        let base = postgres_url()?;
         let url = fresh_postgres_database(&base).await;
         let store = Store::connect(&url, 1).await.expect("connect");
         store.migrate().await.expect("migrate");
@@ -322,6 +310,36 @@ macro_rules! isolated {
             }
         }
     };
+}
+
+/// A service a test needs, from the environment: `OPENHOUSE_TEST_<NAME>_URL`. Unset, the test
+/// is skipped (it says so and passes), unless the suite requires every service
+/// (`OPENHOUSE_TEST_SERVICES=required`, which scripts/test.sh sets): then it fails, so a run
+/// that lost its PostgreSQL or Redis can never pass by skipping.
+fn service_url(name: &str) -> Option<String> {
+    let var = format!("OPENHOUSE_TEST_{name}_URL");
+    match std::env::var(&var) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var("OPENHOUSE_TEST_SERVICES").as_deref() != Ok("required"),
+                "OPENHOUSE_TEST_SERVICES=required but {var} is not set"
+            );
+            eprintln!("skipped: {var} is not set");
+            None
+        }
+    }
+}
+
+/// The PostgreSQL server of the tests (see [`service_url`]).
+pub fn postgres_url() -> Option<String> {
+    service_url("POSTGRES")
+}
+
+/// The Redis server of the tests (see [`service_url`]).
+#[allow(dead_code)]
+pub fn redis_url() -> Option<String> {
+    service_url("REDIS")
 }
 
 /// A port of 127.0.0.1 that nothing listens on (for servers started as processes).
