@@ -202,3 +202,107 @@ both!(task_validation_and_isolation, |app: TestApp| async move {
     assert_eq!(mine.ok()["content"], "mine");
     assert_eq!(mine.body["type"], "Other");
 });
+
+both!(
+    tasks_finish_reopen_and_delete_as_the_calendar_does,
+    |app: TestApp| async move {
+        let t = app.team().await;
+        let lead = app.lead(&t, json!({"firstName": "Life"})).await;
+        let id = app
+            .post(
+                "/v1.0/tasks",
+                &t.auth(),
+                json!({"leadId": lead, "type": "Call", "content": "Call", "deadline": now_ms() + 3_600_000}),
+            )
+            .await
+            .ok()["taskId"]
+            .as_i64()
+            .unwrap();
+        let kinds = || async {
+            let logs = app
+                .get(&format!("/v1.0/systemLogs?leadId={lead}"), &t.auth())
+                .await;
+            let mut v: Vec<String> = logs
+                .ok()
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l["timelineTypeDesc"].as_str().unwrap().to_string())
+                .filter(|k| k.starts_with("Task"))
+                .collect();
+            v.reverse();
+            v
+        };
+        let put = |body: Value| {
+            let app = &app;
+            let auth = t.auth();
+            async move {
+                app.put(&format!("/v1.0/tasks/{id}"), &auth, body)
+                    .await
+                    .ok();
+            }
+        };
+        put(json!({"finishFlag": true})).await;
+        let finished_at = app
+            .get(&format!("/v1.0/tasks/{id}"), &t.auth())
+            .await
+            .ok()
+            .clone();
+        // finishing a finished task changes and records nothing
+        put(json!({"finishFlag": true})).await;
+        assert_eq!(
+            app.get(&format!("/v1.0/tasks/{id}"), &t.auth()).await.ok(),
+            &finished_at
+        );
+        assert_eq!(kinds().await, ["TaskAdded", "TaskFinished"]);
+        // reopening is its own event, after the edit sent with it
+        put(json!({"finishFlag": false, "content": "Call again"})).await;
+        let reopened = app
+            .get(&format!("/v1.0/tasks/{id}"), &t.auth())
+            .await
+            .ok()
+            .clone();
+        assert_eq!(reopened["finishFlag"], false);
+        assert_eq!(reopened["content"], "Call again");
+        assert_eq!(
+            kinds().await,
+            ["TaskAdded", "TaskFinished", "TaskEdited", "TaskUnfinished"]
+        );
+        // reopening an open task records nothing
+        put(json!({"finishFlag": false})).await;
+        assert_eq!(kinds().await.len(), 4);
+        // the calendar finishes the same task; /v1.0/tasks sees it
+        app.post(
+            &format!("/v2.0/calendar/{id}-task/finish"),
+            &t.auth(),
+            json!({}),
+        )
+        .await
+        .ok();
+        assert_eq!(
+            app.get(&format!("/v1.0/tasks/{id}"), &t.auth()).await.ok()["finishFlag"],
+            true
+        );
+        // deleted through /v1.0/tasks: gone from both, 404 here and 400 on the calendar
+        app.delete(&format!("/v1.0/tasks/{id}"), &t.auth())
+            .await
+            .ok();
+        app.delete(&format!("/v1.0/tasks/{id}"), &t.auth())
+            .await
+            .error(404, 20007);
+        app.delete(&format!("/v2.0/calendar/{id}-task"), &t.auth())
+            .await
+            .error(400, 20012);
+        assert_eq!(
+            kinds().await,
+            [
+                "TaskAdded",
+                "TaskFinished",
+                "TaskEdited",
+                "TaskUnfinished",
+                "TaskFinished",
+                "TaskDeleted"
+            ]
+        );
+    }
+);

@@ -310,7 +310,10 @@ impl Store {
                 .await
                 .map_err(db_err)?;
             for (lead, n) in rows {
-                out.insert(lead, ALERTS_PER_LEAD_MAX.saturating_sub(u64::try_from(n).unwrap_or(0)));
+                out.insert(
+                    lead,
+                    ALERTS_PER_LEAD_MAX.saturating_sub(u64::try_from(n).unwrap_or(0)),
+                );
             }
         }
         Ok(out)

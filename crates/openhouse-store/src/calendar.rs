@@ -31,6 +31,22 @@ pub fn no_entry() -> Error {
     Error::invalid("calendar entry does not exist")
 }
 
+/// How the API that asks answers for an entry that is not there or not the caller's to see:
+/// the calendar with [`no_entry`] (400), `/v1.0/tasks` with a 404. Tasks and appointments have
+/// one lifecycle ([`Store::finish_entry_as`], [`Store::delete_entry_as`]) whichever API drives it.
+pub(crate) type Missing = fn() -> Error;
+
+/// `missing` in place of a not-found error; any other error (a storage fault) stays what it is.
+fn missing_as(missing: Missing) -> impl Fn(Error) -> Error {
+    move |e| {
+        if e.kind == openhouse_domain::error::ErrorKind::NotFound {
+            missing()
+        } else {
+            e
+        }
+    }
+}
+
 fn check_text(content: Option<&str>, address: Option<&str>) -> Result<(), Error> {
     if content.is_some_and(|c| c.chars().count() > CONTENT_MAX) {
         return Err(Error::too_long("content", CONTENT_MAX));
@@ -187,13 +203,18 @@ impl Store {
     }
 
     /// The entry a composite id names, if the caller may see its lead.
-    async fn find_entry(&self, who: &Principal, id: CalendarId) -> Result<task::Model, Error> {
+    async fn find_entry(
+        &self,
+        who: &Principal,
+        id: CalendarId,
+        missing: Missing,
+    ) -> Result<task::Model, Error> {
         let (m, _) = self
             .on_visible_lead::<task::Entity>(who, id.id, "calendar entry", |t| t.lead_id)
             .await
-            .map_err(|_| no_entry())?;
+            .map_err(missing_as(missing))?;
         if m.kind != id.kind.as_str() {
-            return Err(no_entry());
+            return Err(missing());
         }
         Ok(m)
     }
@@ -204,13 +225,14 @@ impl Store {
         w: &crate::journal::Write<'_>,
         who: &Principal,
         id: CalendarId,
+        missing: Missing,
     ) -> Result<task::Model, Error> {
         task::Entity::find_by_id((who.team_id, id.id))
             .filter(task::Column::Kind.eq(id.kind.as_str()))
             .one(&**w)
             .await
             .map_err(db_err)?
-            .ok_or_else(no_entry)
+            .ok_or_else(missing)
     }
 
     /// Changes an entry: only what is given (nothing given: nothing is written). Times given must
@@ -223,7 +245,7 @@ impl Store {
         edit: &EntryEdit,
     ) -> Result<(), Error> {
         check_text(edit.content.as_deref(), edit.address.as_deref())?;
-        let current = self.find_entry(who, id).await?;
+        let current = self.find_entry(who, id, no_entry).await?;
         if edit.is_empty() {
             return Ok(());
         }
@@ -240,13 +262,13 @@ impl Store {
                 locked.push(
                     self.load_for_write(&w, who, l)
                         .await
-                        .map_err(|_| no_entry())?,
+                        .map_err(missing_as(no_entry))?,
                 );
             } else {
                 locked.push(self.load_for_write(&w, who, l).await?);
             }
         }
-        let before = self.entry_for_write(&w, who, id).await?;
+        let before = self.entry_for_write(&w, who, id, no_entry).await?;
         if before.lead_id != current.lead_id {
             return Err(no_entry());
         }
@@ -336,63 +358,105 @@ impl Store {
         id: CalendarId,
         finished: bool,
     ) -> Result<(), Error> {
-        let current = self.find_entry(who, id).await?;
+        self.finish_entry_as(who, id, finished, no_entry).await
+    }
+
+    /// [`Store::finish_entry`], answering `missing` for an entry that is not there.
+    pub(crate) async fn finish_entry_as(
+        &self,
+        who: &Principal,
+        id: CalendarId,
+        finished: bool,
+        missing: Missing,
+    ) -> Result<(), Error> {
+        let current = self.find_entry(who, id, missing).await?;
         let now = time::now_ms();
         let mut w = self.write().await?;
         let lead = self
             .load_for_write(&w, who, current.lead_id)
             .await
-            .map_err(|_| no_entry())?;
-        let before = self.entry_for_write(&w, who, id).await?;
+            .map_err(missing_as(missing))?;
+        let before = self.entry_for_write(&w, who, id, missing).await?;
         if before.lead_id != lead.id {
-            return Err(no_entry());
+            return Err(missing());
         }
+        self.finish_in(&mut w, who, &before, &lead, finished, now)
+            .await?;
+        w.commit().await
+    }
+
+    /// Finishes or reopens an entry in the caller's write (its lead locked): the one place an
+    /// entry's finish state changes, with its journal event (finished / reopened) and the
+    /// lead's count of open tasks. One already in that state is left as it is, unjournaled.
+    pub(crate) async fn finish_in(
+        &self,
+        w: &mut crate::journal::Write<'_>,
+        who: &Principal,
+        before: &task::Model,
+        lead: &Lead,
+        finished: bool,
+        now: i64,
+    ) -> Result<(), Error> {
         if before.finished == finished {
             return Ok(());
         }
+        let kind = if before.kind == EntryKind::Appointment.as_str() {
+            EntryKind::Appointment
+        } else {
+            EntryKind::Task
+        };
         let mut am: task::ActiveModel = before.clone().into();
         am.finished = Set(finished);
         am.finish_time = Set(if finished { now } else { 0 });
         am.update_time = Set(now);
-        let after = am.update(&*w).await.map_err(db_err)?;
-        if id.kind == EntryKind::Task {
-            self.count_open_tasks(&w, who.team_id, after.lead_id)
-                .await?;
+        let after = am.update(&**w).await.map_err(db_err)?;
+        if kind == EntryKind::Task {
+            self.count_open_tasks(w, who.team_id, after.lead_id).await?;
         }
-        let action = match (id.kind, finished) {
+        let action = match (kind, finished) {
             (EntryKind::Task, true) => Kind::TaskFinished,
             (EntryKind::Task, false) => Kind::TaskUnfinished,
             (EntryKind::Appointment, true) => Kind::AppointmentFinished,
             (EntryKind::Appointment, false) => Kind::AppointmentUnfinished,
         };
-        let resource = self.task_resource(&w, &after, &lead, now).await?;
+        let resource = self.task_resource(w, &after, lead, now).await?;
         w.record(
             who,
             now,
             Entry {
                 lead_id: after.lead_id,
                 action,
-                detail: change_detail(&before, &after),
+                detail: change_detail(before, &after),
                 resource,
             },
         )
-        .await?;
-        w.commit().await
+        .await
     }
 
     /// Deletes an entry.
     pub async fn delete_entry(&self, who: &Principal, id: CalendarId) -> Result<(), Error> {
-        let current = self.find_entry(who, id).await?;
+        self.delete_entry_as(who, id, no_entry).await
+    }
+
+    /// [`Store::delete_entry`], answering `missing` for an entry that is not there: the one
+    /// deletion of tasks and appointments, whichever API asks.
+    pub(crate) async fn delete_entry_as(
+        &self,
+        who: &Principal,
+        id: CalendarId,
+        missing: Missing,
+    ) -> Result<(), Error> {
+        let current = self.find_entry(who, id, missing).await?;
         let now = time::now_ms();
         let mut w = self.write().await?;
         let lead = self
             .load_for_write(&w, who, current.lead_id)
             .await
-            .map_err(|_| no_entry())?;
+            .map_err(missing_as(missing))?;
         // read again under the lead's lock: the event keeps the entry as it was last
-        let last = self.entry_for_write(&w, who, id).await?;
+        let last = self.entry_for_write(&w, who, id, missing).await?;
         if last.lead_id != current.lead_id {
-            return Err(no_entry());
+            return Err(missing());
         }
         task::Entity::delete_by_id((who.team_id, id.id))
             .exec(&*w)

@@ -315,7 +315,9 @@ impl Store {
     }
 
     /// Changes a task. Finishing it (finish = true) records the finish time and changes nothing
-    /// else; finish = false reopens it.
+    /// else; finish = false reopens it, after any other change given. Finishing and reopening
+    /// are the calendar's ([`Store::finish_in`]): one lifecycle, one set of journal events, and
+    /// an entry already in the state asked for is left as it is.
     pub async fn edit_task(
         &self,
         who: &Principal,
@@ -341,14 +343,18 @@ impl Store {
             .map_err(db_err)?
             .filter(|t| t.lead_id == lead.id)
             .ok_or_else(|| Error::not_found("task"))?;
-        let mut am: task::ActiveModel = before.clone().into();
-        let action = if change.finish == Some(true) {
-            if !before.finished {
-                am.finished = Set(true);
-                am.finish_time = Set(now);
-            }
-            Kind::TaskFinished
-        } else {
+        if change.finish == Some(true) {
+            self.finish_in(&mut w, who, &before, &lead, true, now)
+                .await?;
+            return w.commit().await;
+        }
+        let edits = change.content.is_some()
+            || change.deadline.is_some()
+            || change.task_type.is_some()
+            || change.assigned_role.is_some();
+        let mut current = before.clone();
+        if edits {
+            let mut am: task::ActiveModel = before.clone().into();
             if let Some(c) = &change.content {
                 am.content = Set(c.trim().to_string());
             }
@@ -361,63 +367,36 @@ impl Store {
             if let Some(r) = change.assigned_role {
                 am.assigned_role = Set(r.as_str().to_string());
             }
-            if change.finish == Some(false) {
-                am.finished = Set(false);
-                am.finish_time = Set(0);
-            }
-            Kind::TaskUpdated
-        };
-        am.update_time = Set(now);
-        let after = am.update(&*w).await.map_err(db_err)?;
-        self.count_open_tasks(&w, who.team_id, after.lead_id)
+            am.update_time = Set(now);
+            let after = am.update(&*w).await.map_err(db_err)?;
+            let resource = self.task_resource(&w, &after, &lead, now).await?;
+            w.record(
+                who,
+                now,
+                Entry {
+                    lead_id: after.lead_id,
+                    action: Kind::TaskUpdated,
+                    detail: change_detail(&before, &after),
+                    resource,
+                },
+            )
             .await?;
-        let resource = self.task_resource(&w, &after, &lead, now).await?;
-        w.record(
-            who,
-            now,
-            Entry {
-                lead_id: after.lead_id,
-                action,
-                detail: change_detail(&before, &after),
-                resource,
-            },
-        )
-        .await?;
+            current = after;
+        }
+        if change.finish == Some(false) {
+            self.finish_in(&mut w, who, &current, &lead, false, now)
+                .await?;
+        }
         w.commit().await
     }
 
-    /// Deletes a task.
+    /// Deletes a task: the calendar's deletion ([`Store::delete_entry_as`]), answering 404.
     pub async fn delete_task(&self, who: &Principal, task_id: i64) -> Result<(), Error> {
-        let current = self.find_task(who, task_id).await?;
-        let now = time::now_ms();
-        let mut w = self.write().await?;
-        let lead = self.load_for_write(&w, who, current.lead_id).await?;
-        // read again under the lead's lock: the event keeps the task as it was last
-        let last = task::Entity::find_by_id((who.team_id, task_id))
-            .filter(is_task())
-            .one(&*w)
+        let id = openhouse_domain::calendar::CalendarId {
+            kind: EntryKind::Task,
+            id: task_id,
+        };
+        self.delete_entry_as(who, id, || Error::not_found("task"))
             .await
-            .map_err(db_err)?
-            .filter(|t| t.lead_id == current.lead_id)
-            .ok_or_else(|| Error::not_found("task"))?;
-        task::Entity::delete_by_id((who.team_id, task_id))
-            .exec(&*w)
-            .await
-            .map_err(db_err)?;
-        self.count_open_tasks(&w, who.team_id, current.lead_id)
-            .await?;
-        let resource = self.task_resource(&w, &last, &lead, now).await?;
-        w.record(
-            who,
-            now,
-            Entry {
-                lead_id: current.lead_id,
-                action: Kind::TaskDeleted,
-                detail: detail(&last),
-                resource,
-            },
-        )
-        .await?;
-        w.commit().await
     }
 }
