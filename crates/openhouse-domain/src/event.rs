@@ -210,6 +210,49 @@ impl Kind {
         }
     }
 
+    /// Whether the change may change who may do what: what a credential resolves to (a
+    /// member's role, office or status, the ponds a member works, a team that is gone). After
+    /// one commits, resolved credentials are forgotten (`Store::on_access_changed`).
+    pub fn changes_access(self) -> bool {
+        match self {
+            Kind::UserUpdated | Kind::OfficeUpdated | Kind::PondCreated | Kind::TeamRemoved => true,
+            // a new member has no credential yet; the rest change data, not access
+            Kind::UserCreated
+            | Kind::OfficeCreated
+            | Kind::CompanyUpdated
+            | Kind::TeamCreated
+            | Kind::CustomFieldCreated
+            | Kind::TransactionFieldCreated
+            | Kind::RoutingChanged
+            | Kind::LeadCreated
+            | Kind::LeadUpdated
+            | Kind::LeadAssigned
+            | Kind::LeadTrashed
+            | Kind::LeadOffered
+            | Kind::LeadOfferEnded
+            | Kind::NoteCreated
+            | Kind::NoteUpdated
+            | Kind::NoteDeleted
+            | Kind::TaskCreated
+            | Kind::TaskUpdated
+            | Kind::TaskFinished
+            | Kind::TaskUnfinished
+            | Kind::TaskDeleted
+            | Kind::AppointmentCreated
+            | Kind::AppointmentUpdated
+            | Kind::AppointmentFinished
+            | Kind::AppointmentUnfinished
+            | Kind::AppointmentDeleted
+            | Kind::CommunicationRecorded
+            | Kind::CommunicationDeleted
+            | Kind::NotificationSent
+            | Kind::ActivityAdded
+            | Kind::ListingAlerted
+            | Kind::TransactionCreated
+            | Kind::TransactionUpdated => false,
+        }
+    }
+
     /// (timelineType, timelineTypeDesc) on a lead's system log; `None` for the team's own
     /// changes (journaled with lead id 0, so on no lead's timeline).
     pub fn timeline_type(self) -> Option<(i32, &'static str)> {

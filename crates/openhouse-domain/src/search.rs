@@ -213,6 +213,68 @@ pub fn check_offset(offset: Option<i64>) -> Result<u64, Error> {
     }
 }
 
+/// A page asked for, checked: the one reading of paging parameters every list operation uses,
+/// by `offset` and `limit` ([`Paging::by_offset`]) or by page number and size
+/// ([`Paging::by_page`]), and the one `_metadata` they answer with ([`Paging::metadata`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    pub offset: u64,
+    pub limit: u64,
+}
+
+impl Paging {
+    /// `limit`: `default` when absent, else 1 to `max` (LIMIT_NOT_VALID); `offset`: absent and
+    /// -1 (the contract's default) mean 0.
+    pub fn by_offset(
+        limit: Option<i64>,
+        offset: Option<i64>,
+        default: u32,
+        max: u32,
+    ) -> Result<Self, Error> {
+        Ok(Self {
+            limit: check_limit(limit, default, max)? as u64,
+            offset: check_offset(offset)?,
+        })
+    }
+
+    /// A page `number` from 0 (`number_field` names it in the 400), of `size`: `default` when
+    /// absent, else 1 to `max` (LIMIT_NOT_VALID).
+    pub fn by_page(
+        number_field: &str,
+        number: Option<i64>,
+        size: Option<i64>,
+        default: u32,
+        max: u32,
+    ) -> Result<Self, Error> {
+        let limit = check_limit(size, default, max)? as u64;
+        let number = match number {
+            None => 0,
+            Some(n) if (0..=1_000_000).contains(&n) => n as u64,
+            Some(_) => return Err(Error::invalid(format!("{number_field} must be 0 or more"))),
+        };
+        Ok(Self {
+            offset: number * limit,
+            limit,
+        })
+    }
+
+    /// The page number (for a page asked by number).
+    pub fn number(&self) -> u64 {
+        self.offset / self.limit.max(1)
+    }
+
+    /// `_metadata` of this page of `collection`, `total` matching in all.
+    pub fn metadata(&self, collection: &str, total: u64) -> openhouse_api::MetaData {
+        openhouse_api::MetaData {
+            collection: collection.to_string(),
+            limit: self.limit as i32,
+            offset: self.offset as i64,
+            total: total as i64,
+            scroll_id: None,
+        }
+    }
+}
+
 impl ScrollState {
     /// `<state>.<signature>`, both base64url without padding.
     fn encode(&self, key: &ScrollKey, owner: ScrollOwner) -> String {

@@ -101,7 +101,7 @@ pub const CREDENTIAL_CACHE_TTL: Duration = Duration::from_secs(30);
 
 impl AppState {
     pub fn new(store: Store, settings: &Settings) -> Self {
-        Self {
+        let state = Self {
             store,
             limits: Arc::new(RateLimits::new(
                 settings.rate_limit,
@@ -123,7 +123,14 @@ impl AppState {
             webhooks: webhooks::Webhooks::new(settings.webhooks.clone()),
             scroll_key: Arc::new(tokio::sync::OnceCell::new()),
             shared: None,
-        }
+        };
+        // a change of who may do what, committed by any write: resolved credentials go
+        let (seen, refused) = (state.credentials.clone(), state.refused_credentials.clone());
+        state.store.on_access_changed(move || {
+            seen.invalidate_all();
+            refused.invalidate_all();
+        });
+        state
     }
 
     /// Shares rate limits and revocations with the other nodes through Redis.
@@ -132,6 +139,14 @@ impl AppState {
         shared.spawn_subscriber(move || {
             seen.invalidate_all();
             refused.invalidate_all();
+        });
+        // and on the other nodes too, as a revocation is
+        let publisher = shared.clone();
+        self.store.on_access_changed(move || {
+            let publisher = publisher.clone();
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                rt.spawn(async move { publisher.publish_revocation().await });
+            }
         });
         self.shared = Some(shared);
         self

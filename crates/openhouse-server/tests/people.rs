@@ -852,3 +852,49 @@ both!(vendors_and_notifications, |app: TestApp| async move {
         .count();
     assert_eq!(count, 1, "refused notifications are not stored");
 });
+
+both!(
+    a_role_changed_by_any_write_holds_from_the_next_request,
+    |app: TestApp| async move {
+        use openhouse_domain::people::Profile;
+        use openhouse_store::people::UserChange;
+        let t = app.team().await;
+        let (a1, a1_auth) = agent(&app, &t, "promoted@example.com", 0, 2).await;
+        // the agent's credential is resolved and cached as an agent's
+        assert_eq!(app.get("/v1.0/me", &a1_auth).await.ok()["isAdmin"], false);
+        app.put(
+            &format!("/v1.0/users/{}", t.user_id),
+            &a1_auth,
+            json!({"lastName": "Other"}),
+        )
+        .await
+        .error(403, 20017);
+        // promoted by a write of the store itself, not through a handler
+        let admin = app
+            .store
+            .authenticate(CredentialKind::ApiKey, &t.api_key)
+            .await
+            .unwrap()
+            .unwrap();
+        app.store
+            .update_user(
+                &admin,
+                a1,
+                UserChange {
+                    profile: Some(Profile::CompanyAdmin),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        // the very next request (well within the 30 s a credential stays cached) is an admin's
+        assert_eq!(app.get("/v1.0/me", &a1_auth).await.ok()["isAdmin"], true);
+        app.put(
+            &format!("/v1.0/users/{}", t.user_id),
+            &a1_auth,
+            json!({"lastName": "Other"}),
+        )
+        .await
+        .ok();
+    }
+);

@@ -55,6 +55,8 @@ pub(crate) struct Write<'s> {
     /// What lead routing read in this write, for the next lead it routes in the same write (a
     /// batch of creates on SQLite): a write that routes leads changes neither.
     pub(crate) routing_memo: std::sync::Mutex<crate::routing::Memo>,
+    /// The write journaled a change of who may do what ([`Kind::changes_access`]).
+    access_changed: bool,
 }
 
 impl Deref for Write<'_> {
@@ -107,6 +109,7 @@ impl Store {
             fresh: Vec::new(),
             _turn: turn,
             routing_memo: Default::default(),
+            access_changed: false,
         })
     }
 }
@@ -156,6 +159,7 @@ impl<'s> Write<'s> {
         if matches!(entry.action, Kind::UserCreated | Kind::UserUpdated) {
             self.store.members_changed(self, who.team_id).await?;
         }
+        self.access_changed |= entry.action.changes_access();
         // a team-level entry (lead id 0: people, offices) forgets the team's search totals too,
         // since office filters follow the office tree
         self.touched.push((who.team_id, entry.lead_id));
@@ -234,12 +238,18 @@ impl<'s> Write<'s> {
             self.store.cache.changed(&self.touched);
             index.apply(&self.fresh);
             journaled(self.store, &self.touched);
+            if self.access_changed {
+                self.store.access_changed();
+            }
             return Ok(());
         }
         self.txn.commit().await.map_err(db_err)?;
         health::cleared();
         self.store.cache.changed(&self.touched);
         journaled(self.store, &self.touched);
+        if self.access_changed {
+            self.store.access_changed();
+        }
         Ok(())
     }
 
@@ -248,6 +258,30 @@ impl<'s> Write<'s> {
     pub(crate) async fn commit_probe(self) -> Result<(), Error> {
         debug_assert!(self.touched.is_empty() && self.fresh.is_empty());
         self.txn.commit().await.map_err(db_err)
+    }
+}
+
+impl Store {
+    /// Calls `f` after every committed write that changed who may do what (a member's role,
+    /// office or status, a pond's agents, a team removed): the server forgets the credentials
+    /// it resolved, so the change holds from the next request. Decided here, where the change
+    /// commits, so no handler can forget it.
+    pub fn on_access_changed(&self, f: impl Fn() + Send + Sync + 'static) {
+        self.access_listeners
+            .write()
+            .expect("access listeners")
+            .push(std::sync::Arc::new(f));
+    }
+
+    fn access_changed(&self) {
+        let listeners = self
+            .access_listeners
+            .read()
+            .expect("access listeners")
+            .clone();
+        for f in listeners {
+            f();
+        }
     }
 }
 

@@ -80,7 +80,12 @@ pub struct Store {
     pub(crate) positions: Option<Arc<routing::PositionTaker>>,
     /// Server secrets already read: they never change once made (see `Store::server_secret`).
     pub(crate) secrets: Arc<std::sync::RwLock<std::collections::HashMap<String, Vec<u8>>>>,
+    /// Told after a write that changed who may do what commits (see [`Store::on_access_changed`]).
+    pub(crate) access_listeners: Arc<std::sync::RwLock<Vec<AccessListener>>>,
 }
+
+/// A follower of access changes (see [`Store::on_access_changed`]).
+pub type AccessListener = Arc<dyn Fn() + Send + Sync>;
 
 /// The store's clock: the system's, moved by an offset that tests set (so a test of a
 /// 30-minute offer moves the clock instead of sleeping). Every clone of a store shares it.
@@ -283,6 +288,7 @@ impl Store {
             routing: Arc::default(),
             positions,
             secrets: Arc::default(),
+            access_listeners: Arc::default(),
         })
     }
 

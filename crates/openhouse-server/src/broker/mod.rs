@@ -82,7 +82,6 @@ pub async fn remove_team(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<BrokerTeamRemoved>> {
     state.store.remove_child_team(&who, id).await?;
-    state.forget_credentials();
     Ok(Json(BrokerTeamRemoved {
         deleted: true,
         team_id: id,

@@ -2,6 +2,7 @@ use axum::Json;
 use axum::extract::State;
 use openhouse_api::{CalendarListResponseEnvelope, CalendarListResponseV2};
 use openhouse_domain::calendar::TimeInput;
+use openhouse_domain::search::Paging;
 use openhouse_domain::{Error, time};
 use openhouse_store::calendar::CalendarQuery;
 use serde::Deserialize;
@@ -92,14 +93,13 @@ pub async fn list_calendar(
     {
         return Err(Error::invalid("endTime must not be before startTime").into());
     }
-    let page = p.page.unwrap_or(0);
-    if !(0..=1_000_000).contains(&page) {
-        return Err(Error::invalid("page must be 0 or more").into());
-    }
-    let page_size = p.page_size.unwrap_or(PAGE_SIZE_DEFAULT);
-    if !(1..=PAGE_SIZE_MAX).contains(&page_size) {
-        return Err(Error::limit_not_valid(1, PAGE_SIZE_MAX).into());
-    }
+    let paging = Paging::by_page(
+        "page",
+        p.page,
+        p.page_size,
+        PAGE_SIZE_DEFAULT as u32,
+        PAGE_SIZE_MAX as u32,
+    )?;
     if p.sort
         .as_deref()
         .is_some_and(|s| !s.trim().is_empty() && !s.trim().eq_ignore_ascii_case("startTime"))
@@ -116,15 +116,15 @@ pub async fn list_calendar(
         to,
         include_finished: p.include_finished.unwrap_or(false),
         desc: p.desc.unwrap_or(true),
-        page: page as u64,
-        page_size: page_size as u64,
+        page: paging.number(),
+        page_size: paging.limit,
     };
     let found = state.store.calendar(&who, &q).await?;
     Ok(Json(CalendarListResponseEnvelope {
         data: CalendarListResponseV2 {
             total: found.total as i64,
-            page: page as i32,
-            page_size: page_size as i32,
+            page: paging.number() as i32,
+            page_size: paging.limit as i32,
             items: found
                 .entries
                 .iter()

@@ -4,10 +4,11 @@
 use axum::Json;
 use axum::extract::State;
 use openhouse_api::{
-    CallHistory, CallListResponse, CallResponse, CommunicationRequest, EmailResponse, MetaData,
-    PageResult, TextResponse,
+    CallHistory, CallListResponse, CallResponse, CommunicationRequest, EmailResponse, PageResult,
+    TextResponse,
 };
-use openhouse_domain::{Error, search, time};
+use openhouse_domain::search::Paging;
+use openhouse_domain::{Error, time};
 use openhouse_store::comms::{AgentWindow, CALL, CommPage, Communication, EMAIL, TEXT};
 use openhouse_store::render;
 use serde::Deserialize;
@@ -64,24 +65,17 @@ pub async fn list_calls(
     Caller(who): Caller,
     ApiQuery(p): ApiQuery<ListCallsParams>,
 ) -> ApiResult<Json<CallListResponse>> {
-    let limit = search::check_limit(p.limit, 10, 1000)?;
-    let offset = search::check_offset(p.offset)?;
+    let page = Paging::by_offset(p.limit, p.offset, 10, 1000)?;
     let lead_id = p
         .lead_id
         .filter(|id| *id > 0)
         .ok_or_else(Error::lead_not_found)?;
     let (calls, total) = state
         .store
-        .lead_calls(&who, lead_id, offset, limit as u64)
+        .lead_calls(&who, lead_id, page.offset, page.limit)
         .await?;
     Ok(Json(CallListResponse {
-        metadata: MetaData {
-            collection: "calls".into(),
-            limit: limit as i32,
-            offset: offset as i64,
-            total: total as i64,
-            scroll_id: None,
-        },
+        metadata: page.metadata("calls", total),
         calls: calls.iter().map(render::call).collect(),
     }))
 }
@@ -120,23 +114,22 @@ pub async fn agent_communication(
     Caller(who): Caller,
     ApiJson(r): ApiJson<CommunicationRequest>,
 ) -> ApiResult<Json<PageResult>> {
-    let limit = search::check_limit(r.limit.map(i64::from), 10, 1000)?;
-    let offset = search::check_offset(r.offset.map(i64::from))?;
+    let page = Paging::by_offset(r.limit.map(i64::from), r.offset.map(i64::from), 10, 1000)?;
     let window = AgentWindow {
         channel: r.kind.channel(),
         start: time::check_epoch_ms("startTime", r.start_time)?,
         end: time::check_epoch_ms("endTime", r.end_time)?,
         team_view: r.team_view.unwrap_or(false),
-        offset,
-        limit: limit as u64,
+        offset: page.offset,
+        limit: page.limit,
     };
     let mut rows = state.store.agent_communications(&who, window).await?;
-    let has_more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
+    let has_more = rows.len() as u64 > page.limit;
+    rows.truncate(page.limit as usize);
     Ok(Json(PageResult {
         has_more,
-        limit: limit as i32,
-        offset: offset as i32,
+        limit: page.limit as i32,
+        offset: page.offset as i32,
         page_data: rows.iter().map(render::communication).collect(),
     }))
 }

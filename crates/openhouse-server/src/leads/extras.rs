@@ -56,13 +56,16 @@ pub async fn list_activities(
     ApiPath(lead_id): ApiPath<i64>,
     ApiQuery(p): ApiQuery<ActivitiesParams>,
 ) -> ApiResult<Json<Vec<LeadActivityRes>>> {
-    let page = p.cur_page.unwrap_or(0);
-    if !(0..=1_000_000).contains(&page) {
-        return Err(Error::invalid("curPage must be 0 or more").into());
-    }
+    let page = openhouse_domain::search::Paging::by_page(
+        "curPage",
+        p.cur_page,
+        None,
+        openhouse_store::features::ACTIVITY_PAGE as u32,
+        openhouse_store::features::ACTIVITY_PAGE as u32,
+    )?;
     let rows = state
         .store
-        .lead_activities(&who, lead_id, page as u64)
+        .lead_activities(&who, lead_id, page.number())
         .await?;
     Ok(Json(rows.iter().map(render::activity).collect()))
 }

@@ -145,13 +145,14 @@ async fn run(state: &AppState, who: &Principal, q: LeadQuery) -> ApiResult<Json<
         None => None,
     };
     let leads = super::respond(state, who, &page.leads).await?;
+    let paging = search::Paging {
+        offset,
+        limit: q.limit as u64,
+    };
     Ok(Json(LeadListResponse {
         metadata: MetaData {
-            collection: "leads".into(),
-            limit: q.limit as i32,
-            offset: offset as i64,
-            total: page.total as i64,
             scroll_id,
+            ..paging.metadata("leads", page.total)
         },
         leads,
     }))

@@ -121,10 +121,7 @@ pub async fn search_listings(
     Caller(who): Caller,
     ApiQuery(p): ApiQuery<ListingParams>,
 ) -> ApiResult<Json<ListingSearchResponse>> {
-    let limit = p.limit.unwrap_or(25);
-    if !(1..=1000).contains(&limit) {
-        return Err(Error::limit_not_valid(1, 1000).into());
-    }
+    let limit = openhouse_domain::search::check_limit(p.limit, 25, 1000)?;
     let listing = listing_id("listingId", &p.listing_id)?;
     let sold_listing = listing_id("soldListingId", &p.sold_listing_id)?;
     if listing.is_some() && sold_listing.is_some() {

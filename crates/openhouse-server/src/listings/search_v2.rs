@@ -94,10 +94,15 @@ pub async fn search(
     if page_num < 1 {
         return Err(Error::invalid("pageNum starts from 1").into());
     }
-    let page_size = r.page_size.unwrap_or(25);
-    if !(1..=100).contains(&page_size) {
-        return Err(Error::limit_not_valid(1, 100).into());
-    }
+    // pages from 1 here
+    let paging = openhouse_domain::search::Paging::by_page(
+        "pageNum",
+        Some(i64::from(page_num) - 1),
+        r.page_size.map(i64::from),
+        25,
+        100,
+    )?;
+    let page_size = paging.limit as i32;
     let agents = match r.search_scope.as_deref().unwrap_or("all").trim() {
         s if s.eq_ignore_ascii_case("all") => None,
         s if s.eq_ignore_ascii_case("my") => Some(vec![who.user_id]),
@@ -113,8 +118,8 @@ pub async fn search(
     let mut f = ListingFilter {
         agents,
         sold: r.sold_flag.unwrap_or(false),
-        offset: (page_num as u64 - 1) * page_size as u64,
-        limit: page_size as u64,
+        offset: paging.offset,
+        limit: paging.limit,
         ..Default::default()
     };
     for (name, v) in r.filter_conditions.iter().flatten() {

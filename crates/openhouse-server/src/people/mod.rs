@@ -3,8 +3,8 @@
 use axum::Json;
 use axum::extract::State;
 use openhouse_api::{
-    AccountRequest, AccountResponse, AgentProfile, MemberListResponse, MetaData, ResultLong,
-    UserRequest, UserResponse,
+    AccountRequest, AccountResponse, AgentProfile, MemberListResponse, ResultLong, UserRequest,
+    UserResponse,
 };
 use openhouse_domain::auth::Role;
 use openhouse_domain::people::Profile;
@@ -75,20 +75,13 @@ pub async fn members(
     Caller(who): Caller,
     ApiQuery(p): ApiQuery<MembersParams>,
 ) -> ApiResult<Json<MemberListResponse>> {
-    let limit = search::check_limit(p.limit, 25, 100)?;
-    let offset = search::check_offset(p.offset)?;
+    let page = search::Paging::by_offset(p.limit, p.offset, 25, 100)?;
     let (rows, total) = state
         .store
-        .members(&who, &p.group_ids, offset, limit as u64)
+        .members(&who, &p.group_ids, page.offset, page.limit)
         .await?;
     Ok(Json(MemberListResponse {
-        metadata: MetaData {
-            collection: "members".into(),
-            limit: limit as i32,
-            offset: offset as i64,
-            total: total as i64,
-            scroll_id: None,
-        },
+        metadata: page.metadata("members", total),
         members: rows.iter().map(render::user).collect(),
     }))
 }
@@ -161,7 +154,6 @@ pub async fn edit_user(
         ..Default::default()
     };
     let m = state.store.update_user(&who, id, change).await?;
-    state.forget_credentials();
     Ok(Json(render::user(&m)))
 }
 
@@ -265,7 +257,6 @@ pub async fn edit_agent(
     change.office_id = r.group_id.map(|g| g.max(0));
     change.profile = r.profile_id.map(|p| profile_of(Some(p))).transpose()?;
     let m = state.store.update_user(&who, id, change).await?;
-    state.forget_credentials();
     Ok(Json(render::account(&m)))
 }
 

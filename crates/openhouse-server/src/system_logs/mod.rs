@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use openhouse_api::SystemLogResponse;
+use openhouse_domain::search::Paging;
 use openhouse_domain::{Error, time, timeline};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -63,19 +64,10 @@ pub async fn system_logs(
     };
     let start = bound("startTime", p.start_time)?;
     let end = bound("endTime", p.end_time)?;
-    let page = match p.page_number {
-        None => 0,
-        Some(n) if (0..=1_000_000).contains(&n) => n as u64,
-        Some(_) => return Err(Error::invalid("pageNumber must be 0 or more").into()),
-    };
-    let size = match p.page_size {
-        None => 100,
-        Some(s) if (1..=1000).contains(&s) => s as u64,
-        Some(_) => return Err(Error::limit_not_valid(1, 1000).into()),
-    };
+    let paging = Paging::by_page("pageNumber", p.page_number, p.page_size, 100, 1000)?;
     let (lead, entries) = state
         .store
-        .system_log(&who, p.lead_id, start, end, page, size)
+        .system_log(&who, p.lead_id, start, end, paging.number(), paging.limit)
         .await?;
     let names: std::collections::HashMap<i64, std::sync::Arc<openhouse_store::auth::UserInfo>> = {
         let mut ids: Vec<i64> = entries.iter().filter_map(|e| e.actor_user_id).collect();

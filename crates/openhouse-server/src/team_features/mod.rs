@@ -85,8 +85,6 @@ pub async fn create_pond(
         .store
         .create_pond(&who, &p.pond_name, &p.agent_ids)
         .await?;
-    // the pond's agents see its leads from their next request
-    state.forget_credentials();
     Ok(Json(render::pond(&made)))
 }
 

@@ -156,17 +156,11 @@ pub async fn list_deliveries(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(p): ApiQuery<DeliveryParams>,
 ) -> ApiResult<Json<WebhookDeliveryList>> {
-    let limit = match p.limit {
-        None => 50,
-        Some(l) if (1..=500).contains(&l) => l as u64,
-        Some(_) => return Err(Error::limit_not_valid(1, 500).into()),
-    };
-    let offset = match p.offset {
-        None => 0,
-        Some(o) if o >= 0 => o as u64,
-        Some(_) => return Err(Error::invalid("offset must not be negative").into()),
-    };
-    let rows = state.store.deliveries(&who, id, limit, offset).await?;
+    let page = openhouse_domain::search::Paging::by_offset(p.limit, p.offset, 50, 500)?;
+    let rows = state
+        .store
+        .deliveries(&who, id, page.limit, page.offset)
+        .await?;
     let deliveries = rows
         .into_iter()
         .map(|(r, e)| WebhookDelivery {
