@@ -508,3 +508,94 @@ both!(totals_follow_every_write, |app: TestApp| async move {
     assert_eq!(total(&search(&app, &t, "?stage=Fresh").await), 1);
     assert_eq!(total(&search(&app, &t, "").await), 1);
 });
+
+/// Each sort order of `GET /v1.0/leads` and the column it orders by, stated here apart from the
+/// server's own mapping: the model [`every_sort_orders_by_its_own_column`] checks against.
+const SORT_COLUMNS: [(&str, &str); 23] = [
+    ("LastContact", "last_touch"),
+    ("LastCall", "last_call"),
+    ("LastEmail", "last_email"),
+    ("LastActivity", "last_activity"),
+    ("CreateTime", "create_time"),
+    ("Inquries", "inquiry_count"),
+    ("AssignTime", "assign_time"),
+    ("Score", "score"),
+    ("Activity", "activity_count"),
+    ("Communication", "communication_count"),
+    ("HasDrip", "has_drip"),
+    ("HasAlert", "has_alert"),
+    ("Task", "task_count"),
+    ("ActivitySearch", "activity_search_count"),
+    ("ActivityViews", "activity_view_count"),
+    ("ActivityFavorites", "activity_favorite_count"),
+    ("DripStatus", "drip_status"),
+    ("DripOpenRate", "drip_open_rate"),
+    ("AlertFrequency", "alert_frequency"),
+    ("AlertOpenRate", "alert_open_rate"),
+    ("SCOREV2", "score_v2"),
+    ("SmartPlanStatus", "smart_plan_status"),
+    ("Lender", "lender_user_id"),
+];
+
+both!(
+    every_sort_orders_by_its_own_column,
+    |app: TestApp| async move {
+        use sea_orm::ConnectionTrait;
+        let t = app.team().await;
+        let mut ids = Vec::new();
+        for i in 0..12 {
+            ids.push(app.lead(&t, json!({"firstName": format!("S{i}")})).await);
+        }
+        // every column gets values of its own (a few, so that ties are broken by id), written
+        // straight into the database; a server opened afterwards reads them from there
+        let db = sea_orm::Database::connect(openhouse_store::normalize_url(app.url()).unwrap())
+            .await
+            .unwrap();
+        let mut seed = 7u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let mut model: std::collections::HashMap<&str, Vec<(i64, i64)>> = Default::default();
+        for (_, column) in SORT_COLUMNS {
+            let mut values = Vec::new();
+            for id in &ids {
+                let v = match column {
+                    // a lender is a member or none
+                    "lender_user_id" => [0, t.user_id][next(2) as usize],
+                    // times: a few distinct instants
+                    c if c.starts_with("last_") || c.ends_with("_time") => {
+                        1_700_000_000_000 + next(4) as i64 * 60_000
+                    }
+                    _ => next(4) as i64,
+                };
+                db.execute_unprepared(&format!(
+                    "UPDATE leads SET {column} = {v} WHERE team_id = {} AND id = {id}",
+                    t.team_id
+                ))
+                .await
+                .unwrap();
+                values.push((v, *id));
+            }
+            model.insert(column, values);
+        }
+        db.close().await.unwrap();
+        let again = app.reopen().await;
+        for (sort, column) in SORT_COLUMNS {
+            for desc in [true, false] {
+                let mut want = model[column].clone();
+                want.sort();
+                if desc {
+                    want.reverse();
+                }
+                let want: Vec<i64> = want.into_iter().map(|(_, id)| id).collect();
+                let got = lead_ids(
+                    &search(&again, &t, &format!("?sort={sort}&desc={desc}&limit=100")).await,
+                );
+                assert_eq!(got, want, "sort={sort} desc={desc}");
+            }
+        }
+    }
+);
