@@ -248,3 +248,70 @@ both!(
         );
     }
 );
+
+/// Log lines written while a request is served, as text.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+both!(
+    every_answer_and_its_log_lines_carry_the_request_id,
+    |app: TestApp| async move {
+        use tracing::instrument::WithSubscriber;
+        let t = app.team().await;
+        let logs = Captured::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let get = |path: &str, id: Option<&str>| {
+            let mut b = Request::builder()
+                .uri(path)
+                .header("Authorization", t.auth());
+            if let Some(id) = id {
+                b = b.header("X-Request-Id", id);
+            }
+            b.body(Body::empty()).unwrap()
+        };
+        // the client's id is kept, in the answer and in the request's log lines
+        let r = app
+            .raw(get("/v1.0/me", Some("client-chosen-42")))
+            .with_subscriber(subscriber)
+            .await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.headers["x-request-id"], "client-chosen-42");
+        let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = text.lines().filter(|l| l.contains("request{")).collect();
+        assert!(!lines.is_empty(), "the request logged: {text}");
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.contains("request_id=client-chosen-42")),
+            "{text}"
+        );
+        // none given: a new UUID each time, errors included
+        let a = app.raw(get("/v1.0/me", None)).await;
+        let b = app.raw(get("/no/such/path", None)).await;
+        assert_eq!(b.status, 404);
+        let ids: Vec<String> = [a, b]
+            .iter()
+            .map(|r| r.headers["x-request-id"].to_str().unwrap().to_string())
+            .collect();
+        for id in &ids {
+            assert_eq!(id.len(), 36, "a UUID: {id}");
+            assert_eq!(id.matches('-').count(), 4, "a UUID: {id}");
+        }
+        assert_ne!(ids[0], ids[1]);
+    }
+);
