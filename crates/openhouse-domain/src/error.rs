@@ -62,6 +62,9 @@ pub mod codes {
     /// process kept (PostgreSQL): the create is run again with the new one, so callers never
     /// see it.
     pub const ROUTING_CHANGED: i64 = 50307;
+    /// More request writes are waiting for the database than the server lets wait
+    /// (`--max-waiting-writes`): refused at once rather than queued without bound.
+    pub const OVERLOADED: i64 = 50308;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -45,12 +45,17 @@ struct Db {
     /// the last commits, a crash of the process cannot).
     #[arg(long, env = "OPENHOUSE_SQLITE_SYNC", default_value = "full", global = true, value_parser = ["full", "normal"])]
     sqlite_sync: String,
+    /// The most writes of requests that may wait for the database at once; one more is refused
+    /// at once (503, code 50308, Retry-After) instead of queueing without bound.
+    #[arg(long, env = "OPENHOUSE_MAX_WAITING_WRITES", default_value_t = openhouse_store::MAX_WAITING_WRITES, global = true, value_parser = clap::value_parser!(u64).range(1..))]
+    max_waiting_writes: u64,
 }
 
 impl Db {
     async fn connect(&self) -> anyhow::Result<Store> {
         let options = openhouse_store::StoreOptions {
             sqlite_sync_normal: self.sqlite_sync == "normal",
+            max_waiting_writes: Some(self.max_waiting_writes as usize),
             ..Default::default()
         };
         Store::connect_with(&self.database_url, self.node_id, &options).await

@@ -368,3 +368,72 @@ async fn readyz_answers_ready_on_a_healthy_server() {
         assert_eq!(r.status, StatusCode::OK);
     }
 }
+
+/// More writes at once than the server lets wait: the excess is refused with 503 OVERLOADED and
+/// Retry-After, and stores nothing; what was acknowledged is all there.
+async fn overload(backend: Backend) {
+    let url = match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap().keep();
+            dir.join("overload.db").display().to_string()
+        }
+        Backend::Postgres => {
+            let Some(base) = common::postgres_url() else {
+                return;
+            };
+            common::fresh_postgres_database(&base).await
+        }
+    };
+    let setup = Store::connect(&url, 1).await.unwrap();
+    setup.migrate().await.unwrap();
+    let t = setup.create_team("Busy", "busy@example.com").await.unwrap();
+    setup.close().await;
+    let store = Store::connect_with(
+        &url,
+        1,
+        &StoreOptions {
+            max_waiting_writes: Some(4),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    store.build_search_index().await.unwrap();
+    let app = Arc::new(TestApp::with_store(store, backend, &url));
+    let auth = format!("token {}", t.api_key);
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let (app, auth) = (app.clone(), auth.clone());
+        tasks.push(tokio::spawn(async move {
+            let r = app.post("/v1.0/leads", &auth, lead_body(i)).await;
+            (r.status, r.headers.get("retry-after").is_some(), r.body)
+        }));
+    }
+    let mut acked = Vec::new();
+    let mut refused = 0;
+    for task in tasks {
+        let (status, retry_after, body) = task.await.unwrap();
+        match status {
+            StatusCode::OK => acked.push(body["leadId"].as_i64().unwrap()),
+            StatusCode::SERVICE_UNAVAILABLE => {
+                refused += 1;
+                assert!(retry_after, "503 without Retry-After");
+                assert_eq!(body["code"], codes::OVERLOADED, "{body}");
+            }
+            s => panic!("create answered {s}: {body}"),
+        }
+    }
+    assert!(refused > 0, "200 creates at once never found 4 waiting");
+    assert!(!acked.is_empty());
+    all_present(&app, &auth, &acked).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_past_the_waiting_bound_are_refused_and_store_nothing_sqlite() {
+    overload(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_past_the_waiting_bound_are_refused_and_store_nothing_postgres() {
+    overload(Backend::Postgres).await;
+}

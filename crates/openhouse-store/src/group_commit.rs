@@ -56,6 +56,8 @@ impl Store {
         who: &Principal,
         patch: &LeadPatch,
     ) -> Result<i64, Error> {
+        // refused before it is queued: a refused create leaves nothing to run
+        self.turn.admit()?;
         let (reply, mut answer) = oneshot::channel();
         pending.push(Job {
             who: who.clone(),

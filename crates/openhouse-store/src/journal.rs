@@ -75,6 +75,7 @@ pub(crate) struct Mark {
 
 impl Store {
     pub(crate) async fn write(&self) -> Result<Write<'_>, Error> {
+        self.turn.admit()?;
         let turn = self.turn.take().await;
         self.write_in(turn).await
     }

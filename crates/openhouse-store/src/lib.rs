@@ -45,7 +45,7 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 
 pub use sea_orm::DatabaseTransaction;
-pub use serving::{Readiness, ServingClaim, StoreOptions};
+pub use serving::{MAX_WAITING_WRITES, Readiness, ServingClaim, StoreOptions};
 
 /// Where the data lives.
 #[derive(Clone)]
@@ -277,7 +277,12 @@ impl Store {
             rotation_db,
             ids: id_generator(node),
             cache: Arc::new(cache::Caches::new(sqlite)),
-            turn: Arc::new(write_turn::WriteTurn::new(sqlite)),
+            turn: Arc::new(write_turn::WriteTurn::new(
+                sqlite,
+                options
+                    .max_waiting_writes
+                    .unwrap_or(serving::MAX_WAITING_WRITES as usize),
+            )),
             index: sqlite.then(Default::default),
             reader: sqlite_read::Reader::for_url(&url).map(Arc::new),
             pending: sqlite.then(Default::default),

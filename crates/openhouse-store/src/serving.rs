@@ -40,7 +40,14 @@ pub struct StoreOptions {
     /// rather than at every commit, so a power loss (not a crash of the process) can take the
     /// last acknowledged commits.
     pub sqlite_sync_normal: bool,
+    /// The most request writes that may wait for (or hold) their turn at once; one more is
+    /// refused with a 503 (OVERLOADED) instead of queueing. None: [`MAX_WAITING_WRITES`].
+    pub max_waiting_writes: Option<usize>,
 }
+
+/// The default bound of waiting request writes: at SQLite's thousands of writes a second, a
+/// queue this long is about a second's wait.
+pub const MAX_WAITING_WRITES: u64 = 2048;
 
 /// The SQLite file a store opened, by identity (device and inode), not only by path.
 #[derive(Debug)]

@@ -27,6 +27,8 @@ pub(crate) struct WriteTurn {
     active: AtomicUsize,
     /// Woken when the last active request write ends.
     idle: Notify,
+    /// The most request writes active at once ([`WriteTurn::admit`]).
+    max_active: usize,
 }
 
 /// A write's turn; the write holds it until it ends.
@@ -39,13 +41,29 @@ pub(crate) struct Turn {
 }
 
 impl WriteTurn {
-    /// `serial`: writers take turns one at a time (SQLite).
-    pub(crate) fn new(serial: bool) -> Self {
+    /// `serial`: writers take turns one at a time (SQLite); `max_active`: the most request
+    /// writes waiting or running at once.
+    pub(crate) fn new(serial: bool, max_active: usize) -> Self {
         Self {
             lock: serial.then(|| Arc::new(Mutex::new(()))),
             active: AtomicUsize::new(0),
             idle: Notify::new(),
+            max_active,
         }
+    }
+
+    /// Whether one more request write may wait: refused (503 OVERLOADED, nothing written) when
+    /// as many as the bound are waiting or running already. Asked before a write enqueues
+    /// anything, so a refused one leaves no trace.
+    pub(crate) fn admit(&self) -> Result<(), openhouse_domain::Error> {
+        if self.active.load(Ordering::Acquire) >= self.max_active {
+            return Err(openhouse_domain::Error::unavailable(
+                openhouse_domain::error::codes::OVERLOADED,
+                "the server has more writes waiting than it takes: nothing was changed; retry \
+                 shortly",
+            ));
+        }
+        Ok(())
     }
 
     /// Whether writers take turns one at a time.
@@ -114,7 +132,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn background_waits_for_queued_request_writes() {
-        let turn = Arc::new(WriteTurn::new(true));
+        let turn = Arc::new(WriteTurn::new(true, usize::MAX));
         let held = turn.take().await;
         let order = Arc::new(std::sync::Mutex::new(Vec::new()));
         let queue = |name: &'static str, background: bool| {
@@ -150,7 +168,7 @@ mod tests {
     async fn background_waits_for_running_request_writes_without_a_lock() {
         // PostgreSQL: no one write turn, but a background write still waits for the request
         // writes running
-        let turn = Arc::new(WriteTurn::new(false));
+        let turn = Arc::new(WriteTurn::new(false, usize::MAX));
         let running = turn.take().await;
         let t = turn.clone();
         let bg = tokio::spawn(async move {
@@ -165,7 +183,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn background_goes_after_max_yield_under_steady_load() {
-        let turn = Arc::new(WriteTurn::new(true));
+        let turn = Arc::new(WriteTurn::new(true, usize::MAX));
         // request writes that never stop coming: one always active, the turn itself free
         turn.active.fetch_add(1, Ordering::AcqRel);
         let start = tokio::time::Instant::now();
@@ -176,7 +194,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn background_goes_at_once_when_no_request_writes() {
-        let turn = Arc::new(WriteTurn::new(true));
+        let turn = Arc::new(WriteTurn::new(true, usize::MAX));
         let start = tokio::time::Instant::now();
         let g = turn.take_background().await;
         assert_eq!(start.elapsed(), Duration::ZERO);
