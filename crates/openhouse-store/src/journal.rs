@@ -11,7 +11,7 @@ use openhouse_domain::Error;
 use openhouse_domain::auth::Principal;
 use openhouse_domain::event::Kind;
 use sea_orm::{
-    AccessMode, ConnectionTrait, DatabaseTransaction, EntityTrait, Set, SqliteTransactionMode,
+    ConnectionTrait, DatabaseTransaction, EntityTrait, Set, SqliteTransactionMode,
     TransactionOptions, TransactionTrait,
 };
 use serde_json::Value;
@@ -96,9 +96,10 @@ impl Store {
             .db
             .begin_with_options(TransactionOptions {
                 isolation_level: None,
-                // SQLite has no access modes (sea-orm would warn on every write); its write
-                // transactions are IMMEDIATE instead
-                access_mode: (!self.turn.serial()).then_some(AccessMode::ReadWrite),
+                // none: a PostgreSQL transaction is READ WRITE already, and naming it costs a
+                // `SET TRANSACTION` round trip on every write; SQLite has no access modes (its
+                // write transactions are IMMEDIATE instead)
+                access_mode: None,
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             })
             .await

@@ -66,11 +66,6 @@ impl WriteTurn {
         Ok(())
     }
 
-    /// Whether writers take turns one at a time.
-    pub(crate) fn serial(&self) -> bool {
-        self.lock.is_some()
-    }
-
     /// The turn for a request's write, in arrival order.
     pub(crate) async fn take(self: &Arc<Self>) -> Turn {
         self.active.fetch_add(1, Ordering::AcqRel);
