@@ -88,8 +88,11 @@ async fn check(app: &TestApp, auth: &str, q: &str, expected: Vec<i64>) {
 }
 
 /// The queries checked, each with what it asks of a lead.
-fn queries(admin: i64, agent: i64) -> Vec<(String, Box<dyn Fn(&Model) -> bool>)> {
-    let mut v: Vec<(String, Box<dyn Fn(&Model) -> bool>)> = vec![
+/// A query string and the model's rule for the leads it matches.
+type Query = (String, Box<dyn Fn(&Model) -> bool>);
+
+fn queries(admin: i64, agent: i64) -> Vec<Query> {
+    let mut v: Vec<Query> = vec![
         (String::new(), Box::new(|_| true)),
         ("&stage=Active".into(), Box::new(|m| m.stage == "Active")),
         (

@@ -390,7 +390,7 @@ impl Store {
             .one(&self.db)
             .await
             .map_err(db_err)?;
-        if !found.is_some_and(|u| u.status == 1) {
+        if found.is_none_or(|u| u.status != 1) {
             return Err(Error::new(
                 ErrorKind::BadRequest,
                 codes::USER_NOT_EXIST,

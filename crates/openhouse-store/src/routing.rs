@@ -1337,7 +1337,8 @@ impl Store {
             .into_iter()
             .filter_map(|o| {
                 let to = current(&o);
-                (who.role == Role::Admin || to.contains(&who.user_id)).then(|| RoutingOffer {
+                let mine = who.role == Role::Admin || to.contains(&who.user_id);
+                mine.then_some(RoutingOffer {
                     lead_id: o.lead_id,
                     business_type: o.business_type,
                     rule_id: o.rule_id,

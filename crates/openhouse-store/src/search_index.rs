@@ -588,12 +588,12 @@ impl Store {
             it.next().unwrap_or_default(),
             it.next().unwrap_or_default(),
         );
-        Ok(build(
+        build(
             &mut leads.into_iter().map(Ok),
             &mut tags.into_iter().map(Ok),
             &mut segments.into_iter().map(Ok),
             None,
-        )?)
+        )
     }
 }
 
@@ -689,8 +689,8 @@ impl IndexRow {
     fn from_query_result(which: usize, r: &sea_orm::QueryResult) -> Result<Self, sea_orm::DbErr> {
         Self::from_row(
             which,
-            |i| r.try_get_by_index::<i64>(i).map_err(Into::into),
-            |i| r.try_get_by_index::<Option<String>>(i).map_err(Into::into),
+            |i| r.try_get_by_index::<i64>(i),
+            |i| r.try_get_by_index::<Option<String>>(i),
         )
     }
 }
