@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
-use common::{Backend, Team, TestApp};
+use common::{Team, TestApp};
 use openhouse_domain::auth::{CredentialKind, Role};
 use openhouse_server::Settings;
 use openhouse_server::webhooks::{WebhookConfig, worker};
@@ -145,27 +145,10 @@ fn settings(webhooks: WebhookConfig) -> Settings {
     }
 }
 
+/// [`isolated!`] with webhook timing.
 macro_rules! hooks {
     ($name:ident, $config:expr, $body:expr) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                if let Some(app) = TestApp::start_isolated(Backend::Sqlite, settings($config)).await
-                {
-                    ($body)(app).await;
-                }
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(app) =
-                    TestApp::start_isolated(Backend::Postgres, settings($config)).await
-                {
-                    ($body)(app).await;
-                }
-            }
-        }
+        $crate::isolated!($name, settings($config), $body);
     };
 }
 

@@ -24,7 +24,7 @@ use serde_json::json;
 use crate::dialect::contains;
 use crate::entities::{lead, lead_activity, listing as row};
 use crate::features::Activity;
-use crate::jobs::{self, Attempt, Job, NewJob, Outcome};
+use crate::jobs::{self, Job, NewJob, Outcome};
 use crate::journal::{Entry, Write};
 use crate::{Store, db_err, render};
 
@@ -129,21 +129,14 @@ impl Store {
         jobs: Vec<Job>,
         e: &Error,
     ) -> Result<(), Error> {
-        let attempt = Attempt {
-            time: now,
-            status: 0,
-            error: e.message.clone(),
-            duration_ms: 0,
-        };
+        let failed = Err(e.clone());
         let results = jobs
             .into_iter()
             .map(|j| {
-                let o = if e.kind.is_server_side() {
-                    Outcome::Retry(attempt.clone(), now + 5_000)
-                } else {
-                    Outcome::Failed(attempt.clone())
-                };
-                (j, o)
+                (
+                    j,
+                    Outcome::of_write(&failed, now, now + 5_000, String::new()),
+                )
             })
             .collect();
         self.finish_jobs(owner, now, results).await?;
@@ -224,46 +217,37 @@ impl Store {
         matched.sort_unstable();
         matched.dedup();
         let mut budget = self.alert_budgets(&w, team_id, now, &matched).await?;
-        let mut per_lead: HashMap<i64, usize> = HashMap::new();
-        let mut alerts: Vec<Activity> = Vec::new();
+        let mut alerts: Vec<(Activity, &AlertReason)> = Vec::new();
         for (a, l, lead_id) in matches {
             let left = budget.entry(lead_id).or_insert(ALERTS_PER_LEAD_MAX);
             if *left == 0 {
                 continue;
             }
             *left -= 1;
-            *per_lead.entry(lead_id).or_default() += 1;
-            alerts.push(Activity {
-                id: self.next_id(),
-                lead_id,
-                activity: LeadActivityReq {
-                    // when the import changed the listing
-                    created: job.create_time,
-                    link: String::new(),
-                    listing: Some(listing::alert_property(a.id, l)),
-                    page_name: None,
-                    picture: l
-                        .item
-                        .picture_list
-                        .iter()
-                        .flatten()
-                        .next()
-                        .cloned()
-                        .unwrap_or_default(),
-                    scheduled_date: None,
-                    text: listing::alert_text(&a.reason, l),
-                    kind: ActivityType::Alert,
+            let property = listing::alert_property(a.id, l);
+            let activity = LeadActivityReq {
+                // when the import changed the listing
+                created: job.create_time,
+                link: String::new(),
+                picture: property.picture_url.clone().unwrap_or_default(),
+                listing: Some(property),
+                page_name: None,
+                scheduled_date: None,
+                text: listing::alert_text(&a.reason, l),
+                kind: ActivityType::Alert,
+            };
+            let id = self.next_id();
+            alerts.push((
+                Activity {
+                    id,
+                    lead_id,
+                    activity,
                 },
-            });
+                &a.reason,
+            ));
         }
-        self.write_alerts(&mut w, team_id, now, &wanted, &alerts, &per_lead)
-            .await?;
-        let done = Outcome::Done(Attempt {
-            time: now,
-            status: 200,
-            error: format!("{} alerts", alerts.len()),
-            duration_ms: 0,
-        });
+        self.write_alerts(&mut w, team_id, now, &alerts).await?;
+        let done = Outcome::of_write(&Ok(()), now, 0, format!("{} alerts", alerts.len()));
         if jobs::record(&w, owner, now, job, done).await? {
             w.commit().await?;
         }
@@ -324,15 +308,13 @@ impl Store {
         w: &mut Write<'_>,
         team_id: i64,
         now: i64,
-        wanted: &[Alerted],
-        alerts: &[Activity],
-        per_lead: &HashMap<i64, usize>,
+        alerts: &[(Activity, &AlertReason)],
     ) -> Result<(), Error> {
         if alerts.is_empty() {
             return Ok(());
         }
         for chunk in alerts.chunks(500) {
-            let rows = chunk.iter().map(|a| {
+            let rows = chunk.iter().map(|(a, _)| {
                 lead_activity::Model {
                     team_id,
                     id: a.id,
@@ -349,15 +331,17 @@ impl Store {
                 .await
                 .map_err(db_err)?;
         }
-        let mut counts: Vec<(i64, usize)> = per_lead.iter().map(|(l, n)| (*l, *n)).collect();
-        // in id order, the order every writer of many leads locks them in
-        counts.sort_unstable();
+        // each lead's count, in id order (the order every writer of many leads locks them in)
+        let mut counts: std::collections::BTreeMap<i64, i64> = Default::default();
+        for (a, _) in alerts {
+            *counts.entry(a.lead_id).or_default() += 1;
+        }
         for (lead_id, n) in counts {
             lead::Entity::update_many()
                 .col_expr(lead::Column::HasAlert, Expr::value(1i64))
                 .col_expr(
                     lead::Column::AlertFrequency,
-                    Expr::col(lead::Column::AlertFrequency).add(n as i64),
+                    Expr::col(lead::Column::AlertFrequency).add(n),
                 )
                 .filter(lead::Column::TeamId.eq(team_id))
                 .filter(lead::Column::Id.eq(lead_id))
@@ -367,15 +351,12 @@ impl Store {
         }
         let system = self.team_admin(w, team_id).await?;
         let team = crate::auth::acting_admin(team_id, system);
-        let reasons: HashMap<i64, &AlertReason> =
-            wanted.iter().map(|a| (a.id, &a.reason)).collect();
-        for a in alerts {
-            let listing = a.activity.listing.as_ref();
-            let listing_id = listing.and_then(|l| l.listing_id.clone());
-            let reason = listing_id
-                .as_deref()
-                .and_then(|id| id.parse::<i64>().ok())
-                .and_then(|id| reasons.get(&id));
+        for (a, reason) in alerts {
+            let listing_id = a
+                .activity
+                .listing
+                .as_ref()
+                .and_then(|l| l.listing_id.clone());
             w.record(
                 &team,
                 now,
@@ -385,7 +366,7 @@ impl Store {
                     detail: json!({
                         "activityId": a.id,
                         "listingId": listing_id,
-                        "reason": reason.map(|r| r.as_str()),
+                        "reason": reason.as_str(),
                         "text": a.activity.text,
                     }),
                     resource: render::activity(a).into(),

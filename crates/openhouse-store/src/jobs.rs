@@ -91,6 +91,27 @@ pub enum Outcome {
     Failed(Attempt),
 }
 
+impl Outcome {
+    /// How a job whose work is a write of this database went: done (`note` says what it did),
+    /// or after `e` again at `retry_at` when the fault is the server's (storage), else failed
+    /// for good. Routing's offers and listing alerts answer with it.
+    pub fn of_write(result: &Result<(), Error>, now: i64, retry_at: i64, note: String) -> Outcome {
+        let attempt = |status: i32, error: String| Attempt {
+            time: now,
+            status,
+            error,
+            duration_ms: 0,
+        };
+        match result {
+            Ok(()) => Outcome::Done(attempt(200, note)),
+            Err(e) if e.kind.is_server_side() => {
+                Outcome::Retry(attempt(0, e.message.clone()), retry_at)
+            }
+            Err(e) => Outcome::Failed(attempt(0, e.message.clone())),
+        }
+    }
+}
+
 /// A job as the log shows it.
 #[derive(Debug, Clone)]
 pub struct JobRecord {

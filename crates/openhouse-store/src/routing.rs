@@ -1483,29 +1483,8 @@ impl Store {
         let mut done = Vec::with_capacity(n);
         for j in due {
             let step = j.payload["step"].as_i64().unwrap_or(0) as i32;
-            let outcome = match self.offer_ran_out(j.team_id, j.subject_id, step, now).await {
-                Ok(()) => Outcome::Done(jobs::Attempt {
-                    time: now,
-                    status: 200,
-                    error: String::new(),
-                    duration_ms: 0,
-                }),
-                Err(e) if e.kind.is_server_side() => Outcome::Retry(
-                    jobs::Attempt {
-                        time: now,
-                        status: 0,
-                        error: e.message.clone(),
-                        duration_ms: 0,
-                    },
-                    now + 5_000,
-                ),
-                Err(e) => Outcome::Failed(jobs::Attempt {
-                    time: now,
-                    status: 0,
-                    error: e.message.clone(),
-                    duration_ms: 0,
-                }),
-            };
+            let ran = self.offer_ran_out(j.team_id, j.subject_id, step, now).await;
+            let outcome = Outcome::of_write(&ran, now, now + 5_000, String::new());
             done.push((j, outcome));
         }
         self.finish_jobs(owner, now, done).await?;

@@ -282,7 +282,7 @@ macro_rules! both {
 /// background jobs, which take any team's due jobs.
 #[macro_export]
 macro_rules! isolated {
-    ($name:ident, $body:expr) => {
+    ($name:ident, $settings:expr, $body:expr) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -290,7 +290,7 @@ macro_rules! isolated {
             async fn sqlite() {
                 if let Some(app) = $crate::common::TestApp::start_isolated(
                     $crate::common::Backend::Sqlite,
-                    $crate::common::roomy(),
+                    $settings,
                 )
                 .await
                 {
@@ -301,7 +301,7 @@ macro_rules! isolated {
             async fn postgres() {
                 if let Some(app) = $crate::common::TestApp::start_isolated(
                     $crate::common::Backend::Postgres,
-                    $crate::common::roomy(),
+                    $settings,
                 )
                 .await
                 {
@@ -309,6 +309,9 @@ macro_rules! isolated {
                 }
             }
         }
+    };
+    ($name:ident, $body:expr) => {
+        $crate::isolated!($name, $crate::common::roomy(), $body);
     };
 }
 
