@@ -36,3 +36,66 @@ pub struct MetaData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scroll_id: Option<String>,
 }
+
+// Values some string fields take, named for the OpenAPI document (the fields stay strings in
+// Rust): Lofty's published document lists them, and clients switch on them.
+
+/// Which way a call went.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub enum CallDirectionName {
+    Outbound,
+    Inbound,
+}
+
+/// The final status of a call.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub enum CallStatusName {
+    Completed,
+    Missed,
+    Failed,
+    Busy,
+    NoAnswer,
+    VoiceMail,
+}
+
+/// A lead's current opportunity type.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub enum OpportunityName {
+    #[serde(rename = "High Interest")]
+    HighInterest,
+    Sell,
+    #[serde(rename = "Back to Site")]
+    BackToSite,
+    #[serde(rename = "Back on Market")]
+    BackOnMarket,
+}
+
+/// The type of a transaction.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub enum TransactionTypeName {
+    Purchase,
+    Listing,
+    Lease,
+    Other,
+}
+
+/// The type of a transaction custom field.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub enum TransactionFieldTypeName {
+    #[serde(rename = "DATE")]
+    Date,
+    #[serde(rename = "TEXT")]
+    Text,
+    #[serde(rename = "NUMBER")]
+    Number,
+    #[serde(rename = "PERCENTAGE")]
+    Percentage,
+    #[serde(rename = "Single-Select")]
+    SingleSelect,
+    #[serde(rename = "Multi-Select")]
+    MultiSelect,
+    #[serde(rename = "CURRENCY")]
+    Currency,
+    #[serde(rename = "HTML")]
+    Html,
+}

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::{CallingOutcome, MetaData};
+use crate::{CallDirectionName, CallStatusName, CallingOutcome, MetaData};
 
 /// A call with a lead.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -24,7 +24,7 @@ pub struct CallResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dialer_call_record_id: Option<i64>,
     /// `Outbound` or `Inbound`.
-    #[schema(example = "Outbound")]
+    #[schema(example = "Outbound", value_type = CallDirectionName)]
     pub direction: String,
     /// Seconds (absent when not known, as for a logged call).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -62,7 +62,7 @@ pub struct CallResponse {
     pub start_time: String,
     /// Final status: Completed, VoiceMail, NoAnswer or Failed (from the outcome of a logged call).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = "Completed")]
+    #[schema(example = "Completed", value_type = Option<CallStatusName>)]
     pub status: Option<String>,
     /// Last change (`yyyy-MM-dd HH:mm:ss`, UTC).
     pub update_time: String,

@@ -49,8 +49,9 @@ pub struct LeadActivityReq {
     /// When it happened, epoch milliseconds.
     #[schema(example = 1518078026000_i64, minimum = 0)]
     pub created: i64,
-    /// The page's URL.
+    /// The page's URL (left out, `""` or `null`: none, for an activity without a page).
     #[schema(example = "https://lofty.com")]
+    #[serde(default)]
     pub link: String,
     /// The listing it concerns, kept with the activity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -58,8 +59,9 @@ pub struct LeadActivityReq {
     /// The page name of a submission (re-inquiry).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_name: Option<String>,
-    /// A preview picture's URL.
+    /// A preview picture's URL (left out, `""` or `null`: none).
     #[schema(example = "https://lofty.com/default.jpg")]
+    #[serde(default)]
     pub picture: String,
     /// The date of a requested showing.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::MetaData;
+use crate::{MetaData, OpportunityName, TransactionTypeName};
 
 /// `Yes` or `No`, as the contract spells them.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
@@ -204,7 +204,9 @@ pub struct CustomAttribute {
     /// Options for select, such as {"option":["item1","item2"]}
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub params: Option<String>,
-    /// The content of the field for the lead; for multi-select a JSON array in a string
+    /// The content of the field for the lead; for multi-select a JSON array in a string (left
+    /// out, `""` or `null`: empty)
+    #[serde(default)]
     pub value: String,
 }
 
@@ -506,7 +508,7 @@ pub struct LeadTransaction {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction_status: Option<String>,
     /// Purchase (default), Listing, Lease or Other
-    #[schema(example = "Purchase")]
+    #[schema(example = "Purchase", value_type = Option<TransactionTypeName>)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction_type: Option<String>,
     /// updated time in milliseconds (not supported on update)
@@ -694,7 +696,9 @@ pub struct LeadResponse {
     pub lead_user_id: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lender_user_id: Option<i64>,
+    /// The lead's current opportunity type (openhouse does not score leads: never set)
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<OpportunityName>)]
     pub opportunity: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ownership_id: Option<i64>,

@@ -31,8 +31,9 @@ impl LogType {
     }
 }
 
-/// Which way a communication went, from the agent's side.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Default)]
+/// Which way a communication went, from the agent's side. Read in any case (`Inbound`, as
+/// Lofty's published document shows a call's direction, is `inbound`).
+#[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     #[default]
@@ -48,11 +49,21 @@ impl Direction {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "outbound" => Some(Self::Outbound),
-            "inbound" => Some(Self::Inbound),
-            _ => None,
+        if s.eq_ignore_ascii_case("outbound") {
+            Some(Self::Outbound)
+        } else if s.eq_ignore_ascii_case("inbound") {
+            Some(Self::Inbound)
+        } else {
+            None
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for Direction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Self::parse(&s)
+            .ok_or_else(|| serde::de::Error::unknown_variant(&s, &["outbound", "inbound"]))
     }
 }
 

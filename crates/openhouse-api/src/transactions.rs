@@ -6,6 +6,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::TransactionFieldTypeName;
+
 /// The address of a transaction's property. Setting it replaces the whole address: fields
 /// left out are cleared.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -60,6 +62,7 @@ pub struct CustomFieldResponse {
     /// Custom field type: DATE, TEXT, NUMBER, PERCENTAGE, Single-Select, Multi-Select, CURRENCY
     /// or HTML
     #[serde(rename = "type")]
+    #[schema(value_type = TransactionFieldTypeName)]
     pub field_type: String,
 }
 

@@ -67,6 +67,20 @@ pub fn format_ms(ms: i64) -> String {
     }
 }
 
+/// A time shown `yyyy-MM-dd HH:mm:ss` (UTC, as [`format_ms`] shows it) as RFC 3339
+/// (`2024-05-01T12:00:00Z`), the `date-time` of Lofty's published document; None when it is not
+/// such a time.
+pub fn shown_to_rfc3339(shown: &str) -> Option<String> {
+    let t = NaiveDateTime::parse_from_str(shown, "%Y-%m-%d %H:%M:%S").ok()?;
+    Some(t.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true))
+}
+
+/// An instant (epoch ms) as RFC 3339 in UTC with milliseconds (`2024-05-01T12:00:00.000Z`).
+pub fn rfc3339_ms(ms: i64) -> Option<String> {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
+}
+
 /// A stored time of 0 means "never".
 pub fn format_opt_ms(ms: i64) -> Option<String> {
     (ms > 0).then(|| format_ms(ms))
@@ -262,6 +276,16 @@ mod tests {
         assert_eq!(format_ms(0), "1970-01-01 00:00:00");
         assert_eq!(format_ms(1_508_580_010_123), "2017-10-21 10:00:10");
         assert_eq!(format_opt_ms(0), None);
+    }
+
+    #[test]
+    fn shown_times_as_rfc3339() {
+        assert_eq!(
+            shown_to_rfc3339(&format_ms(1_714_564_800_000)).as_deref(),
+            Some("2024-05-01T12:00:00Z")
+        );
+        assert_eq!(shown_to_rfc3339("2024-05-01T12:00:00Z"), None);
+        assert_eq!(shown_to_rfc3339(""), None);
     }
 
     #[test]

@@ -16,7 +16,25 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 
 /// A JSON body. A missing Content-Type is taken as JSON (Lofty clients do not always send it);
 /// any other non-JSON type is a 415.
+///
+/// Tolerant as Lofty is: a member of an object whose value is `""` or `null` is taken as not
+/// given (clients send empty strings for the fields that do not apply), at any depth; so an
+/// optional field given so is absent, and a required one is missing (400). See [`not_given`].
 pub struct ApiJson<T>(pub T);
+
+/// Drops the members of every object in `v` whose value is `""` or `null`: the one rule that
+/// makes an empty optional field "not given" for every body the API reads.
+pub fn not_given(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Object(members) => {
+            members.retain(|_, m| !(m.is_null() || m.as_str() == Some("")));
+            members.values_mut().for_each(not_given);
+        }
+        Value::Array(items) => items.iter_mut().for_each(not_given),
+        _ => {}
+    }
+}
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
@@ -49,8 +67,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(Error::invalid("a JSON body is required").into());
         }
-        let mut de = serde_json::Deserializer::from_slice(&bytes);
-        let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let mut body: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+            let msg = e.to_string();
+            let msg = msg.split(" at line ").next().unwrap_or(&msg);
+            Error::invalid(format!("invalid JSON body: {msg}"))
+        })?;
+        not_given(&mut body);
+        let value = serde_path_to_error::deserialize(body).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();
             let msg = inner.to_string();
@@ -61,13 +84,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 Error::invalid(format!("invalid JSON body at {path}: {msg}"))
             }
         })?;
-        de.end()
-            .map_err(|_| Error::invalid("invalid JSON body: trailing characters"))?;
         Ok(Self(value))
     }
 }
 
-/// A query string; `a=1&a=2` fills a list.
+/// A query string; `a=1&a=2` fills a list. A parameter with an empty value (`a=`) is not given,
+/// as an empty member of a JSON body is not.
 pub struct ApiQuery<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
@@ -75,7 +97,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or("");
-        serde_html_form::from_str(q)
+        let given: std::borrow::Cow<str> = if q.split('&').any(|p| p.ends_with('=')) {
+            q.split('&')
+                .filter(|p| !p.ends_with('='))
+                .collect::<Vec<_>>()
+                .join("&")
+                .into()
+        } else {
+            q.into()
+        };
+        serde_html_form::from_str(&given)
             .map(Self)
             .map_err(|e| Error::invalid(format!("invalid query parameter: {e}")).into())
     }

@@ -32,6 +32,7 @@ pub mod tasks;
 pub mod team_features;
 pub mod transactions;
 pub mod webhooks;
+pub mod wire;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -62,6 +63,8 @@ pub struct Settings {
     pub rate_limit_unvendored: u32,
     /// How webhooks are checked and delivered.
     pub webhooks: webhooks::WebhookConfig,
+    /// How answers are shaped unless a request asks otherwise (`X-Openhouse-Wire`).
+    pub wire: wire::Wire,
 }
 
 impl Default for Settings {
@@ -70,6 +73,7 @@ impl Default for Settings {
             rate_limit: 500,
             rate_limit_unvendored: 10,
             webhooks: Default::default(),
+            wire: wire::Wire::Contract,
         }
     }
 }
@@ -96,6 +100,8 @@ pub struct AppState {
     scroll_key: Arc<tokio::sync::OnceCell<ScrollKey>>,
     /// Rate-limit counters and revocations shared with the other nodes (`--redis-url`).
     pub shared: Option<Arc<shared::Shared>>,
+    /// The server's wire mode: how answers are shaped unless a request asks otherwise.
+    pub wire: wire::Wire,
 }
 
 pub const CREDENTIAL_CACHE_TTL: Duration = Duration::from_secs(30);
@@ -124,6 +130,7 @@ impl AppState {
             webhooks: webhooks::Webhooks::new(settings.webhooks.clone()),
             scroll_key: Arc::new(tokio::sync::OnceCell::new()),
             shared: None,
+            wire: settings.wire,
         };
         // a change of who may do what, committed by any write: resolved credentials go
         let (seen, refused) = (state.credentials.clone(), state.refused_credentials.clone());
@@ -244,19 +251,23 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
 /// `/docs`.
 pub fn app(state: AppState) -> Router {
     let (api, doc) = api_routes().split_for_parts();
-    let doc_json =
-        Arc::new(serde_json::to_vec_pretty(&doc).expect("serializable OpenAPI document"));
-    let api = api.layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        gate::gate,
-    ));
+    let documents = docs::Documents::of(&doc);
+    let api = api
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            wire::reshape,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            gate::gate,
+        ));
     Router::new()
         .merge(api)
         .merge(oauth::routes())
         .merge(authorize::routes())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .merge(docs::routes(doc_json))
+        .merge(docs::routes(documents))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
         .layer(CatchPanicLayer::custom(|_| {

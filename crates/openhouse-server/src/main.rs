@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use openhouse_server::listener::{self, ServeOptions};
 use openhouse_server::webhooks::{self, WebhookConfig};
+use openhouse_server::wire::Wire;
 use openhouse_server::{AppState, Settings, app, openapi_document, spawn_housekeeping};
 use openhouse_store::Store;
 
@@ -87,7 +88,11 @@ enum Command {
         db: Db,
     },
     /// Print the OpenAPI document the server serves.
-    Openapi,
+    Openapi {
+        /// The wire mode the document describes.
+        #[arg(long, value_enum, default_value_t = Wire::Contract)]
+        wire: Wire,
+    },
 }
 
 #[derive(Args)]
@@ -104,6 +109,11 @@ struct Serve {
     /// Log format: text or json.
     #[arg(long, env = "OPENHOUSE_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     log_format: String,
+    /// How answers are shaped: `contract` (the v1.0 contract) or `published` (Lofty's published
+    /// OpenAPI document, where it differs). A request chooses for itself with the
+    /// `X-Openhouse-Wire` header.
+    #[arg(long, env = "OPENHOUSE_WIRE", value_enum, default_value_t = Wire::Contract)]
+    wire: Wire,
     /// Seconds a client has to send a request's headers (from connecting, or from the request's
     /// first byte); then the connection is closed.
     #[arg(long, env = "OPENHOUSE_HEADER_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
@@ -604,6 +614,7 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
             allow_private: s.webhook_allow_private,
             ..Default::default()
         },
+        wire: s.wire,
     };
     if s.webhook_allow_private {
         tracing::warn!(
@@ -868,8 +879,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
             Ok(())
         }
-        Command::Openapi => {
-            println!("{}", serde_json::to_string_pretty(&openapi_document())?);
+        Command::Openapi { wire } => {
+            let doc = serde_json::to_value(openapi_document())?;
+            let doc = match wire {
+                Wire::Contract => doc,
+                Wire::Published => openhouse_server::wire::published_document(&doc),
+            };
+            println!("{}", serde_json::to_string_pretty(&doc)?);
             Ok(())
         }
     }

@@ -1,14 +1,24 @@
 //! The OpenAPI document is generated from the code; `openapi.json` at the repository root is
-//! its committed copy. This test fails when the copy is stale. To refresh it:
+//! its committed copy (the `contract` wire mode's), `openapi.published.json` the `published`
+//! mode's. This test fails when a copy is stale. To refresh them:
 //! `OPENHOUSE_BLESS=1 cargo test -p openhouse-server --test openapi`.
 
 use std::path::PathBuf;
 
 #[test]
 fn committed_openapi_json_is_current() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../openapi.json");
-    let generated =
-        serde_json::to_string_pretty(&openhouse_server::openapi_document()).unwrap() + "\n";
+    let doc = openhouse_server::openapi_document();
+    let published =
+        openhouse_server::wire::published_document(&serde_json::to_value(&doc).unwrap());
+    same_as_committed("openapi.json", &doc);
+    same_as_committed("openapi.published.json", &published);
+}
+
+fn same_as_committed(file: &str, doc: &impl serde::Serialize) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(file);
+    let generated = serde_json::to_string_pretty(doc).unwrap() + "\n";
     if std::env::var("OPENHOUSE_BLESS").is_ok_and(|v| v == "1") {
         std::fs::write(&path, &generated).unwrap();
         return;
@@ -16,7 +26,7 @@ fn committed_openapi_json_is_current() {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == generated,
-        "openapi.json is stale: run `OPENHOUSE_BLESS=1 cargo test -p openhouse-server --test openapi` and commit it"
+        "{file} is stale: run `OPENHOUSE_BLESS=1 cargo test -p openhouse-server --test openapi` and commit it"
     );
 }
 

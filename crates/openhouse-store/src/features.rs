@@ -117,8 +117,14 @@ impl Store {
         if a.created < 0 {
             return Err(Error::invalid("created must be epoch milliseconds"));
         }
-        a.link = check_url("link", &a.link)?;
-        a.picture = short("picture", &a.picture, URL_MAX, true)?;
+        // link and picture may be empty (not given: an activity without a page or picture);
+        // given, a link is an http(s) URL
+        a.link = if a.link.trim().is_empty() {
+            String::new()
+        } else {
+            check_url("link", &a.link)?
+        };
+        a.picture = short("picture", &a.picture, URL_MAX, false)?;
         a.text = short("text", &a.text, TEXT_MAX, true)?;
         for (field, v) in [
             ("pageName", &mut a.page_name),

@@ -188,7 +188,7 @@ impl Store {
             .await
             .map_err(db_err)?;
         let system = if with_system {
-            self.log_entries(who.team_id, lead_id, None, None, 0, 1000)
+            self.log_entries(who.team_id, lead_id, None, None, 0, 1000, 1000)
                 .await?
         } else {
             Vec::new()
@@ -277,8 +277,8 @@ impl Store {
         w.commit().await
     }
 
-    /// A lead (trashed ones too) and its system log, newest first, within [start, end] (epoch
-    /// ms) when given.
+    /// A lead (trashed ones too) and a page of its system log, newest first, within
+    /// [start, end] (epoch ms) when given; and whether more entries follow the page.
     pub async fn system_log(
         &self,
         who: &Principal,
@@ -287,13 +287,15 @@ impl Store {
         end: Option<i64>,
         page: u64,
         size: u64,
-    ) -> Result<(Arc<Lead>, Vec<LogEntry>), Error> {
+    ) -> Result<(Arc<Lead>, Vec<LogEntry>, bool), Error> {
         let lead = self.get_lead(who, lead_id, true).await?;
-        Ok((
-            lead,
-            self.log_entries(who.team_id, lead_id, start, end, page, size)
-                .await?,
-        ))
+        // one more than the page: whether it exists is whether more follow
+        let mut entries = self
+            .log_entries(who.team_id, lead_id, start, end, page, size, size + 1)
+            .await?;
+        let more = entries.len() as u64 > size;
+        entries.truncate(size as usize);
+        Ok((lead, entries, more))
     }
 
     async fn log_entries(
@@ -304,6 +306,7 @@ impl Store {
         end: Option<i64>,
         page: u64,
         size: u64,
+        take: u64,
     ) -> Result<Vec<LogEntry>, Error> {
         let mut q = system_log::Entity::find()
             .filter(system_log::Column::TeamId.eq(team_id))
@@ -318,7 +321,7 @@ impl Store {
             .order_by_desc(system_log::Column::CreateTime)
             .order_by_desc(system_log::Column::Id)
             .offset(page.saturating_mul(size))
-            .limit(size)
+            .limit(take)
             .all(&self.db)
             .await
             .map_err(db_err)?;

@@ -932,8 +932,9 @@ pub struct Vendor {
     pub user: Option<Member>,
 }
 
-/// The `notificationType` codes of the contract, with what each means.
-pub const NOTIFICATION_TYPES: [(i32, &str); 15] = [
+/// The `notificationType` codes of the contract and of the published document, with what each
+/// means.
+pub const NOTIFICATION_TYPES: [(i32, &str); 24] = [
     (48, "Viewed a listing 3 times"),
     (50, "Searched"),
     (52, "Saved a listing"),
@@ -949,6 +950,16 @@ pub const NOTIFICATION_TYPES: [(i32, &str); 15] = [
     (164, "Requested financing options"),
     (167, "Submitted a form"),
     (168, "Viewed CMA"),
+    // listed by Lofty's published document only
+    (9, "Saved a listing"),
+    (10, "Searched"),
+    (11, "Viewed a listing"),
+    (136, "Favorited"),
+    (137, "Searched"),
+    (138, "Browsed"),
+    (139, "Showing request"),
+    (140, "Saved search"),
+    (141, "House evaluation"),
 ];
 
 /// An opportunity notification for the agent of a lead.

@@ -1,7 +1,7 @@
 //! System logs (section 5.18 of the contract): a lead's history as the journal recorded it.
 
-use axum::Json;
 use axum::extract::State;
+use axum::{Extension, Json};
 use openhouse_api::SystemLogResponse;
 use openhouse_domain::search::Paging;
 use openhouse_domain::{Error, time, timeline};
@@ -14,6 +14,7 @@ use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::{ApiQuery, Caller};
 use crate::openapi::Errors;
+use crate::wire::HasMore;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(system_logs))
@@ -55,7 +56,7 @@ pub async fn system_logs(
     State(state): State<AppState>,
     Caller(who): Caller,
     ApiQuery(p): ApiQuery<SystemLogParams>,
-) -> ApiResult<Json<Vec<SystemLogResponse>>> {
+) -> ApiResult<(Extension<HasMore>, Json<Vec<SystemLogResponse>>)> {
     // negative: no bound (the documented -1); otherwise a time in the accepted range
     let bound = |field: &str, v: Option<i64>| -> Result<Option<i64>, Error> {
         v.filter(|t| *t >= 0)
@@ -65,7 +66,7 @@ pub async fn system_logs(
     let start = bound("startTime", p.start_time)?;
     let end = bound("endTime", p.end_time)?;
     let paging = Paging::by_page("pageNumber", p.page_number, p.page_size, 100, 1000)?;
-    let (lead, entries) = state
+    let (lead, entries, more) = state
         .store
         .system_log(&who, p.lead_id, start, end, paging.number(), paging.limit)
         .await?;
@@ -82,35 +83,38 @@ pub async fn system_logs(
             .collect()
     };
     let lead_name = lead.full_name();
-    Ok(Json(
-        entries
-            .into_iter()
-            .map(|e| {
-                let (code, desc) = timeline::timeline_type(&e.action);
-                let actor = e.actor_user_id.and_then(|a| names.get(&a));
-                SystemLogResponse {
-                    agent_id: e.actor_user_id,
-                    can_sticky: false,
-                    content: e.detail.to_string(),
-                    create_time: e.create_time,
-                    from_first_name: actor.map(|u| u.first_name.clone()),
-                    from_id: e.actor_user_id,
-                    from_last_name: actor.and_then(|u| u.last_name.clone()),
-                    from_type: if e.actor_user_id.is_some() { 1 } else { 0 },
-                    id: e.id,
-                    lead_full_name: lead_name.clone(),
-                    lead_id: e.lead_id,
-                    sticky: false,
-                    timeline_time: e.create_time,
-                    timeline_type: code,
-                    timeline_type_desc: desc.to_string(),
-                    to_first_name: Some(lead.first_name.clone()),
-                    to_id: Some(lead.id),
-                    to_last_name: lead.last_name.clone(),
-                    to_type: 2,
-                    update_time: e.create_time,
-                }
-            })
-            .collect(),
+    Ok((
+        Extension(HasMore(more)),
+        Json(
+            entries
+                .into_iter()
+                .map(|e| {
+                    let (code, desc) = timeline::timeline_type(&e.action);
+                    let actor = e.actor_user_id.and_then(|a| names.get(&a));
+                    SystemLogResponse {
+                        agent_id: e.actor_user_id,
+                        can_sticky: false,
+                        content: e.detail.to_string(),
+                        create_time: e.create_time,
+                        from_first_name: actor.map(|u| u.first_name.clone()),
+                        from_id: e.actor_user_id,
+                        from_last_name: actor.and_then(|u| u.last_name.clone()),
+                        from_type: if e.actor_user_id.is_some() { 1 } else { 0 },
+                        id: e.id,
+                        lead_full_name: lead_name.clone(),
+                        lead_id: e.lead_id,
+                        sticky: false,
+                        timeline_time: e.create_time,
+                        timeline_type: code,
+                        timeline_type_desc: desc.to_string(),
+                        to_first_name: Some(lead.first_name.clone()),
+                        to_id: Some(lead.id),
+                        to_last_name: lead.last_name.clone(),
+                        to_type: 2,
+                        update_time: e.create_time,
+                    }
+                })
+                .collect(),
+        ),
     ))
 }

@@ -1,5 +1,5 @@
-use axum::Json;
 use axum::extract::State;
+use axum::{Extension, Json};
 use openhouse_api::Appointment;
 use openhouse_domain::{Error, time};
 use openhouse_store::render;
@@ -10,6 +10,7 @@ use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::{ApiQuery, Caller};
 use crate::openapi::Errors;
+use crate::wire::Items;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
@@ -25,7 +26,8 @@ pub struct ListAppointmentsParams {
 /// starts first (an overdue one included), else, when all are finished, the one that started
 /// last. A lead without appointments: 404 RESOURCE_NOT_EXIST. Every appointment of a lead is
 /// listed by `GET /v2.0/calendar?leadId=`, through which appointments are made and changed, as
-/// in Lofty's published API.
+/// in Lofty's published API. In the `published` wire mode: all of the lead's appointments, by
+/// start time, `[]` when it has none.
 #[utoipa::path(
     get,
     path = "/v1.0/appts",
@@ -37,13 +39,20 @@ pub async fn list_appointments(
     State(state): State<AppState>,
     Caller(who): Caller,
     ApiQuery(p): ApiQuery<ListAppointmentsParams>,
-) -> ApiResult<Json<Appointment>> {
+) -> ApiResult<(Extension<Items>, Json<Appointment>)> {
     // by start time, then id
     let (_, appointments) = state.store.lead_appointments(&who, p.lead_id).await?;
+    let now = time::now_ms();
     let next = appointments
         .iter()
         .find(|t| !t.finished)
         .or_else(|| appointments.last())
         .ok_or_else(|| Error::not_found("appointment"))?;
-    Ok(Json(render::appointment(next, time::now_ms())))
+    // every one, for the published wire mode's list
+    let all = appointments
+        .iter()
+        .map(|t| serde_json::to_value(render::appointment(t, now)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Error::internal(format!("an appointment could not be shown: {e}")))?;
+    Ok((Extension(Items(all)), Json(render::appointment(next, now))))
 }

@@ -36,7 +36,8 @@ pub async fn create_transaction(
 
 /// Update a transaction
 ///
-/// Changes the fields sent and nothing else; `null` clears a field. `customFields` and
+/// Changes the fields sent and nothing else (`null` or `""` is not sent, as everywhere in the
+/// API: the field stays as it was). `customFields` and
 /// `commissions`, when sent, replace the transaction's (send a commission line's `id` back to
 /// keep it). The rules of creation apply to the result. Answers the transaction as stored (the
 /// contract says `string`).
