@@ -142,6 +142,7 @@ fn settings(webhooks: WebhookConfig) -> Settings {
         rate_limit: 1_000_000,
         rate_limit_unvendored: 1_000_000,
         webhooks,
+        ..Default::default()
     }
 }
 
