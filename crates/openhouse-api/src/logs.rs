@@ -125,6 +125,10 @@ pub struct LogTypeRequest {
     /// outbound (default) or inbound.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outbound_or_inbound: Option<Direction>,
+    /// openhouse's own (logCall only): where the call's recording can be downloaded, an
+    /// http(s) URL of at most 2000 characters; `GET /v1.0/call/url/{callId}` answers it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_url: Option<String>,
     /// Recipient address (logEmail only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_email: Option<String>,

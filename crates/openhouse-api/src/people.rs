@@ -60,6 +60,11 @@ pub struct UserResponse {
     pub role_name: String,
     /// 1: active.
     pub status: i32,
+    /// The member's tags, as ids of the team's tags (`POST /v1.0/agent/{agentId}/tag/add`,
+    /// from Lofty's published document, where `AccountInfo.tagIds` names an agent's tags);
+    /// absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tag_ids: Vec<i64>,
     pub team_id: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_zone_id: Option<String>,

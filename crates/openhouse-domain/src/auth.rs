@@ -86,7 +86,12 @@ pub struct Principal {
 /// openhouse's own operations under the scope of their family (`Tasks & Appointments` →
 /// `tasks-appointments`, `LeadRouting (openhouse)` → `leadrouting`).
 pub fn scope_of_tag(tag: &str) -> String {
-    let tag = tag.trim().trim_end_matches("(openhouse)");
+    // "(openhouse)" marks openhouse's own operations, "(published)" those of Lofty's later
+    // published document: both share the scope of the family they extend
+    let tag = tag
+        .trim()
+        .trim_end_matches("(openhouse)")
+        .trim_end_matches("(published)");
     tag.split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_ascii_lowercase)
@@ -102,6 +107,8 @@ mod scope_tests {
     fn scopes_by_tag_and_reads() {
         assert_eq!(scope_of_tag("Tasks & Appointments"), "tasks-appointments");
         assert_eq!(scope_of_tag("LeadRouting (openhouse)"), "leadrouting");
+        assert_eq!(scope_of_tag("Calls (published)"), "calls");
+        assert_eq!(scope_of_tag("Messaging (published)"), "messaging");
         let s = vec!["leads:read".to_string(), "notes".to_string()];
         assert!(scopes_allow(&s, "Leads", true));
         assert!(!scopes_allow(&s, "Leads", false));

@@ -65,6 +65,9 @@ pub mod codes {
     /// More request writes are waiting for the database than the server lets wait
     /// (`--max-waiting-writes`): refused at once rather than queued without bound.
     pub const OVERLOADED: i64 = 50308;
+    /// The server's SMTP server or SMS gateway could not take a message (unreachable, timed
+    /// out, a transient refusal, a misconfigured credential): nothing was sent or recorded.
+    pub const MESSAGING_UNAVAILABLE: i64 = 50309;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

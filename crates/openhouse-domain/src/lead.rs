@@ -193,6 +193,19 @@ pub fn clean_phones(field: &str, items: &[String]) -> Result<Vec<String>, Error>
     clean_names(field, items, PHONE_MAX)
 }
 
+/// The id of a lead pipeline stage (`GET /v1.0/teamFeatures/lead-pipelines`, a lead's
+/// `stageId`): a stage is the free text of leads' `stage`, so its id is derived from the text
+/// (FNV-1a, 53 bits so that JavaScript clients read it exactly) and is the same on every
+/// server and database, without a table of stages to keep in step with the leads.
+pub fn stage_id(stage: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in stage.as_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    ((h & ((1 << 53) - 1)) as i64).max(1)
+}
+
 /// Digits of a phone number, for matching `+1 (347) 903-3333` with `3479033333`: the North
 /// American country code 1 in front of ten digits is dropped.
 pub fn phone_key(phone: &str) -> String {
@@ -910,6 +923,13 @@ mod tests {
             12,
         );
         assert_eq!(lead.doc.properties.len(), 2);
+    }
+
+    #[test]
+    fn stage_ids_are_stable_and_positive() {
+        assert_eq!(stage_id("Active"), stage_id("Active"));
+        assert_ne!(stage_id("Active"), stage_id("active"));
+        assert!(stage_id("") > 0 && stage_id("Closed") < (1 << 53));
     }
 
     #[test]

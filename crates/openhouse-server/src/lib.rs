@@ -19,6 +19,7 @@ pub mod listener;
 pub mod listing_import;
 pub mod listings;
 pub mod log_types;
+pub mod messaging;
 pub mod notes;
 pub mod oauth;
 pub mod openapi;
@@ -65,6 +66,8 @@ pub struct Settings {
     pub webhooks: webhooks::WebhookConfig,
     /// How answers are shaped unless a request asks otherwise (`X-Openhouse-Wire`).
     pub wire: wire::Wire,
+    /// The SMTP server and SMS gateway messages to leads go through (none by default).
+    pub messaging: Arc<messaging::Messaging>,
 }
 
 impl Default for Settings {
@@ -74,6 +77,7 @@ impl Default for Settings {
             rate_limit_unvendored: 10,
             webhooks: Default::default(),
             wire: wire::Wire::Contract,
+            messaging: Default::default(),
         }
     }
 }
@@ -96,6 +100,8 @@ pub struct AppState {
     pub auth_lookups: Arc<AtomicU64>,
     /// Webhook checks and the delivery worker's wake-up.
     pub webhooks: Arc<webhooks::Webhooks>,
+    /// The transports of emails and texts to leads.
+    pub messaging: Arc<messaging::Messaging>,
     /// The key of scroll ids, read from the database once.
     scroll_key: Arc<tokio::sync::OnceCell<ScrollKey>>,
     /// Rate-limit counters and revocations shared with the other nodes (`--redis-url`).
@@ -128,6 +134,7 @@ impl AppState {
                 .build(),
             auth_lookups: Arc::new(AtomicU64::new(0)),
             webhooks: webhooks::Webhooks::new(settings.webhooks.clone()),
+            messaging: settings.messaging.clone(),
             scroll_key: Arc::new(tokio::sync::OnceCell::new()),
             shared: None,
             wire: settings.wire,
@@ -237,6 +244,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(calendar::routes())
         .merge(log_types::routes())
         .merge(communication::routes())
+        .merge(messaging::routes())
         .merge(people::routes())
         .merge(org::routes())
         .merge(broker::routes())

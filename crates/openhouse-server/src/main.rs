@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use openhouse_server::listener::{self, ServeOptions};
+use openhouse_server::messaging::{Messaging, MessagingConfig};
 use openhouse_server::webhooks::{self, WebhookConfig};
 use openhouse_server::wire::Wire;
 use openhouse_server::{AppState, Settings, app, openapi_document, spawn_housekeeping};
@@ -141,6 +142,28 @@ struct Serve {
     /// database (e.g. redis://127.0.0.1:6379). Without it both are per process.
     #[arg(long, env = "OPENHOUSE_REDIS_URL")]
     redis_url: Option<String>,
+    /// SMTP server that emails to leads are sent through (`POST /v1.0/message/email/send`):
+    /// `smtps://user:pass@host[:465]`, `smtp://user:pass@host:587?tls=required`, or
+    /// `smtp://host:port` (no TLS: local relays only). Without it, sending an email is a 400.
+    #[arg(long, env = "OPENHOUSE_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The From of the emails sent (`Name <address>` or an address), the sending agent being
+    /// the Reply-To. Without it, each email is from its agent's sending address (else login
+    /// email).
+    #[arg(long, env = "OPENHOUSE_SMTP_FROM")]
+    smtp_from: Option<String>,
+    /// HTTP(S) URL of the SMS gateway texts to leads are sent through
+    /// (`POST /v1.0/message/sms/send`): each text is POSTed there as JSON
+    /// `{"to", "from", "body"}`; a 2xx answer means it was taken. Without it, sending a text is
+    /// a 400.
+    #[arg(long, env = "OPENHOUSE_SMS_GATEWAY_URL", hide_env_values = true)]
+    sms_gateway_url: Option<String>,
+    /// Sent to the SMS gateway as `Authorization: Bearer <token>`.
+    #[arg(long, env = "OPENHOUSE_SMS_GATEWAY_TOKEN", hide_env_values = true)]
+    sms_gateway_token: Option<String>,
+    /// The sender (number or name) given to the SMS gateway as `from`.
+    #[arg(long, env = "OPENHOUSE_SMS_FROM")]
+    sms_from: Option<String>,
 }
 
 /// File descriptors kept back from the connection bound: the database, its journal, logs.
@@ -607,6 +630,22 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
             t.api_key, addr
         );
     }
+    let messaging = Messaging::new(&MessagingConfig {
+        smtp_url: s.smtp_url.clone(),
+        smtp_from: s.smtp_from.clone(),
+        sms_gateway_url: s.sms_gateway_url.clone(),
+        sms_gateway_token: s.sms_gateway_token.clone(),
+        sms_from: s.sms_from.clone(),
+    })
+    .map_err(|e| anyhow::anyhow!(e))?;
+    tracing::info!(
+        email = s.smtp_url.as_deref().is_some_and(|u| !u.trim().is_empty()),
+        sms = s
+            .sms_gateway_url
+            .as_deref()
+            .is_some_and(|u| !u.trim().is_empty()),
+        "messages to leads"
+    );
     let settings = Settings {
         rate_limit: s.rate_limit,
         rate_limit_unvendored: s.rate_limit_unvendored,
@@ -615,6 +654,7 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
             ..Default::default()
         },
         wire: s.wire,
+        messaging: std::sync::Arc::new(messaging),
     };
     if s.webhook_allow_private {
         tracing::warn!(

@@ -41,6 +41,10 @@ use utoipa::{IntoResponses, Modify, OpenApi, PartialSchema, ToSchema};
         (name = "LeadRouting", description = "Operations about lead routing"),
         (name = "Listing", description = "The team's listings: searched by agent, office, listing, MLS number, building and street; published as XML feeds"),
         (name = "Listing V2", description = "From Lofty's published document, not in the v1.0 contract: searching listings by location, ranges and types."),
+        (name = "Messaging (published)", description = "From Lofty's published document, not in the v1.0 contract: sending an email or a text to a lead through the server's SMTP server (`--smtp-url`) and SMS gateway (`--sms-gateway-url`); each one sent is recorded in the lead's communication history. Scope `messaging`."),
+        (name = "Calls (published)", description = "From Lofty's published document, not in the v1.0 contract: a call's recording URL. Scope `calls`, as the other call operations."),
+        (name = "TeamFeatures (published)", description = "From Lofty's published document, not in the v1.0 contract: the team's lead pipeline (the stages its leads are in). Scope `teamfeatures`."),
+        (name = "Agent User (published)", description = "From Lofty's published document, not in the v1.0 contract: adding tags to an agent, shown in the member's `tagIds`. Scope `agent-user`."),
         (name = "LeadRouting (openhouse)", description = "openhouse's own, not in the Lofty API: adding, ordering and deleting routing rules, the routing time zone, and the offers of Next Up and Blast Alert with their claims."),
     )
 )]

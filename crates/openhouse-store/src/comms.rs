@@ -43,6 +43,8 @@ pub struct Communication {
     pub pinned: bool,
     pub agent_user_id: Option<i64>,
     pub create_time: i64,
+    /// Where a call's recording can be downloaded (none: not recorded).
+    pub recording_url: Option<String>,
 }
 
 /// A communication to record.
@@ -59,7 +61,12 @@ pub struct NewCommunication {
     pub from_email: Option<String>,
     pub to_email: Option<String>,
     pub pinned: bool,
+    /// A call's recording: an http(s) URL (calls only).
+    pub recording_url: Option<String>,
 }
+
+/// The longest recording URL kept.
+pub const RECORDING_URL_MAX: usize = 2000;
 
 /// The longest window `agent_communications` searches in one request: 24 hours.
 pub const WINDOW_MAX_MS: i64 = 24 * 60 * 60 * 1000;
@@ -124,6 +131,7 @@ impl From<communication::Model> for Communication {
             pinned: m.pinned,
             agent_user_id: m.agent_user_id,
             create_time: m.create_time,
+            recording_url: m.recording_url,
         }
     }
 }
@@ -148,6 +156,18 @@ impl NewCommunication {
         self.lead_phone = short("leadPhoneNumber", &self.lead_phone, PHONE_MAX)?;
         if self.channel == CALL && self.lead_phone.is_none() {
             return Err(Error::invalid("leadPhoneNumber is required to log a call"));
+        }
+        self.recording_url = short("recordingUrl", &self.recording_url, RECORDING_URL_MAX)?;
+        if let Some(u) = &self.recording_url {
+            if self.channel != CALL {
+                return Err(Error::invalid("recordingUrl is only for a call"));
+            }
+            let lower = u.to_ascii_lowercase();
+            if !(lower.starts_with("https://") || lower.starts_with("http://"))
+                || u.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                return Err(Error::invalid("recordingUrl must be an http(s) URL"));
+            }
         }
         if self.channel != CALL {
             self.outcome = None;
@@ -192,6 +212,7 @@ impl Store {
             pinned: Set(c.pinned),
             agent_user_id: Set(Some(who.user_id)),
             create_time: Set(now),
+            recording_url: Set(c.recording_url),
         }
         .insert(&*w)
         .await

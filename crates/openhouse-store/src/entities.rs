@@ -415,6 +415,9 @@ entity!(communication, "communications", {
     pub pinned: bool,
     pub agent_user_id: Option<i64>,
     pub create_time: i64,
+    /// Where the call's recording can be downloaded (calls only; none: not recorded).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub recording_url: Option<String>,
 });
 
 entity!(lead_activity, "lead_activities", {
@@ -595,4 +598,15 @@ entity!(listing_agent, "listing_agents", {
     pub user_id: i64,
     #[sea_orm(primary_key, auto_increment = false)]
     pub listing_id: i64,
+});
+
+// An agent's tags (`POST /v1.0/agent/{agentId}/tag/add`): the team's tags, by id.
+entity!(agent_tag, "agent_tags", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub user_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub tag_id: i64,
+    pub create_time: i64,
 });

@@ -334,7 +334,7 @@ impl Store {
     /// Existing tags are only read (from the tag cache when it has them all): inserting them
     /// again, even with ON CONFLICT DO NOTHING, would make concurrent writers that share a tag
     /// wait for each other on PostgreSQL.
-    async fn resolve_tags(
+    pub(crate) async fn resolve_tags(
         &self,
         txn: &DatabaseTransaction,
         who: &Principal,

@@ -2,6 +2,7 @@
 //! by the URL); every query is written once with sea-orm / sea-query and runs on both. Any
 //! unavoidable dialect difference lives in [`dialect`].
 
+pub mod agent_tags;
 pub mod alerts;
 pub mod auth;
 pub mod brokermint;
@@ -21,6 +22,7 @@ pub mod migration;
 pub mod notes;
 pub mod oauth;
 pub mod people;
+pub mod pipelines;
 pub mod render;
 pub mod routing;
 mod search_index;

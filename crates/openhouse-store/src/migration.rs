@@ -28,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0016OAuth),
             Box::new(M0017SignIn),
             Box::new(M0018Listings),
+            Box::new(M0019Messaging),
         ]
     }
 }
@@ -1294,6 +1295,39 @@ impl MigrationTrait for M0018Listings {
             "listings_market",
             &["team_id", "market", "id"],
         ))
+        .await
+    }
+}
+
+/// Lofty's published document's additions: a call's recording (`GET /v1.0/call/url/{callId}`)
+/// and the tags of agents (`POST /v1.0/agent/{agentId}/tag/add`), which are the team's tags.
+struct M0019Messaging;
+
+impl MigrationName for M0019Messaging {
+    fn name(&self) -> &str {
+        "m0019_messaging"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0019Messaging {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table("communications")
+                .add_column(text_null("recording_url"))
+                .take(),
+        )
+        .await?;
+        m.create_table(
+            table("agent_tags")
+                .col(big_integer("team_id"))
+                .col(big_integer("user_id"))
+                .col(big_integer("tag_id"))
+                .col(ms("create_time"))
+                .primary_key(&mut pk(&["team_id", "user_id", "tag_id"]))
+                .take(),
+        )
         .await
     }
 }

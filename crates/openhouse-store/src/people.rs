@@ -70,6 +70,8 @@ pub struct Member {
     pub assigned_leads: i64,
     /// Of those, the ones not contacted yet.
     pub new_leads: i64,
+    /// The member's tags (ids of the team's tags), oldest first.
+    pub tag_ids: Vec<i64>,
 }
 
 /// An office of a team.
@@ -146,7 +148,7 @@ struct LeadCounts {
     fresh: i64,
 }
 
-fn forbidden_unless_admin(who: &Principal) -> Result<(), Error> {
+pub(crate) fn forbidden_unless_admin(who: &Principal) -> Result<(), Error> {
     if who.role == Role::Admin {
         Ok(())
     } else {
@@ -368,6 +370,7 @@ impl Store {
             .map(|o| (o.id, o.name))
             .collect();
         let ids: Vec<i64> = rows.iter().map(|u| u.id).collect();
+        let mut tags = self.agent_tag_ids(db, team_id, &ids).await?;
         let counts: HashMap<i64, LeadCounts> = if ids.is_empty() {
             HashMap::new()
         } else {
@@ -401,6 +404,7 @@ impl Store {
                     office_name: offices.get(&u.office_id).cloned(),
                     assigned_leads: c.map_or(0, |c| c.assigned),
                     new_leads: c.map_or(0, |c| c.fresh),
+                    tag_ids: tags.remove(&u.id).unwrap_or_default(),
                     user: u,
                 }
             })

@@ -233,7 +233,12 @@ pub fn lead(l: &Lead, names: &Names, ponds: &Names) -> LeadResponse {
         segments: d.segments,
         source: l.source.clone(),
         stage: l.stage.clone(),
-        stage_id: None,
+        // the id `GET /v1.0/teamFeatures/lead-pipelines` gives the stage
+        stage_id: l
+            .stage
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(openhouse_domain::lead::stage_id),
         tags: d
             .tags
             .into_iter()
@@ -459,7 +464,7 @@ pub fn call(c: &Communication) -> CallResponse {
         note: Some(c.content.clone()),
         price: None,
         rate_score: None,
-        recording_switch: false,
+        recording_switch: c.recording_url.is_some(),
         show_user_number: None,
         start_time: at.clone(),
         status: call_status(c),
@@ -569,6 +574,7 @@ pub fn user(m: &Member) -> UserResponse {
         role: role_code(m.role),
         role_name: role_name(m.role).to_string(),
         status: u.status,
+        tag_ids: m.tag_ids.clone(),
         team_id: u.team_id,
         time_zone_id: u.time_zone.clone(),
         virtual_number: String::new(),

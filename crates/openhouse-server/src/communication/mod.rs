@@ -4,8 +4,8 @@
 use axum::Json;
 use axum::extract::State;
 use openhouse_api::{
-    CallHistory, CallListResponse, CallResponse, CommunicationRequest, EmailResponse, PageResult,
-    TextResponse,
+    CallHistory, CallListResponse, CallRecordingUrl, CallResponse, CallUrlResponse,
+    CommunicationRequest, EmailResponse, PageResult, TextResponse,
 };
 use openhouse_domain::search::Paging;
 use openhouse_domain::{Error, time};
@@ -25,6 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_calls))
         .routes(routes!(get_call))
+        .routes(routes!(call_recording_url))
         .routes(routes!(agent_communication))
         .routes(routes!(call_history))
         .routes(routes!(call_history_v2))
@@ -94,6 +95,34 @@ pub async fn get_call(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<CallResponse>> {
     Ok(Json(render::call(&state.store.call(&who, id).await?)))
+}
+
+/// Get a call recording URL
+///
+/// From Lofty's published document. Where the call's recording can be downloaded, under
+/// `calls`; `url` is "" when the call has none. A call is recorded with one when it is logged
+/// with `recordingUrl` (`POST /v1.0/logType`, openhouse's own field), and that URL is answered
+/// as it was given (openhouse keeps no audio). A call of another team, or of a lead the caller
+/// cannot see: 404, as for `GET /v1.0/calls/{callId}`.
+#[utoipa::path(
+    get,
+    path = "/v1.0/call/url/{callId}",
+    tag = "Calls (published)",
+    params(("callId" = i64, Path, minimum = 1, description = "ID of the call")),
+    responses((status = 200, description = "The recording URL", body = CallUrlResponse), Errors)
+)]
+pub async fn call_recording_url(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<CallUrlResponse>> {
+    let call = state.store.call(&who, id).await?;
+    Ok(Json(CallUrlResponse {
+        calls: CallRecordingUrl {
+            id: call.id,
+            url: call.recording_url.unwrap_or_default(),
+        },
+    }))
 }
 
 /// Search for communication by agent

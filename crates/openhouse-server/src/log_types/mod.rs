@@ -55,6 +55,7 @@ pub async fn create_log(
                 from_email: r.from_email,
                 to_email: r.to_email,
                 pinned: r.is_pin.unwrap_or(false),
+                recording_url: r.recording_url,
             },
         )
         .await?;

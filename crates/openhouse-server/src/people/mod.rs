@@ -3,8 +3,8 @@
 use axum::Json;
 use axum::extract::State;
 use openhouse_api::{
-    AccountRequest, AccountResponse, AgentProfile, MemberListResponse, ResultLong, UserRequest,
-    UserResponse,
+    AccountRequest, AccountResponse, AddAgentTagResponse, AgentProfile, AgentTagRequest,
+    MemberListResponse, ResultLong, UserRequest, UserResponse,
 };
 use openhouse_domain::auth::Role;
 use openhouse_domain::people::Profile;
@@ -30,6 +30,41 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_user, edit_user))
         .routes(routes!(create_agent, edit_agent))
         .routes(routes!(add_agent_profile))
+        .routes(routes!(add_agent_tags))
+}
+
+/// Add tags to an agent
+///
+/// From Lofty's published document. Adds 1 to 20 tags (each at most 64 characters) to an agent
+/// of the caller's team (admins only: 403 otherwise; another team's agent: 404
+/// USER_NOT_EXIST). An agent's tags are the team's tags, the same set as leads' (by name, any
+/// case): with `autoCreate` a name new to the team is made a tag of it; without, such a name is
+/// a 400 and nothing is added. Tags the agent has already stay. The member then shows them in
+/// `tagIds` (`GET /v1.0/members`, `/v1.0/me`, ...). Failures answer `{"code", "message"}` with
+/// a 4xx as every operation does; success is `{"data": true, "errorCode": 0}`.
+#[utoipa::path(
+    post,
+    path = "/v1.0/agent/{agentId}/tag/add",
+    tag = "Agent User (published)",
+    params(("agentId" = i64, Path, minimum = 1, description = "User ID of the agent to tag")),
+    request_body = AgentTagRequest,
+    responses((status = 200, description = "The tags were added", body = AddAgentTagResponse), Errors)
+)]
+pub async fn add_agent_tags(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(agent_id): ApiPath<i64>,
+    ApiJson(r): ApiJson<AgentTagRequest>,
+) -> ApiResult<Json<AddAgentTagResponse>> {
+    state
+        .store
+        .add_agent_tags(&who, agent_id, &r.tag_names, r.auto_create)
+        .await?;
+    Ok(Json(AddAgentTagResponse {
+        data: true,
+        error_code: 0,
+        error_msg: None,
+    }))
 }
 
 /// Get current user's info

@@ -2,15 +2,21 @@
 
 use axum::Json;
 use axum::extract::State;
-use openhouse_api::{CustomAttribute, LeadPond, PondLeadsRequest, UserLeadTag};
+use openhouse_api::{
+    CustomAttribute, LeadPond, PipelineListResponse, PipelineResponse, PondLeadsRequest,
+    UserLeadTag,
+};
+use openhouse_domain::search::Paging;
 use openhouse_domain::{Error, time};
 use openhouse_store::render;
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, ApiPath, Caller};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use crate::openapi::Errors;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -22,6 +28,63 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(add_custom_field))
         .routes(routes!(list_custom_fields))
         .routes(routes!(list_tags))
+        .routes(routes!(lead_pipelines))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct PipelineParams {
+    /// Only the stages whose name contains this, in any case (blank: all).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The page, from 0 (default 0).
+    #[serde(default)]
+    #[param(minimum = 0)]
+    pub curr_page: Option<i64>,
+    /// Stages a page, 1 to 1000 (default 10).
+    #[serde(default)]
+    #[param(minimum = 1, maximum = 1000)]
+    pub page_size: Option<i64>,
+}
+
+/// List Lead Pipelines
+///
+/// From Lofty's published document. The team's lead pipeline: every stage a lead of the team
+/// (not in the trash) is in, by name, `currPage` from 0, with the total in `_metadata`. A
+/// stage's `id` is derived from its name and is what the leads in it show as `stageId`.
+#[utoipa::path(
+    get,
+    path = "/v1.0/teamFeatures/lead-pipelines",
+    tag = "TeamFeatures (published)",
+    params(PipelineParams),
+    responses((status = 200, description = "A page of the team's stages", body = PipelineListResponse), Errors)
+)]
+pub async fn lead_pipelines(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiQuery(p): ApiQuery<PipelineParams>,
+) -> ApiResult<Json<PipelineListResponse>> {
+    let page = Paging::by_page("currPage", p.curr_page, p.page_size, 10, 1000)?;
+    let (stages, total) = state
+        .store
+        .lead_pipelines(
+            &who,
+            p.name.as_deref().unwrap_or(""),
+            page.offset,
+            page.limit,
+        )
+        .await?;
+    Ok(Json(PipelineListResponse {
+        metadata: page.metadata("pipelines", total),
+        pipelines: stages
+            .into_iter()
+            .map(|s| PipelineResponse {
+                id: s.id,
+                name: s.name,
+            })
+            .collect(),
+    }))
 }
 
 /// list lead pond

@@ -380,7 +380,7 @@ impl Targets {
 
 /// Rustls with the ring provider (already in the tree) and the Mozilla roots from
 /// webpki-roots, so that trust does not depend on the host's certificate store.
-fn tls_config() -> rustls::ClientConfig {
+pub(crate) fn tls_config() -> rustls::ClientConfig {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),

@@ -144,6 +144,21 @@ impl TestApp {
         }
     }
 
+    /// A second server over the same store with other settings (the transports of messages,
+    /// say), as if restarted with other options.
+    pub fn with_settings(&self, settings: &Settings) -> TestApp {
+        let state = AppState::new(self.store.clone(), settings);
+        let router = app(state.clone());
+        TestApp {
+            router,
+            state,
+            store: self.store.clone(),
+            backend: self.backend,
+            url: self.url.clone(),
+            _dir: None,
+        }
+    }
+
     /// The database URL (for SQLite, the file's path).
     pub fn url(&self) -> &str {
         &self.url
@@ -380,4 +395,132 @@ fn rand_suffix() -> u64 {
         .unwrap_or_default()
         .as_nanos() as u64;
     (t % 1_000_000_000) * 100 + N.fetch_add(1, Ordering::Relaxed) % 100
+}
+
+/// A message an [`SmtpSink`] took.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub from: String,
+    pub to: Vec<String>,
+    /// The message as sent after DATA (headers and body), without the final dot.
+    pub data: String,
+}
+
+/// A minimal SMTP server on 127.0.0.1 for the tests: it answers EHLO/HELO, MAIL, RCPT, DATA,
+/// RSET, NOOP and QUIT, and hands every message it takes to the test. A recipient whose
+/// address contains `refused` is answered 550 (a permanent refusal); with `busy` every MAIL is
+/// answered 451 (a transient one).
+pub struct SmtpSink {
+    pub port: u16,
+    rx: tokio::sync::mpsc::UnboundedReceiver<Received>,
+}
+
+impl SmtpSink {
+    pub async fn start(busy: bool) -> Self {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            loop {
+                let Ok((sock, _)) = listener.accept().await else {
+                    return;
+                };
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let (r, mut w) = sock.into_split();
+                    let mut r = BufReader::new(r);
+                    let _ = w.write_all(b"220 sink ESMTP\r\n").await;
+                    let (mut from, mut to) = (String::new(), Vec::new());
+                    let mut line = String::new();
+                    loop {
+                        line.clear();
+                        if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let cmd = line.trim_end().to_string();
+                        let upper = cmd.to_ascii_uppercase();
+                        let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO")
+                        {
+                            b"250-sink\r\n250 8BITMIME\r\n"
+                        } else if upper.starts_with("MAIL FROM:") {
+                            if busy {
+                                b"451 try again later\r\n"
+                            } else {
+                                from = addr(&cmd[10..]);
+                                to.clear();
+                                b"250 ok\r\n"
+                            }
+                        } else if upper.starts_with("RCPT TO:") {
+                            let a = addr(&cmd[8..]);
+                            if a.contains("refused") {
+                                b"550 no such mailbox\r\n"
+                            } else {
+                                to.push(a);
+                                b"250 ok\r\n"
+                            }
+                        } else if upper == "DATA" {
+                            let _ = w.write_all(b"354 go ahead\r\n").await;
+                            let mut data = String::new();
+                            loop {
+                                line.clear();
+                                if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                                    return;
+                                }
+                                if line == ".\r\n" || line == ".\n" {
+                                    break;
+                                }
+                                let l = line.strip_prefix('.').unwrap_or(&line);
+                                data.push_str(l);
+                            }
+                            let _ = tx.send(Received {
+                                from: from.clone(),
+                                to: std::mem::take(&mut to),
+                                data,
+                            });
+                            b"250 queued\r\n"
+                        } else if upper == "QUIT" {
+                            let _ = w.write_all(b"221 bye\r\n").await;
+                            return;
+                        } else if upper == "RSET" || upper == "NOOP" {
+                            b"250 ok\r\n"
+                        } else {
+                            b"502 not implemented\r\n"
+                        };
+                        if w.write_all(reply).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Self { port, rx }
+    }
+
+    /// `smtp://127.0.0.1:<port>`, for `--smtp-url`.
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// The next message taken (fails the test after 10 seconds without one).
+    pub async fn next(&mut self) -> Received {
+        tokio::time::timeout(std::time::Duration::from_secs(10), self.rx.recv())
+            .await
+            .expect("a message within 10 s")
+            .expect("the sink runs")
+    }
+
+    /// Whether a message was taken (and takes it).
+    pub fn try_next(&mut self) -> Option<Received> {
+        self.rx.try_recv().ok()
+    }
+}
+
+/// The address of `<a@b> SIZE=...`.
+fn addr(s: &str) -> String {
+    let s = s.trim();
+    match (s.find('<'), s.find('>')) {
+        (Some(a), Some(b)) if a < b => s[a + 1..b].to_string(),
+        _ => s.split_whitespace().next().unwrap_or("").to_string(),
+    }
 }
