@@ -16,5 +16,6 @@ pub mod search;
 pub mod time;
 pub mod timeline;
 pub mod transaction;
+pub mod visibility;
 
 pub use error::{Error, ErrorKind, Result};

@@ -9,10 +9,11 @@ use std::collections::HashSet;
 use std::sync::{Arc, LazyLock};
 
 use openhouse_api::{Language, OwnershipScope};
-use openhouse_domain::auth::{Principal, Role};
+use openhouse_domain::auth::Principal;
 use openhouse_domain::event::Kind;
 use openhouse_domain::lead::{Lead, LeadDoc, LeadPatch, LeadStats, LeadTag, diff, phone_key};
 use openhouse_domain::search::{LeadFilter, LeadQuery, LeadSort, Position};
+use openhouse_domain::visibility::{self, Grant};
 use openhouse_domain::{Error, ErrorKind, error::codes, time};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
@@ -39,59 +40,42 @@ pub struct LeadPage {
     pub last: Option<Position>,
 }
 
-/// The condition every lead read is filtered by: the caller's team, and within it what the
-/// caller's role lets them see. Admins see the whole team; others see team-wide leads, leads
-/// assigned to them (as agent, lender or assistant), leads they own personally, the OFFICE leads
-/// of their office and the leads of the ponds they work.
+/// The condition every lead read is filtered by: the caller's team, and within it one of the
+/// caller's grants ([`openhouse_domain::visibility`], the one definition of who sees a lead).
 pub fn visible(who: &Principal) -> Condition {
     let team = Condition::all().add(lead::Column::TeamId.eq(who.team_id));
-    if who.role == Role::Admin {
-        return team;
+    let mut any = Condition::any();
+    for g in visibility::grants(who) {
+        any = any.add(grant_condition(g));
     }
-    let mut own = Condition::any()
-        .add(lead::Column::OwnershipScope.eq(OwnershipScope::Team.as_str()))
-        .add(lead::Column::AssignedUserId.eq(who.user_id))
-        .add(lead::Column::LenderUserId.eq(who.user_id))
-        .add(
-            Condition::all()
-                .add(lead::Column::OwnershipScope.eq(OwnershipScope::Personal.as_str()))
-                .add(lead::Column::OwnershipId.eq(who.user_id)),
-        );
-    if who.office_id > 0 {
-        own = own.add(
-            Condition::all()
-                .add(lead::Column::OwnershipScope.eq(OwnershipScope::Office.as_str()))
-                .add(lead::Column::OwnershipId.eq(who.office_id)),
-        );
-    }
-    own = own.add(lead::Column::AssistantUserId.eq(who.user_id));
-    if !who.pond_ids.is_empty() {
-        own = own.add(lead::Column::PondId.is_in(who.pond_ids.iter().copied()));
-    }
-    team.add(own)
+    team.add(any)
 }
 
-/// [`visible`] for one lead in memory. The two must agree; a test checks them against each
-/// other for every role and scope.
-pub fn visible_to(who: &Principal, l: &Lead) -> bool {
-    if l.team_id != who.team_id {
-        return false;
-    }
-    match who.role {
-        Role::Admin => true,
-        _ => {
-            l.ownership_scope == Some(OwnershipScope::Team)
-                || l.assigned_user_id == Some(who.user_id)
-                || l.lender_user_id == Some(who.user_id)
-                || (l.ownership_scope == Some(OwnershipScope::Personal)
-                    && l.ownership_id == Some(who.user_id))
-                || (who.office_id > 0
-                    && l.ownership_scope == Some(OwnershipScope::Office)
-                    && l.ownership_id == Some(who.office_id))
-                || l.assistant_user_id() == Some(who.user_id)
-                || (l.pond_id > 0 && who.pond_ids.contains(&l.pond_id))
+/// One grant as SQL over the leads table: what [`Grant::holds`] says of one lead in memory.
+fn grant_condition(g: Grant) -> Condition {
+    use lead::Column as C;
+    let scoped = |scope: OwnershipScope, id: i64| {
+        Condition::all()
+            .add(C::OwnershipScope.eq(scope.as_str()))
+            .add(C::OwnershipId.eq(id))
+    };
+    match g {
+        Grant::WholeTeam => Condition::all(),
+        Grant::TeamScope => {
+            Condition::all().add(C::OwnershipScope.eq(OwnershipScope::Team.as_str()))
         }
+        Grant::Agent(u) => Condition::all().add(C::AssignedUserId.eq(u)),
+        Grant::Lender(u) => Condition::all().add(C::LenderUserId.eq(u)),
+        Grant::Assistant(u) => Condition::all().add(C::AssistantUserId.eq(u)),
+        Grant::Personal(u) => scoped(OwnershipScope::Personal, u),
+        Grant::Office(o) => scoped(OwnershipScope::Office, o),
+        Grant::Pond(p) => Condition::all().add(C::PondId.eq(p)),
     }
+}
+
+/// [`visible`] for one lead in memory: [`visibility::sees`].
+pub fn visible_to(who: &Principal, l: &Lead) -> bool {
+    visibility::sees(who, l)
 }
 
 fn sort_column(sort: LeadSort) -> lead::Column {
@@ -1216,11 +1200,12 @@ impl Store {
         q: &LeadQuery,
         sel: &Select<lead::Entity>,
     ) -> Result<u64, Error> {
-        // the total depends on the caller's view and the filter only; visibility is part of the key
+        // the total depends on what the caller sees and the filter only: both are the key (the
+        // caller's grants, not their id: the same member in another office or pond sees other
+        // leads)
         let key = format!(
-            "{:?}:{}:{}",
-            who.role,
-            who.user_id,
+            "{:?}:{}",
+            visibility::grants(who),
             serde_json::to_string(&q.filter).expect("serializable")
         );
         if let Some(n) = self.cache.count(who.team_id, &key) {

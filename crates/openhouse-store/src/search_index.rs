@@ -23,9 +23,10 @@ use std::sync::{Arc, RwLock};
 
 use openhouse_api::OwnershipScope;
 use openhouse_domain::Error;
-use openhouse_domain::auth::{Principal, Role};
+use openhouse_domain::auth::Principal;
 use openhouse_domain::lead::Lead;
 use openhouse_domain::search::{LeadFilter, Position};
+use openhouse_domain::visibility::{self, Grant};
 use roaring::RoaringBitmap;
 use sea_orm::sea_query::Query;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -271,30 +272,29 @@ impl TeamIndex {
         }
     }
 
-    /// The live leads `who` may see, or None for an admin, who sees them all (see
-    /// [`crate::leads::visible`], which this must agree with).
+    /// The live leads `who` may see, or None when they see the whole team: the union of one
+    /// bitmap per grant ([`openhouse_domain::visibility`], the one definition of who sees a
+    /// lead, from which the SQL condition is derived too).
     fn visible_beyond_team(&self, who: &Principal) -> Option<RoaringBitmap> {
-        if who.role == Role::Admin {
-            return None;
-        }
-        let u = who.user_id;
-        let mut seen = self.team_scope.clone();
-        for m in [
-            &self.assigned,
-            &self.lender,
-            &self.personal,
-            &self.assistant,
-        ] {
-            if let Some(b) = m.get(&u) {
+        let mut seen = RoaringBitmap::new();
+        for g in visibility::grants(who) {
+            let (map, key) = match g {
+                Grant::WholeTeam => return None,
+                Grant::TeamScope => {
+                    seen |= &self.team_scope;
+                    continue;
+                }
+                Grant::Agent(u) => (&self.assigned, u),
+                Grant::Lender(u) => (&self.lender, u),
+                Grant::Assistant(u) => (&self.assistant, u),
+                Grant::Personal(u) => (&self.personal, u),
+                Grant::Office(o) => (&self.office, o),
+                Grant::Pond(p) => (&self.pond, p),
+            };
+            if let Some(b) = map.get(&key) {
                 seen |= b;
             }
         }
-        if who.office_id > 0
-            && let Some(b) = self.office.get(&who.office_id)
-        {
-            seen |= b;
-        }
-        seen |= union(&self.pond, who.pond_ids.iter());
         Some(seen)
     }
 
@@ -535,6 +535,15 @@ impl Store {
     /// Builds the search index from the database (on SQLite; elsewhere there is none). Writers
     /// wait until it is done, so no change can slip between the read and the install; searches
     /// run in SQL meanwhile. On a million leads it takes some seconds.
+    /// This store without its in-memory search index: every search answered by SQL alone. For
+    /// the differential tests that check the index and SQL agree, and for telling them apart
+    /// when diagnosing.
+    pub fn sql_only(&self) -> Store {
+        let mut s = self.clone();
+        s.index = None;
+        s
+    }
+
     pub async fn build_search_index(&self) -> Result<(), Error> {
         let Some(index) = &self.index else {
             return Ok(());
@@ -767,7 +776,7 @@ mod tests {
         Principal {
             team_id: 1,
             user_id: 7,
-            role: Role::Admin,
+            role: openhouse_domain::auth::Role::Admin,
             office_id: 0,
             pond_ids: vec![],
             kind: openhouse_domain::auth::CredentialKind::ApiKey,
