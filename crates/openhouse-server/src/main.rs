@@ -564,24 +564,30 @@ async fn open(db: &Db) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// SIGTERM or Ctrl-C (SIGINT). The handlers are installed when this is called, not when the
+/// future is first polled: called before the server listens, a signal that arrives while it
+/// starts up is a shutdown like any other, not the default action that ends the process at once.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
+    let (mut term, mut int) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        let handler =
+            |kind| signal(kind).map_err(|e| anyhow::anyhow!("cannot handle signals: {e}"));
+        (
+            handler(SignalKind::terminate())?,
+            handler(SignalKind::interrupt())?,
+        )
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
-    tracing::info!("shutting down");
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = int.recv() => {},
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    })
 }
 
 async fn serve(s: Serve) -> anyhow::Result<()> {
@@ -592,6 +598,7 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
             s.listen
         )
     })?;
+    let shutdown = shutdown_signal()?;
     let store = s.db.connect().await?;
     // held for the life of the process, and taken before migrating: no second server on this
     // SQLite file, no second process with this node id on this PostgreSQL database
@@ -677,7 +684,7 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
         shutdown_timeout: Duration::from_secs(s.shutdown_timeout),
     };
     tracing::info!(%addr, backend = ?store.backend(), "openhouse listening");
-    listener::serve(listener, app(state), options, shutdown_signal()).await;
+    listener::serve(listener, app(state), options, shutdown).await;
     webhook_workers.stop();
     // the database gets its own short deadline: a stuck close must not keep the process alive
     if tokio::time::timeout(Duration::from_secs(5), store.close())
