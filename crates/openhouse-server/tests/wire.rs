@@ -459,3 +459,50 @@ fn the_published_document_differs_only_where_reshaped() {
         "components stay shared"
     );
 }
+
+both!(
+    write_only_fields_are_left_out_in_published_mode,
+    |app: TestApp| async move {
+        let t = app.team().await;
+        let a = t.auth();
+        let lead = app
+        .lead(
+            &t,
+            json!({"firstName": "Sam", "property": {"streetAddress": "1 Elm St", "city": "Austin",
+                   "priceMin": 100000, "priceMax": 200000}}),
+        )
+        .await;
+        let activity = json!({"type": "Favorite", "created": 1_700_000_000_000_i64, "text": "Saved 1 Elm",
+        "listing": {"streetAddress": "1 Elm St", "city": "Austin", "priceMin": 1, "priceMax": 2}});
+        app.post(&format!("/v1.0/leads/{lead}/activity"), &a, activity)
+            .await
+            .ok();
+        let paths = [
+            (format!("/v1.0/leads/{lead}"), "/leadPropertyList/0"),
+            (
+                format!("/v1.0/leads?limit=100"),
+                "/leads/0/leadPropertyList/0",
+            ),
+            (format!("/v1.0/leads/{lead}/activities"), "/0/listing"),
+        ];
+        for (path, at) in paths {
+            let c = get_in(&app, "contract", &path, &a).await;
+            let c = c
+                .ok()
+                .pointer(at)
+                .unwrap_or_else(|| panic!("{path} {at}"))
+                .clone();
+            assert!(
+                c.get("priceMin").is_some() && c.get("priceMax").is_some(),
+                "{path}: {c}"
+            );
+            let p = get_in(&app, "published", &path, &a).await;
+            let p = p.ok().pointer(at).unwrap().clone();
+            assert!(
+                p.get("priceMin").is_none() && p.get("priceMax").is_none(),
+                "{path}: {p}"
+            );
+            assert_eq!(p["city"], c["city"], "{path}: the rest stays");
+        }
+    }
+);
