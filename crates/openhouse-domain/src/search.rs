@@ -157,6 +157,41 @@ pub struct LeadFilter {
     pub updated_min: Option<i64>,
 }
 
+/// One condition of a lead search, with the filter's names resolved to what leads are keyed by
+/// (tag ids, offices, name keys, phone digits). A search matches the leads that meet every one.
+/// This list is the one definition of what each filter matches: the SQL query and the search
+/// index both translate it, each with an exhaustive `match`, so a filter cannot be added to one
+/// and forgotten in the other (and the index says which ones it cannot answer).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Criterion {
+    /// Carries at least one of these tags.
+    AnyTag(Vec<i64>),
+    /// Carries this tag (one per tag of `allTags`).
+    Tag(i64),
+    /// In at least one of these segments (name keys).
+    Segment(Vec<String>),
+    /// An email equal to (`precise`) or containing the text (lower case).
+    Email { text: String, precise: bool },
+    /// A phone whose digits equal (`precise`) or contain these digits.
+    Phone { digits: String, precise: bool },
+    /// Assigned to this agent (0: to nobody).
+    AssignedTo(i64),
+    /// Contacted or not.
+    Contacted(bool),
+    /// An OFFICE lead of one of these offices.
+    InOffice(Vec<i64>),
+    /// In one of these languages.
+    Language(Vec<String>),
+    /// From this source.
+    Source(String),
+    /// In one of these stages.
+    Stage(Vec<String>),
+    /// Created at or after this time (epoch ms).
+    CreatedSince(i64),
+    /// Changed at or after this time (epoch ms).
+    UpdatedSince(i64),
+}
+
 /// A position in a sorted result: the sort value and id of the last lead served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Position {

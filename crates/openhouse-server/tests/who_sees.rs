@@ -1,6 +1,7 @@
-//! Who sees a lead, checked differentially: for random principals and leads, the search through
-//! the in-memory index (SQLite), the search in SQL alone, and reads by id all show exactly the
-//! leads a plain restatement of the rule says — before and after a restart.
+//! Who sees a lead and what a search matches, checked differentially: for random principals,
+//! leads and filters, the search through the in-memory index (SQLite), the search in SQL alone,
+//! and reads by id all show exactly the leads a plain restatement of the rules says — before and
+//! after a restart.
 
 mod common;
 
@@ -25,6 +26,10 @@ struct Facts {
     pond: i64,
     trashed: bool,
     stage: &'static str,
+    source: &'static str,
+    tags: Vec<&'static str>,
+    contacted: bool,
+    created: i64,
 }
 
 /// The rule, restated plainly (README: admins see the whole team; others see TEAM leads, leads
@@ -123,7 +128,66 @@ async fn check(
 ) {
     let sql = store.sql_only();
     for who in principals {
+        let since = 1_700_000_000_000_i64 + 20 * 60_000;
         let cases: Vec<(String, LeadFilter, Box<dyn Fn(&Facts) -> bool>)> = vec![
+            (
+                "source Zillow".into(),
+                LeadFilter {
+                    source: Some("Zillow".into()),
+                    ..Default::default()
+                },
+                Box::new(|f: &Facts| f.source == "Zillow"),
+            ),
+            (
+                "any tag a or b".into(),
+                LeadFilter {
+                    any_tags: vec!["a".into(), "b".into()],
+                    ..Default::default()
+                },
+                Box::new(|f: &Facts| f.tags.contains(&"a") || f.tags.contains(&"b")),
+            ),
+            (
+                "tags a and b".into(),
+                LeadFilter {
+                    all_tags: vec!["a".into(), "b".into()],
+                    ..Default::default()
+                },
+                Box::new(|f: &Facts| f.tags.contains(&"a") && f.tags.contains(&"b")),
+            ),
+            (
+                "contacted".into(),
+                LeadFilter {
+                    contacted: Some(true),
+                    ..Default::default()
+                },
+                Box::new(|f: &Facts| f.contacted),
+            ),
+            (
+                "not contacted, stage Hot, tag c".into(),
+                LeadFilter {
+                    contacted: Some(false),
+                    stages: vec!["Hot".into()],
+                    any_tags: vec!["c".into()],
+                    ..Default::default()
+                },
+                Box::new(|f: &Facts| !f.contacted && f.stage == "Hot" && f.tags.contains(&"c")),
+            ),
+            (
+                "created since".into(),
+                LeadFilter {
+                    created_min: Some(since),
+                    ..Default::default()
+                },
+                Box::new(move |f: &Facts| f.created >= since),
+            ),
+            (
+                "an email (SQL alone)".into(),
+                LeadFilter {
+                    email: Some("@HOT.example".into()),
+                    ..Default::default()
+                },
+                Box::new(|f: &Facts| f.stage == "Hot"),
+            ),
             (
                 "no filter".into(),
                 LeadFilter::default(),
@@ -202,7 +266,19 @@ both!(
         let mut rng = Rng(11);
         let mut leads = Vec::new();
         for i in 0..48 {
-            let id = app.lead(&t, json!({"firstName": format!("V{i}")})).await;
+            let tags: Vec<&'static str> = ["a", "b", "c"]
+                .into_iter()
+                .filter(|_| rng.below(2) == 0)
+                .collect();
+            let source = rng.pick(&["Zillow", "Web"]);
+            let stage = rng.pick(&["Hot", "New"]);
+            let id = app
+                .lead(
+                    &t,
+                    json!({"firstName": format!("V{i}"), "tags": tags, "source": source,
+                           "emails": [format!("v{i}@{stage}.example.com")]}),
+                )
+                .await;
             let scope = rng.pick(&["TEAM", "OFFICE", "PERSONAL", "PERSONAL"]);
             let owner = match scope {
                 "OFFICE" => rng.pick(&offices),
@@ -233,7 +309,12 @@ both!(
                     0
                 },
                 trashed: rng.below(8) == 0,
-                stage: rng.pick(&["Hot", "New"]),
+                stage,
+                source,
+                tags,
+                contacted: rng.below(3) == 0,
+                // create times out of id order: the index's unordered path too
+                created: 1_700_000_000_000 + rng.below(40) as i64 * 60_000,
             });
         }
         // the facts written straight into the database (scopes, offices and ponds need no records
@@ -244,8 +325,8 @@ both!(
         for f in &leads {
             db.execute_unprepared(&format!(
             "UPDATE leads SET ownership_scope = '{}', ownership_id = {}, assigned_user_id = {}, \
-             lender_user_id = {}, pond_id = {}, delete_time = {}, stage = '{}' \
-             WHERE team_id = {} AND id = {}",
+             lender_user_id = {}, pond_id = {}, delete_time = {}, stage = '{}', \
+             contacted = {}, create_time = {} WHERE team_id = {} AND id = {}",
             f.scope,
             f.owner,
             f.assigned,
@@ -253,6 +334,8 @@ both!(
             f.pond,
             if f.trashed { 1_700_000_000_000_i64 } else { 0 },
             f.stage,
+            f.contacted,
+            f.created,
             t.team_id,
             f.id
         ))

@@ -12,7 +12,7 @@ use openhouse_api::{Language, OwnershipScope};
 use openhouse_domain::auth::Principal;
 use openhouse_domain::event::Kind;
 use openhouse_domain::lead::{Lead, LeadDoc, LeadPatch, LeadStats, LeadTag, diff, phone_key};
-use openhouse_domain::search::{LeadFilter, LeadQuery, LeadSort, Position};
+use openhouse_domain::search::{Criterion, LeadFilter, LeadQuery, LeadSort, Position};
 use openhouse_domain::visibility::{self, Grant};
 use openhouse_domain::{Error, ErrorKind, error::codes, time};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
@@ -1031,7 +1031,6 @@ impl Store {
 
     /// A resolved search filter as a query.
     fn filtered(&self, who: &Principal, r: &Resolved<'_>) -> Select<lead::Entity> {
-        let f = r.filter;
         let team = who.team_id;
         let mut sel = lead::Entity::find()
             .filter(visible(who))
@@ -1049,68 +1048,48 @@ impl Store {
                     .to_owned(),
             )
         };
-        if let Some(ids) = &r.any_tags {
-            sel = sel.filter(in_index(
-                "lead_tags",
-                Condition::all().add(Expr::col("tag_id").is_in(ids.iter().copied())),
-            ));
-        }
-        for id in &r.all_tags {
-            sel = sel.filter(in_index(
-                "lead_tags",
-                Condition::all().add(Expr::col("tag_id").eq(*id)),
-            ));
-        }
-        if !f.segments.is_empty() {
-            let keys: Vec<String> = f.segments.iter().map(|s| name_key(s)).collect();
-            sel = sel.filter(in_index(
-                "lead_segments",
-                Condition::all().add(Expr::col("name_key").is_in(keys)),
-            ));
-        }
-        if let Some(e) = f.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
-            let e = e.to_lowercase();
-            let c = if f.precise {
-                Expr::col("email_key").eq(e)
-            } else {
-                Expr::col("email_key").like(dialect::contains(&e))
-            };
-            sel = sel.filter(in_index("lead_emails", Condition::all().add(c)));
-        }
-        if let Some(p) = f.phone.as_deref() {
-            let digits = phone_key(p);
-            let c = if f.precise {
-                Expr::col("phone_key").eq(digits)
-            } else {
-                Expr::col("phone_key").like(dialect::contains(&digits))
-            };
-            sel = sel.filter(in_index("lead_phones", Condition::all().add(c)));
-        }
-        if let Some(a) = f.assigned_user_id.filter(|a| *a != -1) {
-            sel = sel.filter(lead::Column::AssignedUserId.eq(std::cmp::max(a, 0)));
-        }
-        if let Some(c) = f.contacted {
-            sel = sel.filter(lead::Column::Contacted.eq(c));
-        }
-        if let Some(offices) = &r.offices {
-            sel = sel
-                .filter(lead::Column::OwnershipScope.eq(OwnershipScope::Office.as_str()))
-                .filter(lead::Column::OwnershipId.is_in(offices.iter().copied()));
-        }
-        if !f.languages.is_empty() {
-            sel = sel.filter(lead::Column::Language.is_in(f.languages.iter().cloned()));
-        }
-        if let Some(s) = &f.source {
-            sel = sel.filter(lead::Column::Source.eq(s.clone()));
-        }
-        if !f.stages.is_empty() {
-            sel = sel.filter(lead::Column::Stage.is_in(f.stages.iter().cloned()));
-        }
-        if let Some(t) = f.created_min {
-            sel = sel.filter(lead::Column::CreateTime.gte(t));
-        }
-        if let Some(t) = f.updated_min {
-            sel = sel.filter(lead::Column::UpdateTime.gte(t));
+        use lead::Column as C;
+        for c in r.criteria() {
+            sel = sel.filter(match c {
+                Criterion::AnyTag(ids) => Condition::all().add(in_index(
+                    "lead_tags",
+                    Condition::all().add(Expr::col("tag_id").is_in(ids)),
+                )),
+                Criterion::Tag(id) => Condition::all().add(in_index(
+                    "lead_tags",
+                    Condition::all().add(Expr::col("tag_id").eq(id)),
+                )),
+                Criterion::Segment(keys) => Condition::all().add(in_index(
+                    "lead_segments",
+                    Condition::all().add(Expr::col("name_key").is_in(keys)),
+                )),
+                Criterion::Email { text, precise } => {
+                    let c = if precise {
+                        Expr::col("email_key").eq(text)
+                    } else {
+                        Expr::col("email_key").like(dialect::contains(&text))
+                    };
+                    Condition::all().add(in_index("lead_emails", Condition::all().add(c)))
+                }
+                Criterion::Phone { digits, precise } => {
+                    let c = if precise {
+                        Expr::col("phone_key").eq(digits)
+                    } else {
+                        Expr::col("phone_key").like(dialect::contains(&digits))
+                    };
+                    Condition::all().add(in_index("lead_phones", Condition::all().add(c)))
+                }
+                Criterion::AssignedTo(a) => Condition::all().add(C::AssignedUserId.eq(a)),
+                Criterion::Contacted(x) => Condition::all().add(C::Contacted.eq(x)),
+                Criterion::InOffice(offices) => Condition::all()
+                    .add(C::OwnershipScope.eq(OwnershipScope::Office.as_str()))
+                    .add(C::OwnershipId.is_in(offices)),
+                Criterion::Language(l) => Condition::all().add(C::Language.is_in(l)),
+                Criterion::Source(s) => Condition::all().add(C::Source.eq(s)),
+                Criterion::Stage(s) => Condition::all().add(C::Stage.is_in(s)),
+                Criterion::CreatedSince(t) => Condition::all().add(C::CreateTime.gte(t)),
+                Criterion::UpdatedSince(t) => Condition::all().add(C::UpdateTime.gte(t)),
+            });
         }
         sel
     }

@@ -25,7 +25,8 @@ use openhouse_api::OwnershipScope;
 use openhouse_domain::Error;
 use openhouse_domain::auth::Principal;
 use openhouse_domain::lead::Lead;
-use openhouse_domain::search::{LeadFilter, Position};
+use openhouse_domain::lead::phone_key;
+use openhouse_domain::search::{Criterion, LeadFilter, Position};
 use openhouse_domain::visibility::{self, Grant};
 use roaring::RoaringBitmap;
 use sea_orm::sea_query::Query;
@@ -91,11 +92,72 @@ pub(crate) struct Resolved<'a> {
 }
 
 impl Resolved<'_> {
-    /// Whether the index can answer this filter alone.
-    pub(crate) fn indexable(&self) -> bool {
+    /// The search's conditions: the one list both the SQL query and the index translate.
+    pub(crate) fn criteria(&self) -> Vec<Criterion> {
         let f = self.filter;
-        f.email.is_none() && f.phone.is_none() && f.updated_min.is_none()
+        let mut c = Vec::new();
+        if let Some(ids) = &self.any_tags {
+            c.push(Criterion::AnyTag(ids.clone()));
+        }
+        c.extend(self.all_tags.iter().map(|t| Criterion::Tag(*t)));
+        if !f.segments.is_empty() {
+            c.push(Criterion::Segment(
+                f.segments.iter().map(|s| name_key(s)).collect(),
+            ));
+        }
+        if let Some(e) = f.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+            c.push(Criterion::Email {
+                text: e.to_lowercase(),
+                precise: f.precise,
+            });
+        }
+        if let Some(p) = f.phone.as_deref() {
+            c.push(Criterion::Phone {
+                digits: phone_key(p),
+                precise: f.precise,
+            });
+        }
+        if let Some(a) = f.assigned_user_id.filter(|a| *a != -1) {
+            c.push(Criterion::AssignedTo(a.max(0)));
+        }
+        if let Some(x) = f.contacted {
+            c.push(Criterion::Contacted(x));
+        }
+        if let Some(offices) = &self.offices {
+            c.push(Criterion::InOffice(offices.clone()));
+        }
+        if !f.languages.is_empty() {
+            c.push(Criterion::Language(f.languages.clone()));
+        }
+        if let Some(s) = &f.source {
+            c.push(Criterion::Source(s.clone()));
+        }
+        if !f.stages.is_empty() {
+            c.push(Criterion::Stage(f.stages.clone()));
+        }
+        if let Some(t) = f.created_min {
+            c.push(Criterion::CreatedSince(t));
+        }
+        if let Some(t) = f.updated_min {
+            c.push(Criterion::UpdatedSince(t));
+        }
+        c
     }
+
+    /// Whether the index can answer this search alone: it holds every one of its conditions.
+    pub(crate) fn indexable(&self) -> bool {
+        self.criteria().iter().all(|c| TeamIndex::holds(c))
+    }
+}
+
+/// What one condition is in the index.
+enum Part<'a> {
+    /// The leads in this set.
+    Within(Cow<'a, RoaringBitmap>),
+    /// The leads not in this set.
+    Without(&'a RoaringBitmap),
+    /// The leads created at or after this time.
+    Since(i64),
 }
 
 type Values<K> = HashMap<K, RoaringBitmap>;
@@ -301,39 +363,50 @@ impl TeamIndex {
     /// The live leads `who` may see that match the filter: the intersection of one bitmap per
     /// condition (each holds live leads only), smallest first, so the work follows the most
     /// selective condition.
+    /// Whether the index holds a condition (the others are SQL's alone): whether
+    /// [`TeamIndex::part`] translates it.
+    fn holds(c: &Criterion) -> bool {
+        TeamIndex::default().part(c).is_some()
+    }
+
+    /// One condition in the index, None for one it does not hold (see [`TeamIndex::holds`]).
+    fn part<'a>(&'a self, c: &'a Criterion) -> Option<Part<'a>> {
+        Some(match c {
+            Criterion::AnyTag(ids) => Part::Within(any_of(&self.tags, ids)),
+            Criterion::Tag(t) => Part::Within(any_of(&self.tags, std::slice::from_ref(t))),
+            Criterion::Segment(keys) => Part::Within(any_of(&self.segments, keys)),
+            Criterion::AssignedTo(a) => {
+                Part::Within(any_of(&self.assigned, std::slice::from_ref(a)))
+            }
+            Criterion::Contacted(true) => Part::Within(Cow::Borrowed(&self.contacted)),
+            Criterion::Contacted(false) => Part::Without(&self.contacted),
+            Criterion::InOffice(offices) => Part::Within(any_of(&self.office, offices)),
+            Criterion::Language(l) => Part::Within(any_of(&self.language, l)),
+            Criterion::Source(s) => Part::Within(any_of(&self.source, std::slice::from_ref(s))),
+            Criterion::Stage(s) => Part::Within(any_of(&self.stage, s)),
+            Criterion::CreatedSince(t) => Part::Since(*t),
+            Criterion::Email { .. } | Criterion::Phone { .. } | Criterion::UpdatedSince(_) => {
+                return None;
+            }
+        })
+    }
+
     fn matches(&self, who: &Principal, r: &Resolved<'_>) -> RoaringBitmap {
-        let f = r.filter;
+        let criteria = r.criteria();
         let mut parts: Vec<Cow<'_, RoaringBitmap>> = Vec::new();
+        let mut without = Vec::new();
+        let mut since = None;
         if let Some(seen) = self.visible_beyond_team(who) {
             parts.push(Cow::Owned(seen));
         }
-        if let Some(ids) = &r.any_tags {
-            parts.push(any_of(&self.tags, ids));
-        }
-        for t in &r.all_tags {
-            parts.push(any_of(&self.tags, std::slice::from_ref(t)));
-        }
-        if !f.segments.is_empty() {
-            let keys: Vec<String> = f.segments.iter().map(|s| name_key(s)).collect();
-            parts.push(any_of(&self.segments, &keys));
-        }
-        if let Some(a) = f.assigned_user_id.filter(|a| *a != -1) {
-            parts.push(any_of(&self.assigned, &[a.max(0)]));
-        }
-        if f.contacted == Some(true) {
-            parts.push(Cow::Borrowed(&self.contacted));
-        }
-        if let Some(offices) = &r.offices {
-            parts.push(any_of(&self.office, offices));
-        }
-        if !f.languages.is_empty() {
-            parts.push(any_of(&self.language, &f.languages));
-        }
-        if let Some(s) = &f.source {
-            parts.push(any_of(&self.source, std::slice::from_ref(s)));
-        }
-        if !f.stages.is_empty() {
-            parts.push(any_of(&self.stage, &f.stages));
+        for c in &criteria {
+            match self.part(c) {
+                Some(Part::Within(b)) => parts.push(b),
+                Some(Part::Without(b)) => without.push(b),
+                Some(Part::Since(t)) => since = since.max(Some(t)),
+                // the caller checked the search is indexable
+                None => {}
+            }
         }
         parts.sort_by_key(|b| b.len());
         let mut parts = parts.into_iter();
@@ -347,10 +420,10 @@ impl TeamIndex {
             }
             set &= p.as_ref();
         }
-        if f.contacted == Some(false) {
-            set -= &self.contacted;
+        for b in without {
+            set -= b;
         }
-        if let Some(t) = f.created_min {
+        if let Some(t) = since {
             if self.ordered() {
                 let from = self.times.partition_point(|x| *x < t) as u32;
                 set.remove_range(..from);
