@@ -8,6 +8,7 @@ pub mod authorize;
 pub mod broker;
 pub mod calendar;
 pub mod communication;
+pub mod config_file;
 pub mod docs;
 pub mod error;
 pub mod extract;

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use openhouse_server::listener::{self, ServeOptions};
 use openhouse_server::messaging::{Messaging, MessagingConfig};
 use openhouse_server::metrics::MetricsConfig;
@@ -25,6 +25,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
     about = "A self-hostable server for the Lofty Open API v1.0"
 )]
 struct Cli {
+    /// A TOML file of options, under their long names (`rate-limit = 500`): a flag on the
+    /// command line wins over its environment variable, which wins over the file.
+    #[arg(long, env = "OPENHOUSE_CONFIG", global = true, value_name = "FILE")]
+    #[allow(dead_code)] // read before clap parses (see `parse`); declared for --help and clap
+    config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -1007,8 +1012,26 @@ fn give_memory_back() {
     });
 }
 
+/// The command line, over the defaults of the configuration file it or the environment names.
+fn parse() -> Result<Cli, String> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut cmd = Cli::command();
+    let env = std::env::var_os(openhouse_server::config_file::ENV);
+    if let Some(path) = openhouse_server::config_file::path_from(&args, env) {
+        cmd = openhouse_server::config_file::with_file(cmd, &path)?;
+    }
+    let matches = cmd.get_matches_from(args);
+    Cli::from_arg_matches(&matches).map_err(|e| e.to_string())
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            eprintln!("openhouse: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .on_thread_park(give_memory_back)
