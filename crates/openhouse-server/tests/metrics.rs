@@ -380,3 +380,74 @@ both!(
         assert_eq!(r.status(), StatusCode::OK);
     }
 );
+
+/// A webhook receiver on 127.0.0.1 that answers every delivery 200; its URL.
+async fn receiver() -> String {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    let app = axum::Router::new().fallback(|| async { "ok" });
+    tokio::spawn(async move { axum::serve(l, app).await });
+    format!("http://127.0.0.1:{port}/hook")
+}
+
+isolated!(
+    the_webhook_queue_and_its_attempts_are_counted,
+    Settings {
+        webhooks: openhouse_server::webhooks::WebhookConfig {
+            allow_private: true,
+            poll: std::time::Duration::from_millis(100),
+            ..Default::default()
+        },
+        ..with_token()
+    },
+    |app: TestApp| async move {
+        let _serial = SERIAL.lock().await;
+        let t = app.team().await;
+        let url = receiver().await;
+        app.post(
+            "/v1.0/webhook",
+            &t.auth(),
+            json!({"listId": 2, "callbackUrl": url}),
+        )
+        .await
+        .ok();
+        let pending = [("kind", openhouse_store::webhooks::KIND)];
+        let done = [
+            ("kind", openhouse_store::webhooks::KIND),
+            ("outcome", "done"),
+        ];
+        let attempts = "openhouse_job_attempts_total";
+        let before = scrape(&app).await;
+        app.lead(&t, json!({"firstName": "Hooked"})).await;
+        // the change becomes a delivery job: the queue holds it
+        let rules = app.state.webhooks.config.rules;
+        let now = openhouse_domain::time::now_ms();
+        assert!(app.store.dispatch_events(500, rules, now).await.unwrap() >= 1);
+        let queued = scrape(&app).await;
+        assert_eq!(queued.value("openhouse_jobs_pending", &pending), 1.0);
+        // delivered by the workers: the attempt is counted done and timed, the queue empties
+        let _workers = openhouse_server::webhooks::worker::spawn(
+            app.store.clone(),
+            app.state.webhooks.clone(),
+        );
+        let mut after = scrape(&app).await;
+        for _ in 0..100 {
+            // (the gauge is read before the counters in a scrape: a delivery recorded between
+            // the two shows as both done and pending, until the next scrape)
+            if after.value(attempts, &done) > before.value(attempts, &done)
+                && after.value("openhouse_jobs_pending", &pending) == 0.0
+            {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            after = scrape(&app).await;
+        }
+        assert_eq!(
+            after.value(attempts, &done) - before.value(attempts, &done),
+            1.0
+        );
+        let timed = "openhouse_webhook_attempt_duration_seconds";
+        assert_eq!(after.count(timed, &[]) - before.count(timed, &[]), 1);
+        assert_eq!(after.value("openhouse_jobs_pending", &pending), 0.0);
+    }
+);

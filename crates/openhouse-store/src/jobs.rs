@@ -359,10 +359,14 @@ pub(crate) async fn record(
             .map_err(db_err)?;
     }
     if r.rows_affected == 1 {
-        // counted as recorded in this write (one rolled back after is attempted again later)
-        metrics::counter!(crate::metrics::JOB_ATTEMPTS, "kind" => job.kind.clone(), "outcome" => named)
-            .increment(1);
+        // counted for /metrics when the write commits (a rolled-back record is not an attempt
+        // recorded: the job runs again)
+        w.job_outcomes
+            .lock()
+            .expect("outcomes")
+            .push((job.kind.clone(), named));
     }
+
     Ok(r.rows_affected == 1)
 }
 
