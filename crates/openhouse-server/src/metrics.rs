@@ -124,6 +124,7 @@ pub fn install() -> &'static PrometheusHandle {
             tracing::warn!("another metrics recorder is installed: /metrics shows only its own");
         }
         describe();
+        openhouse_store::metrics::enable();
         handle
     })
 }

@@ -12,6 +12,7 @@
 //! The gauges (pool connections, writes waiting, the index's size, pending jobs) are read when
 //! `/metrics` is scraped ([`crate::Store::report_gauges`]), not kept up to date on every change.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sea_orm::{DatabaseConnection, DbBackend};
@@ -57,6 +58,20 @@ pub const JOB_KINDS: [&str; 3] = [
     crate::routing::OFFER_JOB,
     crate::alerts::ALERT_JOB,
 ];
+
+/// Whether a recorder is installed (see [`enable`]).
+static ENABLED: AtomicBool = AtomicBool::new(false);
+
+/// Tells the store that a recorder is installed: until then the hot paths (every statement,
+/// every write's turn) skip building their labels and reading the clock for nothing.
+pub fn enable() {
+    ENABLED.store(true, Ordering::Relaxed);
+}
+
+/// Whether metrics are recorded (see [`enable`]).
+pub(crate) fn enabled() -> bool {
+    ENABLED.load(Ordering::Relaxed)
+}
 
 /// Describes the store's metrics to the installed recorder (their help text and units).
 pub fn describe() {
@@ -107,6 +122,9 @@ pub fn describe() {
 
 /// The metric callback of the store's pools: every statement sea-orm runs passes here.
 pub(crate) fn record_query(info: &sea_orm::metric::Info<'_>) {
+    if !enabled() {
+        return;
+    }
     let op = op_of(&info.statement.sql);
     metrics::histogram!(DB_QUERY_SECONDS, "op" => op).record(info.elapsed);
     if info.failed {

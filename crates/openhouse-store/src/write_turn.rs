@@ -124,7 +124,10 @@ impl WriteTurn {
             }
             None => None,
         };
-        metrics::histogram!(WRITE_WAIT_SECONDS, "priority" => "request").record(started.elapsed());
+        if crate::metrics::enabled() {
+            metrics::histogram!(WRITE_WAIT_SECONDS, "priority" => "request")
+                .record(started.elapsed());
+        }
         Turn {
             _lock: lock,
             _active: Some(active),
@@ -156,8 +159,10 @@ impl WriteTurn {
             None => None,
         };
         drop(waiting);
-        metrics::histogram!(WRITE_WAIT_SECONDS, "priority" => "background")
-            .record(started.elapsed());
+        if crate::metrics::enabled() {
+            metrics::histogram!(WRITE_WAIT_SECONDS, "priority" => "background")
+                .record(started.elapsed());
+        }
         Turn {
             _lock: lock,
             _active: None,
