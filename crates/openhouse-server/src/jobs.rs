@@ -25,6 +25,14 @@ pub enum Work {
 impl Work {
     pub const ALL: [Work; 2] = [Work::Offers, Work::Alerts];
 
+    /// The kind of its jobs (the `worker` label of its failures in `/metrics`).
+    fn kind(self) -> &'static str {
+        match self {
+            Work::Offers => openhouse_store::routing::OFFER_JOB,
+            Work::Alerts => openhouse_store::alerts::ALERT_JOB,
+        }
+    }
+
     async fn has_due(self, store: &Store, now: i64) -> Result<bool, Error> {
         match self {
             Work::Offers => store.has_due_offers(now).await,
@@ -51,6 +59,7 @@ pub async fn tick(store: &Store, work: Work) -> usize {
             Ok(true) => {}
             Ok(false) => return ran,
             Err(e) => {
+                crate::metrics::worker_error(work.kind());
                 tracing::warn!(error = %e, ?work, "looking for due jobs failed");
                 return ran;
             }
@@ -59,6 +68,7 @@ pub async fn tick(store: &Store, work: Work) -> usize {
             Ok(0) => return ran,
             Ok(n) => ran += n,
             Err(e) => {
+                crate::metrics::worker_error(work.kind());
                 tracing::warn!(error = %e, ?work, "running jobs failed; retrying");
                 return ran;
             }

@@ -8,6 +8,7 @@ pub mod authorize;
 pub mod broker;
 pub mod calendar;
 pub mod communication;
+pub mod config_file;
 pub mod docs;
 pub mod error;
 pub mod extract;
@@ -20,6 +21,7 @@ pub mod listing_import;
 pub mod listings;
 pub mod log_types;
 pub mod messaging;
+pub mod metrics;
 pub mod notes;
 pub mod oauth;
 pub mod openapi;
@@ -68,6 +70,8 @@ pub struct Settings {
     pub wire: wire::Wire,
     /// The SMTP server and SMS gateway messages to leads go through (none by default).
     pub messaging: Arc<messaging::Messaging>,
+    /// Whether and where `/metrics` is served (nowhere by default).
+    pub metrics: metrics::MetricsConfig,
 }
 
 impl Default for Settings {
@@ -78,6 +82,7 @@ impl Default for Settings {
             webhooks: Default::default(),
             wire: wire::Wire::Contract,
             messaging: Default::default(),
+            metrics: Default::default(),
         }
     }
 }
@@ -108,6 +113,8 @@ pub struct AppState {
     pub shared: Option<Arc<shared::Shared>>,
     /// The server's wire mode: how answers are shaped unless a request asks otherwise.
     pub wire: wire::Wire,
+    /// The process's metrics recorder, and who may read `/metrics`.
+    pub metrics: metrics::Metrics,
 }
 
 pub const CREDENTIAL_CACHE_TTL: Duration = Duration::from_secs(30);
@@ -138,6 +145,7 @@ impl AppState {
             scroll_key: Arc::new(tokio::sync::OnceCell::new()),
             shared: None,
             wire: settings.wire,
+            metrics: metrics::Metrics::new(&settings.metrics),
         };
         // a change of who may do what, committed by any write: resolved credentials go
         let (seen, refused) = (state.credentials.clone(), state.refused_credentials.clone());
@@ -255,8 +263,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(listings::routes())
 }
 
-/// The whole server: the API behind the gate, plus `/healthz`, `/readyz`, `/openapi.json` and
-/// `/docs`.
+/// The whole server: the API behind the gate, plus `/healthz`, `/readyz`, `/openapi.json`,
+/// `/docs`, and `/metrics` when a metrics token is set (see [`metrics`]).
 pub fn app(state: AppState) -> Router {
     let (api, doc) = api_routes().split_for_parts();
     let documents = docs::Documents::of(&doc);
@@ -276,12 +284,20 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(docs::routes(documents))
+        .merge(metrics::routes(&state))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
         .layer(CatchPanicLayer::custom(|_| {
             error::ApiError(openhouse_domain::Error::internal("handler panicked")).into_response()
         }))
         .layer(axum::middleware::from_fn(error::json_errors))
+        // every request counted and timed by its route's template (axum's MatchedPath, set by
+        // the time a layer of the router runs), method and status: outside the error edge
+        // and the panic catcher, so the status counted is the one the client gets
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         // a failed response is logged where it fails (a 500 by the error edge, a storage
         // condition once by the store), not again for every request here
         .layer(

@@ -4,9 +4,10 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use openhouse_server::listener::{self, ServeOptions};
 use openhouse_server::messaging::{Messaging, MessagingConfig};
+use openhouse_server::metrics::MetricsConfig;
 use openhouse_server::webhooks::{self, WebhookConfig};
 use openhouse_server::wire::Wire;
 use openhouse_server::{AppState, Settings, app, openapi_document, spawn_housekeeping};
@@ -24,6 +25,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
     about = "A self-hostable server for the Lofty Open API v1.0"
 )]
 struct Cli {
+    /// A TOML file of options, under their long names (`rate-limit = 500`): a flag on the
+    /// command line wins over its environment variable, which wins over the file.
+    #[arg(long, env = "OPENHOUSE_CONFIG", global = true, value_name = "FILE")]
+    #[allow(dead_code)] // read before clap parses (see `parse`); declared for --help and clap
+    config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -67,7 +73,7 @@ impl Db {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API.
-    Serve(Serve),
+    Serve(Box<Serve>),
     /// Manage teams.
     #[command(subcommand)]
     Team(TeamCommand),
@@ -164,6 +170,14 @@ struct Serve {
     /// The sender (number or name) given to the SMS gateway as `from`.
     #[arg(long, env = "OPENHOUSE_SMS_FROM")]
     sms_from: Option<String>,
+    /// Serve `/metrics` (Prometheus text format) on this address, a listener of its own (e.g.
+    /// 127.0.0.1:9090), and not on the main one.
+    #[arg(long, env = "OPENHOUSE_METRICS_LISTEN")]
+    metrics_listen: Option<String>,
+    /// `/metrics` answers only `Authorization: Bearer <token>`. Without --metrics-listen, setting
+    /// it serves `/metrics` on the main listener; without either, there is no `/metrics`.
+    #[arg(long, env = "OPENHOUSE_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
 }
 
 /// File descriptors kept back from the connection bound: the database, its journal, logs.
@@ -599,6 +613,20 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
         )
     })?;
     let shutdown = shutdown_signal()?;
+    let metrics_addr: Option<SocketAddr> = match s.metrics_listen.as_deref() {
+        Some(a) if !a.is_empty() => Some(a.parse().map_err(|_| {
+            anyhow::anyhow!("--metrics-listen '{a}' is not an address like 127.0.0.1:9090")
+        })?),
+        _ => None,
+    };
+    let metrics = MetricsConfig {
+        own_listener: metrics_addr.is_some(),
+        token: s.metrics_token.clone().filter(|t| !t.is_empty()),
+    };
+    if metrics.own_listener || metrics.token.is_some() {
+        // before anything is recorded: the index build below is timed
+        openhouse_server::metrics::install();
+    }
     let store = s.db.connect().await?;
     // held for the life of the process, and taken before migrating: no second server on this
     // SQLite file, no second process with this node id on this PostgreSQL database
@@ -622,6 +650,14 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    let metrics_listener = match metrics_addr {
+        Some(a) => Some(
+            tokio::net::TcpListener::bind(a)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {a} (--metrics-listen): {e}"))?,
+        ),
+        None => None,
+    };
     if store.team_count().await? == 0 {
         let t = store.create_team("Demo Team", "admin@example.com").await?;
         println!(
@@ -662,6 +698,7 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
         },
         wire: s.wire,
         messaging: std::sync::Arc::new(messaging),
+        metrics,
     };
     if s.webhook_allow_private {
         tracing::warn!(
@@ -674,6 +711,17 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
         tracing::info!("rate limits and revocations shared through Redis");
     }
     spawn_housekeeping(&state);
+    let metrics_server = metrics_listener.map(|l| {
+        if let Ok(a) = l.local_addr() {
+            tracing::info!(addr = %a, "metrics listening");
+        }
+        let router = openhouse_server::metrics::router(state.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(l, router).await {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        })
+    });
     let webhook_workers = webhooks::worker::spawn(store.clone(), state.webhooks.clone());
     let options = ServeOptions {
         header_timeout: Duration::from_secs(s.header_timeout),
@@ -685,6 +733,9 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
     };
     tracing::info!(%addr, backend = ?store.backend(), "openhouse listening");
     listener::serve(listener, app(state), options, shutdown).await;
+    if let Some(m) = metrics_server {
+        m.abort();
+    }
     webhook_workers.stop();
     // the database gets its own short deadline: a stuck close must not keep the process alive
     if tokio::time::timeout(Duration::from_secs(5), store.close())
@@ -699,7 +750,7 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve(s) => serve(s).await,
+        Command::Serve(s) => serve(*s).await,
         Command::Migrate { db } => {
             open(&db).await?;
             println!("the database schema is up to date");
@@ -968,8 +1019,26 @@ fn give_memory_back() {
     });
 }
 
+/// The command line, over the defaults of the configuration file it or the environment names.
+fn parse() -> Result<Cli, String> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut cmd = Cli::command();
+    let env = std::env::var_os(openhouse_server::config_file::ENV);
+    if let Some(path) = openhouse_server::config_file::path_from(&args, env) {
+        cmd = openhouse_server::config_file::with_file(cmd, &path)?;
+    }
+    let matches = cmd.get_matches_from(args);
+    Cli::from_arg_matches(&matches).map_err(|e| e.to_string())
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            eprintln!("openhouse: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .on_thread_park(give_memory_back)

@@ -844,3 +844,200 @@ fn listings_import_reports_bad_rows_by_line_and_imports_the_rest() {
     );
     assert!(!ok && err.contains("colour"), "{err}");
 }
+
+/// `openhouse` with none of the environment's own options (a test's environment may carry some).
+fn openhouse_clean_env() -> Command {
+    let mut c = openhouse();
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("OPENHOUSE_") {
+            c.env_remove(k);
+        }
+    }
+    c
+}
+
+/// `--config FILE` and `OPENHOUSE_CONFIG`: the file sets an option, its environment variable
+/// overrides the file, a flag overrides both; a key that names no option is refused, naming it.
+#[test]
+fn a_config_file_sets_options_under_the_environment_and_the_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    let config = path("openhouse.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "# the options of every command\ndatabase-url = {:?}\nlisten = \"127.0.0.1:1\"\nsqlite_sync = \"normal\"\n",
+            path("from-file.db").display().to_string()
+        ),
+    )
+    .unwrap();
+    let migrate = |c: &mut Command| {
+        let out = c.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    // the file (a key of `serve` only, `listen`, is no error for `migrate`)
+    migrate(
+        openhouse_clean_env()
+            .args(["migrate", "--config"])
+            .arg(&config),
+    );
+    assert!(path("from-file.db").exists());
+    // the file named by the environment, the option's variable over it
+    migrate(
+        openhouse_clean_env()
+            .arg("migrate")
+            .env("OPENHOUSE_CONFIG", &config)
+            .env("OPENHOUSE_DATABASE_URL", path("from-env.db")),
+    );
+    assert!(path("from-env.db").exists());
+    // the flag over both
+    migrate(
+        openhouse_clean_env()
+            .env("OPENHOUSE_DATABASE_URL", path("from-env-2.db"))
+            .args(["migrate", "--config"])
+            .arg(&config)
+            .arg("--database-url")
+            .arg(path("from-flag.db")),
+    );
+    assert!(path("from-flag.db").exists());
+    assert!(!path("from-env-2.db").exists());
+
+    let refused = |text: &str, args: &[&str]| -> String {
+        let bad = path("bad.toml");
+        std::fs::write(&bad, text).unwrap();
+        let out = openhouse_clean_env()
+            .args(args)
+            .arg("--config")
+            .arg(&bad)
+            .arg("--database-url")
+            .arg(path("never.db"))
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{text} was taken");
+        assert!(!path("never.db").exists(), "{text}");
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    // a typo is refused, naming the key, before anything runs
+    let err = refused("rate-limt = 5\n", &["migrate"]);
+    assert!(err.contains("unknown key 'rate-limt'"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    // an option of the command line alone
+    let err = refused("team-id = 5\n", &["migrate"]);
+    assert!(err.contains("'team-id'"), "{err}");
+    // a value is checked as the same value on the command line is
+    let err = refused("rate-limit = 0\n", &["serve"]);
+    assert!(err.contains("rate-limit"), "{err}");
+    let err = refused("sqlite-sync = \"sometimes\"\n", &["migrate"]);
+    assert!(err.contains("sometimes"), "{err}");
+    // not TOML
+    let err = refused("database-url = \n", &["migrate"]);
+    assert!(err.contains("line 1"), "{err}");
+    // a file that is not there
+    let out = openhouse_clean_env()
+        .args(["migrate", "--config"])
+        .arg(path("missing.toml"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the configuration file"));
+}
+
+/// A port of 127.0.0.1 that nothing listens on.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Sends `GET <path>` to 127.0.0.1:<port> (with `Authorization` when given); the answer.
+fn http_get(port: u16, path: &str, auth: Option<&str>) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let auth = auth.map_or(String::new(), |a| format!("Authorization: {a}\r\n"));
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: x\r\n{auth}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    resp
+}
+
+/// `--metrics-listen` (here from a configuration file) serves `/metrics` on its own listener,
+/// with the token of `--metrics-token` (here from the environment); the main listener does not
+/// serve it.
+#[test]
+fn serve_exposes_metrics_on_their_own_listener() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, metrics_port) = (free_port(), free_port());
+    let config = dir.path().join("openhouse.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"127.0.0.1:{port}\"\nmetrics-listen = \"127.0.0.1:{metrics_port}\"\ndatabase-url = {:?}\n",
+            dir.path().join("m.db").display().to_string()
+        ),
+    )
+    .unwrap();
+    let mut child = openhouse_clean_env()
+        .env("OPENHOUSE_METRICS_TOKEN", "tok")
+        .args(["serve", "--config"])
+        .arg(&config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(k) = line.trim().strip_prefix("API key:") {
+                let _ = tx.send(k.trim().to_string());
+            }
+        }
+    });
+    let Ok(key) = rx.recv_timeout(Duration::from_secs(60)) else {
+        let _ = child.kill();
+        panic!("no first-run API key printed");
+    };
+    let mut answers = None;
+    for _ in 0..50 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+            && std::net::TcpStream::connect(("127.0.0.1", metrics_port)).is_ok()
+        {
+            let auth = format!("token {key}");
+            let leads = http_get(port, "/v1.0/leads", Some(&auth));
+            let main = http_get(port, "/metrics", Some("Bearer tok"));
+            let refused = http_get(metrics_port, "/metrics", None);
+            let metrics = http_get(metrics_port, "/metrics", Some("Bearer tok"));
+            answers = Some((leads, main, refused, metrics));
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    terminate(child.id());
+    let status = child.wait().unwrap();
+    let (leads, main, refused, metrics) = answers.expect("the server listened");
+    assert!(leads.starts_with("HTTP/1.1 200"), "{leads}");
+    assert!(main.starts_with("HTTP/1.1 404"), "{main}");
+    assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
+    assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
+    assert!(
+        metrics.contains(
+            r#"openhouse_http_requests_total{method="GET",route="/v1.0/leads",status="200"} 1"#
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("openhouse_search_index_build_seconds_count 1"),
+        "{metrics}"
+    );
+    assert!(status.success(), "{status:?}");
+}

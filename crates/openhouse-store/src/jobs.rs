@@ -54,6 +54,8 @@ pub struct NewJob {
 /// A claimed job.
 #[derive(Debug, Clone)]
 pub struct Job {
+    /// The kind of job (`webhook`, `routing.offer`, ...).
+    pub kind: String,
     pub team_id: i64,
     pub id: i64,
     pub subject_id: i64,
@@ -248,6 +250,7 @@ pub(crate) async fn lease(
     }
     for m in picked {
         out.push(Job {
+            kind: m.kind,
             team_id: m.team_id,
             id: m.id,
             subject_id: m.subject_id,
@@ -302,10 +305,12 @@ pub(crate) async fn record(
     job: &Job,
     outcome: Outcome,
 ) -> Result<bool, Error> {
-    let (attempt, state, run_at) = match outcome {
-        Outcome::Done(a) => (a, DONE, 0),
-        Outcome::Retry(a, at) if job.deadline == 0 || at < job.deadline => (a, PENDING, at),
-        Outcome::Retry(a, _) | Outcome::Failed(a) => (a, FAILED, 0),
+    let (attempt, state, run_at, named) = match outcome {
+        Outcome::Done(a) => (a, DONE, 0, "done"),
+        Outcome::Retry(a, at) if job.deadline == 0 || at < job.deadline => {
+            (a, PENDING, at, "retry")
+        }
+        Outcome::Retry(a, _) | Outcome::Failed(a) => (a, FAILED, 0, "failed"),
     };
     let mut history: Vec<Attempt> = serde_json::from_str(&job.history).unwrap_or_default();
     history.push(attempt.clone());
@@ -353,6 +358,15 @@ pub(crate) async fn record(
             .await
             .map_err(db_err)?;
     }
+    if r.rows_affected == 1 {
+        // counted for /metrics when the write commits (a rolled-back record is not an attempt
+        // recorded: the job runs again)
+        w.job_outcomes
+            .lock()
+            .expect("outcomes")
+            .push((job.kind.clone(), named));
+    }
+
     Ok(r.rows_affected == 1)
 }
 

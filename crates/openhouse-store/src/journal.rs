@@ -57,6 +57,9 @@ pub(crate) struct Write<'s> {
     pub(crate) routing_memo: std::sync::Mutex<crate::routing::Memo>,
     /// The write journaled a change of who may do what ([`Kind::changes_access`]).
     access_changed: bool,
+    /// Job attempts recorded in this write, (kind, outcome): counted for `/metrics` once it
+    /// commits (see [`crate::jobs::record`]).
+    pub(crate) job_outcomes: std::sync::Mutex<Vec<(String, &'static str)>>,
 }
 
 impl Deref for Write<'_> {
@@ -112,7 +115,16 @@ impl Store {
             _turn: turn,
             routing_memo: Default::default(),
             access_changed: false,
+            job_outcomes: Default::default(),
         })
+    }
+}
+
+/// Counts the job attempts a write recorded, once it committed (see [`crate::jobs::record`]).
+fn count_job_outcomes(outcomes: Vec<(String, &'static str)>) {
+    for (kind, outcome) in outcomes {
+        metrics::counter!(crate::metrics::JOB_ATTEMPTS, "kind" => kind, "outcome" => outcome)
+            .increment(1);
     }
 }
 
@@ -221,6 +233,7 @@ impl<'s> Write<'s> {
     /// search index up to date, while the write still holds its turn (so in commit order).
     pub(crate) async fn commit(mut self) -> Result<(), Error> {
         self.store.flush_rotations(&self).await?;
+        let outcomes = std::mem::take(self.job_outcomes.get_mut().expect("outcomes"));
         if let Some(index) = self.store.index.clone().filter(|i| i.ready()) {
             let missing: Vec<(i64, i64)> = self
                 .touched
@@ -240,6 +253,7 @@ impl<'s> Write<'s> {
             self.store.cache.changed(&self.touched);
             index.apply(&self.fresh);
             journaled(self.store, &self.touched);
+            count_job_outcomes(outcomes);
             if self.access_changed {
                 self.store.access_changed();
             }
@@ -249,6 +263,7 @@ impl<'s> Write<'s> {
         health::cleared();
         self.store.cache.changed(&self.touched);
         journaled(self.store, &self.touched);
+        count_job_outcomes(outcomes);
         if self.access_changed {
             self.store.access_changed();
         }

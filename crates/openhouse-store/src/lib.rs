@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod journal;
 pub mod leads;
 pub mod listings;
+pub mod metrics;
 pub mod migration;
 pub mod notes;
 pub mod oauth;
@@ -243,13 +244,15 @@ impl Store {
             opts.max_connections(16).min_connections(1);
             opts.map_sqlx_postgres_pool_opts(serving::postgres_pool_hooks);
         }
-        let db = Database::connect(opts).await.map_err(|e| {
+        let mut db = Database::connect(opts).await.map_err(|e| {
             anyhow::anyhow!(
                 "cannot open database {}: {}",
                 redact(&url),
                 e.to_string().lines().next().unwrap_or("")
             )
         })?;
+        // every statement's duration for /metrics, at the one place they all pass
+        db.set_metric_callback(metrics::record_query);
         let rotation_db = if sqlite {
             None
         } else {
@@ -263,13 +266,15 @@ impl Store {
             // a position is durable with the create that took it (see turn_rotation)
             side.map_sqlx_postgres_opts(|o| o.options([("synchronous_commit", "off")]));
             side.map_sqlx_postgres_pool_opts(serving::postgres_pool_hooks);
-            Some(Database::connect(side).await.map_err(|e| {
+            let mut side = Database::connect(side).await.map_err(|e| {
                 anyhow::anyhow!(
                     "cannot open database {}: {}",
                     redact(&url),
                     e.to_string().lines().next().unwrap_or("")
                 )
-            })?)
+            })?;
+            side.set_metric_callback(metrics::record_query);
+            Some(side)
         };
         let positions = rotation_db
             .clone()

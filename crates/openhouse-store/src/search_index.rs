@@ -544,6 +544,23 @@ impl SearchIndex {
         self.teams.read().expect("index lock").is_some()
     }
 
+    /// (teams, leads) in the index, or None until it is built (for `/metrics`).
+    pub(crate) fn size(&self) -> Option<(usize, usize)> {
+        let teams: Vec<_> = self
+            .teams
+            .read()
+            .expect("index lock")
+            .as_ref()?
+            .values()
+            .cloned()
+            .collect();
+        let leads = teams
+            .iter()
+            .map(|t| t.read().expect("index lock").ids.len())
+            .sum();
+        Some((teams.len(), leads))
+    }
+
     /// Installs a freshly built index.
     fn install(&self, teams: HashMap<i64, TeamIndex>) {
         let teams = teams
@@ -639,6 +656,10 @@ impl Store {
         };
         let count: usize = teams.values().map(|t| t.ids.len()).sum();
         index.install(teams);
+        crate::metrics::seconds(
+            crate::metrics::SEARCH_INDEX_BUILD_SECONDS,
+            started.elapsed(),
+        );
         tracing::info!(
             leads = count,
             ms = started.elapsed().as_millis() as u64,

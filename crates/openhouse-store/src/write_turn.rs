@@ -13,9 +13,11 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{Mutex, Notify, OwnedMutexGuard};
+
+use crate::metrics::{WRITE_WAIT_SECONDS, WRITES_REFUSED};
 
 /// The longest a background write lets active request writes go first.
 pub(crate) const MAX_YIELD: Duration = Duration::from_secs(1);
@@ -29,6 +31,37 @@ pub(crate) struct WriteTurn {
     idle: Notify,
     /// The most request writes active at once ([`WriteTurn::admit`]).
     max_active: usize,
+    /// Request writes waiting for the turn now (for `/metrics`).
+    waiting_request: AtomicUsize,
+    /// Background writes waiting for the turn now (for `/metrics`).
+    waiting_background: AtomicUsize,
+}
+
+/// The write queue now, as `/metrics` shows it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct QueueStats {
+    pub waiting_request: usize,
+    pub waiting_background: usize,
+    /// Request writes waiting or running.
+    pub active: usize,
+    /// The most request writes active at once.
+    pub limit: usize,
+}
+
+/// Counts a write as waiting for its turn until it has it (or its caller went away).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn new(n: &'a AtomicUsize) -> Self {
+        n.fetch_add(1, Ordering::Relaxed);
+        Self(n)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// A write's turn; the write holds it until it ends.
@@ -49,6 +82,18 @@ impl WriteTurn {
             active: AtomicUsize::new(0),
             idle: Notify::new(),
             max_active,
+            waiting_request: AtomicUsize::new(0),
+            waiting_background: AtomicUsize::new(0),
+        }
+    }
+
+    /// The queue now (for `/metrics`).
+    pub(crate) fn stats(&self) -> QueueStats {
+        QueueStats {
+            waiting_request: self.waiting_request.load(Ordering::Relaxed),
+            waiting_background: self.waiting_background.load(Ordering::Relaxed),
+            active: self.active.load(Ordering::Relaxed),
+            limit: self.max_active,
         }
     }
 
@@ -57,6 +102,7 @@ impl WriteTurn {
     /// anything, so a refused one leaves no trace.
     pub(crate) fn admit(&self) -> Result<(), openhouse_domain::Error> {
         if self.active.load(Ordering::Acquire) >= self.max_active {
+            metrics::counter!(WRITES_REFUSED).increment(1);
             return Err(openhouse_domain::Error::unavailable(
                 openhouse_domain::error::codes::OVERLOADED,
                 "the server has more writes waiting than it takes: nothing was changed; retry \
@@ -68,12 +114,20 @@ impl WriteTurn {
 
     /// The turn for a request's write, in arrival order.
     pub(crate) async fn take(self: &Arc<Self>) -> Turn {
+        let started = Instant::now();
         self.active.fetch_add(1, Ordering::AcqRel);
         let active = Active(self.clone());
         let lock = match &self.lock {
-            Some(l) => Some(l.clone().lock_owned().await),
+            Some(l) => {
+                let _waiting = Waiting::new(&self.waiting_request);
+                Some(l.clone().lock_owned().await)
+            }
             None => None,
         };
+        if crate::metrics::enabled() {
+            metrics::histogram!(WRITE_WAIT_SECONDS, "priority" => "request")
+                .record(started.elapsed());
+        }
         Turn {
             _lock: lock,
             _active: Some(active),
@@ -84,6 +138,8 @@ impl WriteTurn {
     /// The turn for a background write: after the request writes active now (or starting
     /// later, for up to [`MAX_YIELD`]).
     pub(crate) async fn take_background(&self) -> Turn {
+        let started = Instant::now();
+        let waiting = Waiting::new(&self.waiting_background);
         let deadline = tokio::time::Instant::now() + MAX_YIELD;
         let mut busy = false;
         loop {
@@ -102,6 +158,11 @@ impl WriteTurn {
             Some(l) => Some(l.clone().lock_owned().await),
             None => None,
         };
+        drop(waiting);
+        if crate::metrics::enabled() {
+            metrics::histogram!(WRITE_WAIT_SECONDS, "priority" => "background")
+                .record(started.elapsed());
+        }
         Turn {
             _lock: lock,
             _active: None,

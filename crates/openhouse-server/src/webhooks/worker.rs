@@ -126,6 +126,7 @@ async fn dispatch(store: Store, hooks: Arc<Webhooks>) {
             {
                 Ok(n) => n,
                 Err(e) => {
+                    crate::metrics::worker_error("webhook_dispatch");
                     tracing::warn!(error = %e, "webhook dispatch failed; retrying");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     0
@@ -198,6 +199,7 @@ async fn deliver(
             {
                 Ok(c) => c,
                 Err(e) => {
+                    crate::metrics::worker_error("webhook_claim");
                     tracing::warn!(error = %e, "claiming webhook deliveries failed; retrying");
                     Vec::new()
                 }
@@ -256,6 +258,7 @@ async fn record(
             {
                 Ok(_) => break,
                 Err(e) => {
+                    crate::metrics::worker_error("webhook_record");
                     tracing::warn!(error = %e, "recording webhook deliveries failed; retrying");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }
@@ -316,10 +319,12 @@ async fn attempt(hooks: &Webhooks, d: &Delivery) -> Outcome {
             return Outcome::Failed(record);
         }
     };
+    let started = Instant::now();
     let a = hooks
         .targets
         .post(&d.subscription.callback_url, &headers, body)
         .await;
+    ::metrics::histogram!(crate::metrics::WEBHOOK_ATTEMPT_SECONDS).record(started.elapsed());
     let record = Attempt {
         time: now,
         status: a.status.map(i32::from).unwrap_or(0),
