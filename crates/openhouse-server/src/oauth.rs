@@ -68,13 +68,14 @@ fn no_store(h: &mut HeaderMap) {
     h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
 }
 
-fn parse_form(body: &Bytes) -> Result<Form, Response> {
+/// The form of a token request, or the error answer (boxed: a response is large).
+fn parse_form(body: &Bytes) -> Result<Form, Box<Response>> {
     serde_html_form::from_bytes(body).map_err(|_| {
-        oauth_error(
+        Box::new(oauth_error(
             StatusCode::BAD_REQUEST,
             "invalid_request",
             "the body is an application/x-www-form-urlencoded form",
-        )
+        ))
     })
 }
 
@@ -168,7 +169,7 @@ async fn refused(state: &AppState, r: Refusal) -> Response {
 async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let form = match parse_form(&body) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Some(grant) = form.grant_type.clone() else {
         return oauth_error(
@@ -224,7 +225,7 @@ async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
 async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let form = match parse_form(&body) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let app = match client(&state, &headers, &form).await {
         Ok(a) => a,

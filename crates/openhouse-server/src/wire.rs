@@ -421,12 +421,13 @@ pub fn published_document(contract: &Value) -> Value {
         };
         if r.steps.iter().any(|s| matches!(s, Step::List { .. })) {
             // nothing to list is an empty list, not a 404
-            if let Some(not_found) = responses.get_mut("404") {
-                if let Some(d) = not_found.get_mut("description") {
-                    *d = json!(
-                        "The lead does not exist or is not visible to the caller (20006 LEAD_NOT_EXIST); a lead with nothing to list answers []"
-                    );
-                }
+            if let Some(d) = responses
+                .get_mut("404")
+                .and_then(|r| r.get_mut("description"))
+            {
+                *d = json!(
+                    "The lead does not exist or is not visible to the caller (20006 LEAD_NOT_EXIST); a lead with nothing to list answers []"
+                );
             }
         }
         let Some(schema) = responses

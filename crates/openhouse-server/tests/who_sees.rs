@@ -14,6 +14,9 @@ use openhouse_store::Store;
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 
+/// A search: its name, its filter, and which leads it matches by the plain rule.
+type Case = (String, LeadFilter, Box<dyn Fn(&Facts) -> bool>);
+
 /// A lead's visibility facts, as the test set them.
 #[derive(Debug, Clone)]
 struct Facts {
@@ -129,7 +132,7 @@ async fn check(
     let sql = store.sql_only();
     for who in principals {
         let since = 1_700_000_000_000_i64 + 20 * 60_000;
-        let cases: Vec<(String, LeadFilter, Box<dyn Fn(&Facts) -> bool>)> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "source Zillow".into(),
                 LeadFilter {

@@ -480,7 +480,7 @@ both!(
         let paths = [
             (format!("/v1.0/leads/{lead}"), "/leadPropertyList/0"),
             (
-                format!("/v1.0/leads?limit=100"),
+                "/v1.0/leads?limit=100".to_string(),
                 "/leads/0/leadPropertyList/0",
             ),
             (format!("/v1.0/leads/{lead}/activities"), "/0/listing"),

@@ -1108,8 +1108,7 @@ impl Store {
         let mut total = None;
         if let Some(index) = &self.index
             && r.indexable()
-            && let Some(a) =
-                index.search(who, &r, q.desc, q.offset, q.limit, q.after, by_create_time)
+            && let Some(a) = index.search(who, &r, q, by_create_time)
         {
             if by_create_time {
                 let ids: Vec<i64> = a.page.iter().map(|(_, id)| *id).collect();

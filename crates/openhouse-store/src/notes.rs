@@ -188,7 +188,7 @@ impl Store {
             .await
             .map_err(db_err)?;
         let system = if with_system {
-            self.log_entries(who.team_id, lead_id, None, None, 0, 1000, 1000)
+            self.log_entries(who.team_id, lead_id, None, None, 0, 1000)
                 .await?
         } else {
             Vec::new()
@@ -291,7 +291,14 @@ impl Store {
         let lead = self.get_lead(who, lead_id, true).await?;
         // one more than the page: whether it exists is whether more follow
         let mut entries = self
-            .log_entries(who.team_id, lead_id, start, end, page, size, size + 1)
+            .log_entries(
+                who.team_id,
+                lead_id,
+                start,
+                end,
+                page.saturating_mul(size),
+                size + 1,
+            )
             .await?;
         let more = entries.len() as u64 > size;
         entries.truncate(size as usize);
@@ -304,8 +311,7 @@ impl Store {
         lead_id: i64,
         start: Option<i64>,
         end: Option<i64>,
-        page: u64,
-        size: u64,
+        offset: u64,
         take: u64,
     ) -> Result<Vec<LogEntry>, Error> {
         let mut q = system_log::Entity::find()
@@ -320,7 +326,7 @@ impl Store {
         let rows = q
             .order_by_desc(system_log::Column::CreateTime)
             .order_by_desc(system_log::Column::Id)
-            .offset(page.saturating_mul(size))
+            .offset(offset)
             .limit(take)
             .all(&self.db)
             .await

@@ -26,7 +26,7 @@ use openhouse_domain::Error;
 use openhouse_domain::auth::Principal;
 use openhouse_domain::lead::Lead;
 use openhouse_domain::lead::phone_key;
-use openhouse_domain::search::{Criterion, LeadFilter, Position};
+use openhouse_domain::search::{Criterion, LeadFilter, LeadQuery, Position};
 use openhouse_domain::visibility::{self, Grant};
 use roaring::RoaringBitmap;
 use sea_orm::sea_query::Query;
@@ -146,7 +146,7 @@ impl Resolved<'_> {
 
     /// Whether the index can answer this search alone: it holds every one of its conditions.
     pub(crate) fn indexable(&self) -> bool {
-        self.criteria().iter().all(|c| TeamIndex::holds(c))
+        self.criteria().iter().all(TeamIndex::holds)
     }
 }
 
@@ -591,12 +591,10 @@ impl SearchIndex {
         &self,
         who: &Principal,
         r: &Resolved<'_>,
-        desc: bool,
-        offset: u64,
-        limit: u32,
-        after: Option<Position>,
+        q: &LeadQuery,
         with_page: bool,
     ) -> Option<Answer> {
+        let (desc, offset, limit, after) = (q.desc, q.offset, q.limit, q.after);
         let team = {
             let guard = self.teams.read().expect("index lock");
             guard.as_ref()?.get(&who.team_id).cloned()
@@ -906,8 +904,16 @@ mod tests {
             all_tags: vec![],
             offices: None,
         };
-        ix.search(&admin(), &r, desc, offset, limit, after, true)
-            .unwrap()
+        let q = LeadQuery {
+            filter: f.clone(),
+            sort: openhouse_domain::search::LeadSort::Default,
+            desc,
+            limit,
+            offset,
+            after,
+            served: 0,
+        };
+        ix.search(&admin(), &r, &q, true).unwrap()
     }
 
     /// The ordered and the scanning page agree, with offsets and positions.
