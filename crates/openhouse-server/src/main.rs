@@ -1,4 +1,5 @@
-//! The `openhouse` binary: `serve`, `team create`, `migrate`, `openapi`.
+//! The `openhouse` binary: `serve`, `team create`, `backup`, `restore`, `import leads`,
+//! `export leads`, `migrate`, `openapi`, ….
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -83,6 +84,30 @@ enum Command {
     /// Manage a team's listings.
     #[command(subcommand)]
     Listings(ListingsCommand),
+    /// Copy a SQLite database to FILE, consistently, while its server runs (PostgreSQL: use
+    /// pg_dump, see README.md). Prints {"file", "bytes", "pages", "millis"}.
+    Backup {
+        /// The file to write (written beside it first, then renamed into place).
+        #[arg(long)]
+        to: String,
+        /// Replace FILE when it exists.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Put a backup in place of a stopped server's SQLite database (`--database-url`). Refuses
+    /// when a database is there already unless --force, and always while a server serves it.
+    Restore {
+        /// The backup file (`openhouse backup --to` wrote it).
+        #[arg(long)]
+        from: String,
+        /// Replace the database that is there.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        db: Db,
+    },
     /// Bring the database schema up to date (serve does it too).
     Migrate {
         #[command(flatten)]
@@ -693,6 +718,33 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(s) => serve(s).await,
+        Command::Backup { to, force, db } => {
+            use openhouse_store::backup::{Target, backup, target};
+            let Target::Sqlite(source) = target(&db.database_url)? else {
+                anyhow::bail!(
+                    "openhouse backup copies SQLite databases; for PostgreSQL use pg_dump \
+                     (pg_dump -Fc -f openhouse.dump \"$DATABASE_URL\", see README.md)"
+                );
+            };
+            let to = std::path::PathBuf::from(to);
+            let copied = tokio::task::spawn_blocking(move || backup(&source, &to, force)).await??;
+            println!("{}", serde_json::to_string(&copied)?);
+            Ok(())
+        }
+        Command::Restore { from, force, db } => {
+            use openhouse_store::backup::{Target, restore, target};
+            let Target::Sqlite(dest) = target(&db.database_url)? else {
+                anyhow::bail!(
+                    "openhouse restore puts SQLite backups in place; for PostgreSQL use \
+                     pg_restore (see README.md)"
+                );
+            };
+            let from = std::path::PathBuf::from(from);
+            let copied =
+                tokio::task::spawn_blocking(move || restore(&from, &dest, force)).await??;
+            println!("{}", serde_json::to_string(&copied)?);
+            Ok(())
+        }
         Command::Migrate { db } => {
             open(&db).await?;
             println!("the database schema is up to date");

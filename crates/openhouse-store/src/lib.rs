@@ -5,6 +5,7 @@
 pub mod agent_tags;
 pub mod alerts;
 pub mod auth;
+pub mod backup;
 pub mod brokermint;
 mod cache;
 pub mod calendar;
