@@ -17,6 +17,7 @@ mod group_commit;
 pub mod health;
 pub mod jobs;
 pub mod journal;
+pub mod lead_import;
 pub mod leads;
 pub mod listings;
 pub mod migration;
