@@ -9,7 +9,8 @@
 #   bench/import.sh [--backend sqlite|postgres|both] [--rows 1000000] [--batch 5000]
 #
 # Environment: PG_URL (server part, default postgres://postgres@127.0.0.1:5432), PORT,
-# CARGO_TARGET_DIR, SKIP_BUILD=1 (use the binary already built), PROFILE=1 (record the SQLite
+# CARGO_TARGET_DIR, BENCH_TMP (where the file and the SQLite database go, default $TMPDIR or
+# /tmp), SKIP_BUILD=1 (use the binary already built), PROFILE=1 (record the SQLite
 # import with perf, when installed, and print its top symbols).
 set -euo pipefail
 
@@ -24,7 +25,7 @@ while [[ $# -gt 0 ]]; do
     --backend) BACKEND=$2; shift 2 ;;
     --rows) ROWS=$2; shift 2 ;;
     --batch) BATCH=$2; shift 2 ;;
-    -h|--help) sed -n 2,13p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,14p "$0"; exit 0 ;;
     *) echo "import.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -35,7 +36,7 @@ done
 cd "$ROOT"
 [[ ${SKIP_BUILD:-} == 1 ]] || cargo build --release --locked -p openhouse-server --bin openhouse
 BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/openhouse
-WORK=$(mktemp -d)
+WORK=$(mktemp -d "${BENCH_TMP:-${TMPDIR:-/tmp}}/import.XXXXXX")
 SERVER_PID=
 PG_DB=
 cleanup() {
@@ -142,6 +143,7 @@ EOF
 
 if [[ $BACKEND == sqlite || $BACKEND == both ]]; then
   run sqlite "$WORK/import.db"
+  rm -f "$WORK"/import.db*   # room for the next backend's copy
 fi
 if [[ $BACKEND == postgres || $BACKEND == both ]]; then
   PG_DB=openhouse_bench_import_$$

@@ -56,9 +56,15 @@ struct Db {
 
 impl Db {
     async fn connect(&self) -> anyhow::Result<Store> {
+        self.connect_with_cache(None).await
+    }
+
+    /// [`Db::connect`] with a SQLite page cache of `cache_kib` per connection.
+    async fn connect_with_cache(&self, cache_kib: Option<u64>) -> anyhow::Result<Store> {
         let options = openhouse_store::StoreOptions {
             sqlite_sync_normal: self.sqlite_sync == "normal",
             max_waiting_writes: Some(self.max_waiting_writes as usize),
+            sqlite_cache_kib: cache_kib,
             ..Default::default()
         };
         Store::connect_with(&self.database_url, self.node_id, &options).await
@@ -648,7 +654,13 @@ async fn import_leads(
     };
     // the header, or the array, is read now: a file that is none is refused before any write
     drop(rows(&text, format, &map).map_err(|e| anyhow::anyhow!("{file}: {e}"))?);
-    let store = open(db).await?;
+    // SQLite: 256 MiB of page cache, so the index pages a batch changes are written once, at
+    // its commit, rather than spilled and read back
+    let store = db.connect_with_cache(Some(256 * 1024)).await?;
+    store
+        .migrate()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot migrate the database: {e}"))?;
     // SQLite: no server may serve the file meanwhile (its lead search and cache are in its
     // memory); PostgreSQL: no other process may draw ids as this node
     let _claim = store.claim_serving().await.map_err(|e| {
@@ -687,7 +699,14 @@ async fn import_leads(
         }
     });
     let mut report = LeadImportReport::default();
+    let mut batches = 0u64;
     while let Some(chunk) = rx.recv().await {
+        // statistics for the duplicate lookups of the batches to come, as the table grows
+        // (see analyze_leads)
+        if batches.is_power_of_two() {
+            store.analyze_leads().await.printed()?;
+        }
+        batches += 1;
         let n = chunk.len() as u64;
         let mut good = Vec::with_capacity(chunk.len());
         for (line, row) in chunk {

@@ -340,7 +340,8 @@ impl Deferred {
         let shape = index_rows(&Lead::default());
         for (i, (table, cols, _)) in shape.into_iter().enumerate() {
             let rows = std::mem::take(&mut self.index[i]);
-            for chunk in rows.chunks(n * 2) {
+            // a few values a row: more rows a statement than the leads'
+            for chunk in rows.chunks(n * 4) {
                 let mut insert = Query::insert();
                 insert.into_table(table).columns(
                     ["team_id", "lead_id"]
@@ -802,25 +803,28 @@ impl Store {
             );
         }
         let resource = self.lead_resource(w, &l, &known).await?;
+        // the offers' entries carry the lead too
+        let offered = (!offers.is_empty()).then(|| resource.clone());
         let entry = Entry {
             lead_id: id,
             action: Kind::LeadCreated,
             detail: json!(view),
-            resource: resource.clone(),
+            resource,
         };
         let emails = l.doc.emails.iter().map(|e| e.to_lowercase()).collect();
         match defer {
-            Some(d) if offers.is_empty() => d.push(&l, entry),
             Some(d) => {
-                // an offer's entries follow the creation's: write what was held back first
                 d.push(&l, entry);
-                d.flush(w, who, now).await?;
-                self.journal_routing(w, who, &l, &resource, offers, now)
-                    .await?;
+                if let Some(resource) = offered {
+                    // an offer's entries follow the creation's: write what was held back first
+                    d.flush(w, who, now).await?;
+                    self.journal_routing(w, who, &l, &resource, offers, now)
+                        .await?;
+                }
             }
             None => {
                 w.record(who, now, entry).await?;
-                if !offers.is_empty() {
+                if let Some(resource) = offered {
                     self.journal_routing(w, who, &l, &resource, offers, now)
                         .await?;
                 }

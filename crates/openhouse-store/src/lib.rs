@@ -219,6 +219,7 @@ impl Store {
                 SqliteSynchronous::Full
             };
             let created = file.is_some();
+            let cache_kib = options.sqlite_cache_kib.unwrap_or(2048);
             opts.map_sqlx_sqlite_opts(move |o| {
                 let o = o
                     .journal_mode(SqliteJournalMode::Wal)
@@ -229,7 +230,7 @@ impl Store {
                     // SQLite's default 2 MB of page cache per connection: the hot reads go
                     // through sqlite_read and the search index, and the pages themselves stay in
                     // the OS's cache; a larger cache here held 32 MB of the server's memory
-                    .pragma("cache_size", "-2048");
+                    .pragma("cache_size", format!("-{cache_kib}"));
                 let o = if created {
                     o.create_if_missing(false)
                 } else {
