@@ -216,12 +216,13 @@ pub(crate) fn name_key(s: &str) -> String {
     s.trim().to_lowercase()
 }
 
-/// A lead's rows in each of its index tables: (table, the key columns after `team_id` and
-/// `lead_id`, the rows). The one definition the single writes ([`Store::reindex`]) and the bulk
-/// import ([`Deferred`]) share.
-pub(crate) fn index_rows(
-    l: &Lead,
-) -> [(&'static str, &'static [&'static str], Vec<Vec<Value>>); 4] {
+/// An index table's rows of a lead: (table, the key columns after `team_id` and `lead_id`,
+/// the rows' values of those columns).
+pub(crate) type IndexRows = (&'static str, &'static [&'static str], Vec<Vec<Value>>);
+
+/// A lead's rows in each of its index tables. The one definition the single writes
+/// ([`Store::reindex`]) and the bulk import ([`Deferred`]) share.
+pub(crate) fn index_rows(l: &Lead) -> [IndexRows; 4] {
     let text = |keys: Vec<String>| -> Vec<Vec<Value>> {
         keys.into_iter()
             .filter(|k| !k.is_empty())
