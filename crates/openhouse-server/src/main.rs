@@ -1,4 +1,5 @@
-//! The `openhouse` binary: `serve`, `team create`, `migrate`, `openapi`.
+//! The `openhouse` binary: `serve`, `team create`, `backup`, `restore`, `import leads`,
+//! `export leads`, `migrate`, `openapi`, ….
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -61,9 +62,15 @@ struct Db {
 
 impl Db {
     async fn connect(&self) -> anyhow::Result<Store> {
+        self.connect_with_cache(None).await
+    }
+
+    /// [`Db::connect`] with a SQLite page cache of `cache_kib` per connection.
+    async fn connect_with_cache(&self, cache_kib: Option<u64>) -> anyhow::Result<Store> {
         let options = openhouse_store::StoreOptions {
             sqlite_sync_normal: self.sqlite_sync == "normal",
             max_waiting_writes: Some(self.max_waiting_writes as usize),
+            sqlite_cache_kib: cache_kib,
             ..Default::default()
         };
         Store::connect_with(&self.database_url, self.node_id, &options).await
@@ -89,6 +96,36 @@ enum Command {
     /// Manage a team's listings.
     #[command(subcommand)]
     Listings(ListingsCommand),
+    /// Import records from a file.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export records to a file.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Copy a SQLite database to FILE, consistently, while its server runs (PostgreSQL: use
+    /// pg_dump, see README.md). Prints {"file", "bytes", "pages", "millis"}.
+    Backup {
+        /// The file to write (written beside it first, then renamed into place).
+        #[arg(long)]
+        to: String,
+        /// Replace FILE when it exists.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Put a backup in place of a stopped server's SQLite database (`--database-url`). Refuses
+    /// when a database is there already unless --force, and always while a server serves it.
+    Restore {
+        /// The backup file (`openhouse backup --to` wrote it).
+        #[arg(long)]
+        from: String,
+        /// Replace the database that is there.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        db: Db,
+    },
     /// Bring the database schema up to date (serve does it too).
     Migrate {
         #[command(flatten)]
@@ -352,6 +389,70 @@ enum ListingsCommand {
     },
 }
 
+/// What `import leads` does with a row whose email is already a lead's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DuplicatesArg {
+    /// Leave the lead as it is (the row is counted as skipped).
+    Skip,
+    /// Change the lead: the row's fields replace the lead's; its emails, phones and tags are
+    /// added to the lead's.
+    Merge,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import leads from a CSV or JSON file (`-`: standard input) into a team, each row checked
+    /// as POST /v1.0/leads checks it and created as it creates one (journaled: system log and
+    /// webhook events). A bad row is reported as `line N: why` and left out; the rest are
+    /// imported, a batch a transaction. Prints {"created", "merged", "skipped", "refused"};
+    /// exits 1 when a row was refused. On SQLite, the server must be stopped meanwhile.
+    Leads {
+        /// The file: CSV (a header row of LeadRequest field names; list fields separated by
+        /// `|`; objects as JSON) or JSON (an array of LeadRequest objects, or one a line).
+        file: String,
+        #[arg(long)]
+        team_id: i64,
+        /// The member the leads are created by (and, as through the API, owned by unless a row
+        /// says otherwise); default the team's first admin.
+        #[arg(long)]
+        user_id: Option<i64>,
+        /// The format (default: by the file's extension).
+        #[arg(long, value_enum)]
+        format: Option<openhouse_server::tabular::Format>,
+        /// Read CSV column COLUMN as the field FIELD (repeat for each); `COLUMN=` leaves the
+        /// column out.
+        #[arg(long = "map", value_name = "COLUMN=FIELD")]
+        map: Vec<String>,
+        /// A row whose email is already a lead's (not in the trash), or an earlier row's: skip
+        /// it, or merge it into that lead.
+        #[arg(long, value_enum, default_value_t = DuplicatesArg::Skip)]
+        duplicates: DuplicatesArg,
+        /// Rows a transaction.
+        #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        batch: u64,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Export a team's leads (not those in the trash), in id order, in the columns
+    /// `import leads` reads: CSV (a header row) or JSON (one LeadRequest a line). Members and
+    /// offices the leads name are left out, so the file imports into another team.
+    Leads {
+        #[arg(long)]
+        team_id: i64,
+        #[arg(long, value_enum, default_value_t = openhouse_server::tabular::Format::Csv)]
+        format: openhouse_server::tabular::Format,
+        /// The file to write (default: standard output).
+        #[arg(long)]
+        out: Option<String>,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
 /// A member of a team, by id or by email.
 #[derive(Args)]
 #[group(required = true, multiple = false)]
@@ -539,6 +640,193 @@ async fn import_listings(
             report.errors.len()
         ))
     }
+}
+
+/// `openhouse import leads`: reads the file, checks its rows on a thread of their own while
+/// the batches before are written, a batch a transaction, with a progress bar on a terminal.
+#[allow(clippy::too_many_arguments)]
+async fn import_leads(
+    file: &str,
+    team_id: i64,
+    user_id: Option<i64>,
+    format: Option<openhouse_server::tabular::Format>,
+    map: Vec<String>,
+    duplicates: DuplicatesArg,
+    batch: u64,
+    db: &Db,
+) -> anyhow::Result<()> {
+    use openhouse_server::lead_import::{patch_of, rows};
+    use openhouse_server::tabular::Format;
+    use openhouse_store::lead_import::{Duplicates, LeadImportReport};
+    let format = format
+        .or_else(|| Format::of_path(file))
+        .ok_or_else(|| anyhow::anyhow!("say --format json or --format csv for {file}"))?;
+    let text = if file == "-" {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("cannot read {file}: {e}"))?
+    };
+    // the header, or the array, is read now: a file that is none is refused before any write
+    drop(rows(&text, format, &map).map_err(|e| anyhow::anyhow!("{file}: {e}"))?);
+    // SQLite: 256 MiB of page cache, so the index pages a batch changes are written once, at
+    // its commit, rather than spilled and read back
+    let store = db.connect_with_cache(Some(256 * 1024)).await?;
+    store
+        .migrate()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot migrate the database: {e}"))?;
+    // SQLite: no server may serve the file meanwhile (its lead search and cache are in its
+    // memory); PostgreSQL: no other process may draw ids as this node
+    let _claim = store.claim_serving().await.map_err(|e| {
+        anyhow::anyhow!("{e}; leads are imported while no server serves the database (or with a --node-id no running process uses, on PostgreSQL)")
+    })?;
+    let duplicates = match duplicates {
+        DuplicatesArg::Skip => Duplicates::Skip,
+        DuplicatesArg::Merge => Duplicates::Merge,
+    };
+    let mut imp = store
+        .lead_import(team_id, user_id, duplicates)
+        .await
+        .printed()?;
+    let lines = text.bytes().filter(|b| *b == b'\n').count() as u64;
+    let total = match format {
+        Format::Csv => lines.saturating_sub(1),
+        Format::Json => lines,
+    };
+    let bar = indicatif::ProgressBar::new(total.max(1)).with_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows, {per_sec}, {eta} left")
+            .expect("a valid template"),
+    );
+    // rows are read and checked here while the store writes the batch before
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<(u64, Result<_, String>)>>(2);
+    let batch = batch as usize;
+    let reader = tokio::task::spawn_blocking(move || {
+        let Ok(it) = rows(&text, format, &map) else {
+            return;
+        };
+        let mut it = it.map(patch_of).peekable();
+        while it.peek().is_some() {
+            let chunk: Vec<_> = it.by_ref().take(batch).collect();
+            if tx.blocking_send(chunk).is_err() {
+                return;
+            }
+        }
+    });
+    let mut report = LeadImportReport::default();
+    let mut batches = 0u64;
+    while let Some(chunk) = rx.recv().await {
+        // statistics for the duplicate lookups of the batches to come, as the table grows
+        // (see analyze_leads)
+        if batches.is_power_of_two() {
+            store.analyze_leads().await.printed()?;
+        }
+        batches += 1;
+        let n = chunk.len() as u64;
+        let mut good = Vec::with_capacity(chunk.len());
+        for (line, row) in chunk {
+            match row {
+                Ok(p) => good.push((line, p)),
+                Err(e) => report.errors.push((line, e)),
+            }
+        }
+        let done = store.import_leads(&mut imp, good).await.printed();
+        match done {
+            Ok(d) => report.add(d),
+            Err(e) => {
+                bar.abandon();
+                return Err(anyhow::anyhow!(
+                    "{e} (the batches before were imported: {} leads created, {} merged)",
+                    report.created,
+                    report.merged
+                ));
+            }
+        }
+        bar.inc(n);
+    }
+    reader.await?;
+    bar.finish_and_clear();
+    store.close().await;
+    report.errors.sort();
+    for (line, e) in &report.errors {
+        eprintln!("line {line}: {e}");
+    }
+    println!(
+        "{}",
+        serde_json::json!({"created": report.created, "merged": report.merged,
+            "skipped": report.skipped, "refused": report.errors.len()})
+    );
+    if report.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(anyhow::anyhow!(
+            "{} rows were refused (the others were imported)",
+            report.errors.len()
+        ))
+    }
+}
+
+/// `openhouse export leads`: the team's leads, a page of 5,000 at a time, in id order.
+async fn export_leads(
+    team_id: i64,
+    format: openhouse_server::tabular::Format,
+    out: Option<String>,
+    db: &Db,
+) -> anyhow::Result<()> {
+    use openhouse_server::lead_import::{csv_record, export_columns, request_of};
+    use openhouse_server::tabular::Format;
+    use std::io::Write as _;
+    let store = open(db).await?;
+    // an unknown team is an error, not an empty file
+    store
+        .lead_import(team_id, None, Default::default())
+        .await
+        .printed()?;
+    let sink: Box<dyn std::io::Write> = match &out {
+        Some(path) => Box::new(
+            std::fs::File::create(path).map_err(|e| anyhow::anyhow!("cannot write {path}: {e}"))?,
+        ),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let sink = std::io::BufWriter::with_capacity(1 << 20, sink);
+    let columns = export_columns();
+    let mut csv_out = None;
+    let mut json_out = None;
+    match format {
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(sink);
+            w.write_record(&columns)?;
+            csv_out = Some(w);
+        }
+        Format::Json => json_out = Some(sink),
+    }
+    let (mut after, mut n) = (0i64, 0u64);
+    loop {
+        let page = store.export_leads(team_id, after, 5000).await.printed()?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for l in &page {
+            let r = request_of(l);
+            if let Some(w) = csv_out.as_mut() {
+                w.write_record(csv_record(&r, &columns))?;
+            }
+            if let Some(w) = json_out.as_mut() {
+                serde_json::to_writer(&mut *w, &r)?;
+                w.write_all(b"\n")?;
+            }
+            n += 1;
+        }
+    }
+    if let Some(mut w) = csv_out {
+        w.flush()?;
+    }
+    if let Some(mut w) = json_out {
+        w.flush()?;
+    }
+    store.close().await;
+    if out.is_some() {
+        eprintln!("exported {n} leads");
+    }
+    Ok(())
 }
 
 /// The id of the active member `who` names in `team_id`.
@@ -751,6 +1039,49 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(s) => serve(*s).await,
+        Command::Import(ImportCommand::Leads {
+            file,
+            team_id,
+            user_id,
+            format,
+            map,
+            duplicates,
+            batch,
+            db,
+        }) => import_leads(&file, team_id, user_id, format, map, duplicates, batch, &db).await,
+        Command::Export(ExportCommand::Leads {
+            team_id,
+            format,
+            out,
+            db,
+        }) => export_leads(team_id, format, out, &db).await,
+        Command::Backup { to, force, db } => {
+            use openhouse_store::backup::{Target, backup, target};
+            let Target::Sqlite(source) = target(&db.database_url)? else {
+                anyhow::bail!(
+                    "openhouse backup copies SQLite databases; for PostgreSQL use pg_dump \
+                     (pg_dump -Fc -f openhouse.dump \"$DATABASE_URL\", see README.md)"
+                );
+            };
+            let to = std::path::PathBuf::from(to);
+            let copied = tokio::task::spawn_blocking(move || backup(&source, &to, force)).await??;
+            println!("{}", serde_json::to_string(&copied)?);
+            Ok(())
+        }
+        Command::Restore { from, force, db } => {
+            use openhouse_store::backup::{Target, restore, target};
+            let Target::Sqlite(dest) = target(&db.database_url)? else {
+                anyhow::bail!(
+                    "openhouse restore puts SQLite backups in place; for PostgreSQL use \
+                     pg_restore (see README.md)"
+                );
+            };
+            let from = std::path::PathBuf::from(from);
+            let copied =
+                tokio::task::spawn_blocking(move || restore(&from, &dest, force)).await??;
+            println!("{}", serde_json::to_string(&copied)?);
+            Ok(())
+        }
         Command::Migrate { db } => {
             open(&db).await?;
             println!("the database schema is up to date");

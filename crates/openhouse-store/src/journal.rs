@@ -180,6 +180,47 @@ impl<'s> Write<'s> {
         Ok(())
     }
 
+    /// Records changes of the caller's team to leads, many rows a statement (the bulk import):
+    /// what [`Write::record`] does for each, for kinds that change no one's access.
+    pub(crate) async fn record_many(
+        &mut self,
+        who: &Principal,
+        now: i64,
+        entries: Vec<Entry>,
+        rows_per_statement: usize,
+    ) -> Result<(), Error> {
+        let ids = self.store.ids;
+        let mut rows = Vec::with_capacity(entries.len());
+        for entry in entries {
+            debug_assert!(entry.resource.fits(entry.action));
+            debug_assert!(
+                !entry.action.changes_access()
+                    && !matches!(entry.action, Kind::UserCreated | Kind::UserUpdated)
+            );
+            self.touched.push((who.team_id, entry.lead_id));
+            rows.push(system_log::ActiveModel {
+                team_id: Set(who.team_id),
+                id: Set(ids.next_id()),
+                lead_id: Set(entry.lead_id),
+                actor_user_id: Set(Some(who.user_id)),
+                action: Set(entry.action.action().to_string()),
+                detail: Set(entry.detail.to_string()),
+                create_time: Set(now),
+                dispatch_time: Set(0),
+                resource: Set(Some(entry.resource.to_json())),
+            });
+        }
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<_> = rows.by_ref().take(rows_per_statement.max(1)).collect();
+            system_log::Entity::insert_many(chunk)
+                .exec_without_returning(&self.txn)
+                .await
+                .map_err(db_err)?;
+        }
+        Ok(())
+    }
+
     /// Starts a savepoint: what follows can be undone with [`Write::rollback_to`] while the
     /// rest of the write stands.
     pub(crate) async fn savepoint(&self) -> Result<Mark, Error> {

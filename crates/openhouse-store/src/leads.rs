@@ -109,7 +109,7 @@ fn sort_column(sort: LeadSort) -> lead::Column {
     }
 }
 
-fn to_lead(m: lead::Model) -> Result<Lead, Error> {
+pub(crate) fn to_lead(m: lead::Model) -> Result<Lead, Error> {
     let doc: LeadDoc = serde_json::from_str(&m.doc).map_err(|e| {
         tracing::error!(lead = m.id, error = %e, "unreadable lead document");
         Error::internal("internal error")
@@ -198,6 +198,150 @@ pub(crate) struct Known {
 /// How tag names and segments are matched: trimmed, ignoring case.
 pub(crate) fn name_key(s: &str) -> String {
     s.trim().to_lowercase()
+}
+
+/// An index table's rows of a lead: (table, the key columns after `team_id` and `lead_id`,
+/// the rows' values of those columns).
+pub(crate) type IndexRows = (&'static str, &'static [&'static str], Vec<Vec<Value>>);
+
+/// A lead's rows in each of its index tables. The one definition the single writes
+/// ([`Store::reindex`]) and the bulk import ([`Deferred`]) share.
+pub(crate) fn index_rows(l: &Lead) -> [IndexRows; 4] {
+    let text = |keys: Vec<String>| -> Vec<Vec<Value>> {
+        keys.into_iter()
+            .filter(|k| !k.is_empty())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .map(|k| vec![Value::from(k)])
+            .collect()
+    };
+    let emails = l.doc.emails.iter().map(|e| e.to_lowercase()).collect();
+    let phones = l.doc.phones.iter().map(|p| phone_key(p)).collect();
+    let segments = l.doc.segments.iter().map(|s| name_key(s)).collect();
+    let tags = l
+        .doc
+        .tags
+        .iter()
+        .map(|t| vec![Value::from(t.id), Value::from(t.create_time)])
+        .collect();
+    [
+        ("lead_emails", &["email_key"], text(emails)),
+        ("lead_phones", &["phone_key"], text(phones)),
+        ("lead_segments", &["name_key"], text(segments)),
+        ("lead_tags", &["tag_id", "create_time"], tags),
+    ]
+}
+
+/// The row of a new lead: its own columns, and every counter and statistic at 0.
+fn new_lead_row(l: &Lead) -> lead::ActiveModel {
+    let mut am = lead::ActiveModel {
+        team_id: Set(l.team_id),
+        id: Set(l.id),
+        create_time: Set(l.create_time),
+        lender_user_id: Set(0),
+        contacted: Set(false),
+        ..Default::default()
+    };
+    owned_columns(l, &mut am);
+    for c in [
+        lead::Column::LastTouch,
+        lead::Column::LastVisit,
+        lead::Column::LastCall,
+        lead::Column::LastEmail,
+        lead::Column::LastActivity,
+        lead::Column::Score,
+        lead::Column::ScoreV2,
+        lead::Column::InquiryCount,
+        lead::Column::ActivityCount,
+        lead::Column::ActivitySearchCount,
+        lead::Column::ActivityViewCount,
+        lead::Column::ActivityFavoriteCount,
+        lead::Column::CommunicationCount,
+        lead::Column::TaskCount,
+        lead::Column::HasDrip,
+        lead::Column::DripStatus,
+        lead::Column::DripOpenRate,
+        lead::Column::HasAlert,
+        lead::Column::AlertFrequency,
+        lead::Column::AlertOpenRate,
+        lead::Column::SmartPlanStatus,
+    ] {
+        am.set(c, Value::BigInt(Some(0)));
+    }
+    am
+}
+
+/// New leads' statements held back to be written many rows a statement (the bulk import):
+/// what [`Store::create_lead_in`] would execute lead by lead, in the same write.
+#[derive(Default)]
+pub(crate) struct Deferred {
+    leads: Vec<lead::ActiveModel>,
+    index: [Vec<Vec<Value>>; 4],
+    entries: Vec<Entry>,
+    /// Rows per statement: SQLite takes at most 32,766 values a statement.
+    rows_per_statement: usize,
+}
+
+impl Deferred {
+    pub(crate) fn new() -> Self {
+        Self {
+            rows_per_statement: 500,
+            ..Default::default()
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.leads.is_empty()
+    }
+
+    fn push(&mut self, l: &Lead, entry: Entry) {
+        self.leads.push(new_lead_row(l));
+        for (i, (_, _, rows)) in index_rows(l).into_iter().enumerate() {
+            self.index[i].extend(rows.into_iter().map(|r| {
+                let mut v = vec![Value::from(l.team_id), Value::from(l.id)];
+                v.extend(r);
+                v
+            }));
+        }
+        self.entries.push(entry);
+    }
+
+    /// Writes what was held back, in the write it was gathered in.
+    pub(crate) async fn flush(
+        &mut self,
+        w: &mut Write<'_>,
+        who: &Principal,
+        now: i64,
+    ) -> Result<(), Error> {
+        let n = self.rows_per_statement.max(1);
+        let leads = std::mem::take(&mut self.leads);
+        let mut leads = leads.into_iter().peekable();
+        while leads.peek().is_some() {
+            lead::Entity::insert_many(leads.by_ref().take(n).collect::<Vec<_>>())
+                .exec_without_returning(&**w)
+                .await
+                .map_err(db_err)?;
+        }
+        let shape = index_rows(&Lead::default());
+        for (i, (table, cols, _)) in shape.into_iter().enumerate() {
+            let rows = std::mem::take(&mut self.index[i]);
+            // a few values a row: more rows a statement than the leads'
+            for chunk in rows.chunks(n * 4) {
+                let mut insert = Query::insert();
+                insert.into_table(table).columns(
+                    ["team_id", "lead_id"]
+                        .into_iter()
+                        .chain(cols.iter().copied()),
+                );
+                for row in chunk {
+                    insert.values_panic(row.iter().cloned().map(Expr::val));
+                }
+                w.execute(&insert).await.map_err(db_err)?;
+            }
+        }
+        let entries = std::mem::take(&mut self.entries);
+        w.record_many(who, now, entries, n).await
+    }
 }
 
 impl Store {
@@ -428,100 +572,20 @@ impl Store {
         before: Option<&Lead>,
         after: &Lead,
     ) -> Result<(), Error> {
-        let (team, id) = (after.team_id, after.id);
-        let changed = |f: fn(&Lead) -> Vec<String>| before.is_none_or(|b| f(b) != f(after));
-        let emails = |l: &Lead| {
-            l.doc
-                .emails
-                .iter()
-                .map(|e| e.to_lowercase())
-                .collect::<Vec<_>>()
-        };
-        let phones = |l: &Lead| {
-            let mut v: Vec<String> = l
-                .doc
-                .phones
-                .iter()
-                .map(|p| phone_key(p))
-                .filter(|p| !p.is_empty())
-                .collect();
-            v.sort();
-            v.dedup();
-            v
-        };
-        let segments = |l: &Lead| {
-            let mut v: Vec<String> = l.doc.segments.iter().map(|s| name_key(s)).collect();
-            v.sort();
-            v.dedup();
-            v
-        };
-        let tag_ids = |l: &Lead| {
-            l.doc
-                .tags
-                .iter()
-                .map(|t| t.id.to_string())
-                .collect::<Vec<_>>()
-        };
-        let text = |keys: Vec<String>| {
-            keys.into_iter()
-                .collect::<HashSet<_>>()
-                .into_iter()
-                .map(|k| vec![Value::from(k)])
-                .collect()
-        };
-        if changed(emails) {
-            replace_index(
-                txn,
-                "lead_emails",
-                &["email_key"],
-                team,
-                id,
-                text(emails(after)),
-                before.is_none(),
-            )
-            .await?;
-        }
-        if changed(phones) {
-            replace_index(
-                txn,
-                "lead_phones",
-                &["phone_key"],
-                team,
-                id,
-                text(phones(after)),
-                before.is_none(),
-            )
-            .await?;
-        }
-        if changed(segments) {
-            replace_index(
-                txn,
-                "lead_segments",
-                &["name_key"],
-                team,
-                id,
-                text(segments(after)),
-                before.is_none(),
-            )
-            .await?;
-        }
-        if changed(tag_ids) {
-            let rows = after
-                .doc
-                .tags
-                .iter()
-                .map(|t| vec![Value::from(t.id), Value::from(t.create_time)])
-                .collect();
-            replace_index(
-                txn,
-                "lead_tags",
-                &["tag_id", "create_time"],
-                team,
-                id,
-                rows,
-                before.is_none(),
-            )
-            .await?;
+        let old = before.map(index_rows);
+        for (i, (table, cols, rows)) in index_rows(after).into_iter().enumerate() {
+            if old.as_ref().is_none_or(|o| o[i].2 != rows) {
+                replace_index(
+                    txn,
+                    table,
+                    cols,
+                    after.team_id,
+                    after.id,
+                    rows,
+                    before.is_none(),
+                )
+                .await?;
+            }
         }
         Ok(())
     }
@@ -632,6 +696,27 @@ impl Store {
         now: i64,
         origin: Option<serde_json::Value>,
     ) -> Result<i64, Error> {
+        self.create_lead_into(w, who, patch, now, origin, None)
+            .await
+            .map(|(id, _)| id)
+    }
+
+    /// [`Store::create_lead_in`], with the lead's row, index rows and journal entry held back
+    /// in `defer` when given (the bulk import writes them many a statement): the same checks
+    /// and the same lead. A patch with a note or a transaction is not deferred (those records
+    /// follow the lead's row). Answers the id and the lead's email keys.
+    pub(crate) async fn create_lead_into(
+        &self,
+        w: &mut Write<'_>,
+        who: &Principal,
+        patch: &LeadPatch,
+        now: i64,
+        origin: Option<serde_json::Value>,
+        mut defer: Option<&mut Deferred>,
+    ) -> Result<(i64, Vec<String>), Error> {
+        if patch.note.is_some() || patch.transaction.is_some() {
+            defer = None;
+        }
         let id = self.next_id();
         let mut l = Lead {
             team_id: who.team_id,
@@ -675,45 +760,13 @@ impl Store {
             }
             None => Vec::new(),
         };
-        let mut am = lead::ActiveModel {
-            team_id: Set(who.team_id),
-            id: Set(id),
-            create_time: Set(now),
-            lender_user_id: Set(0),
-            contacted: Set(false),
-            ..Default::default()
-        };
-        owned_columns(&l, &mut am);
-        for c in [
-            lead::Column::LastTouch,
-            lead::Column::LastVisit,
-            lead::Column::LastCall,
-            lead::Column::LastEmail,
-            lead::Column::LastActivity,
-            lead::Column::Score,
-            lead::Column::ScoreV2,
-            lead::Column::InquiryCount,
-            lead::Column::ActivityCount,
-            lead::Column::ActivitySearchCount,
-            lead::Column::ActivityViewCount,
-            lead::Column::ActivityFavoriteCount,
-            lead::Column::CommunicationCount,
-            lead::Column::TaskCount,
-            lead::Column::HasDrip,
-            lead::Column::DripStatus,
-            lead::Column::DripOpenRate,
-            lead::Column::HasAlert,
-            lead::Column::AlertFrequency,
-            lead::Column::AlertOpenRate,
-            lead::Column::SmartPlanStatus,
-        ] {
-            am.set(c, Value::BigInt(Some(0)));
+        if defer.is_none() {
+            lead::Entity::insert(new_lead_row(&l))
+                .exec_without_returning(&**w)
+                .await
+                .map_err(db_err)?;
+            self.reindex(w, None, &l).await?;
         }
-        lead::Entity::insert(am)
-            .exec_without_returning(&**w)
-            .await
-            .map_err(db_err)?;
-        self.reindex(w, None, &l).await?;
         w.wrote(&l);
         let mut view = l.audit_view();
         view.insert(
@@ -735,23 +788,35 @@ impl Store {
             );
         }
         let resource = self.lead_resource(w, &l, &known).await?;
-        w.record(
-            who,
-            now,
-            Entry {
-                lead_id: id,
-                action: Kind::LeadCreated,
-                detail: json!(view),
-                resource: resource.clone(),
-            },
-        )
-        .await?;
-        if !offers.is_empty() {
-            self.journal_routing(w, who, &l, &resource, offers, now)
-                .await?;
+        // the offers' entries carry the lead too
+        let offered = (!offers.is_empty()).then(|| resource.clone());
+        let entry = Entry {
+            lead_id: id,
+            action: Kind::LeadCreated,
+            detail: json!(view),
+            resource,
+        };
+        let emails = l.doc.emails.iter().map(|e| e.to_lowercase()).collect();
+        match defer {
+            Some(d) => {
+                d.push(&l, entry);
+                if let Some(resource) = offered {
+                    // an offer's entries follow the creation's: write what was held back first
+                    d.flush(w, who, now).await?;
+                    self.journal_routing(w, who, &l, &resource, offers, now)
+                        .await?;
+                }
+            }
+            None => {
+                w.record(who, now, entry).await?;
+                if let Some(resource) = offered {
+                    self.journal_routing(w, who, &l, &resource, offers, now)
+                        .await?;
+                }
+            }
         }
         self.store_attachments(w, who, &l, patch, now).await?;
-        Ok(id)
+        Ok((id, emails))
     }
 
     /// A lead the caller may see (trashed ones only `with_trash`); 404 LEAD_NOT_EXIST otherwise.

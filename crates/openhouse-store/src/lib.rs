@@ -5,6 +5,7 @@
 pub mod agent_tags;
 pub mod alerts;
 pub mod auth;
+pub mod backup;
 pub mod brokermint;
 mod cache;
 pub mod calendar;
@@ -16,6 +17,7 @@ mod group_commit;
 pub mod health;
 pub mod jobs;
 pub mod journal;
+pub mod lead_import;
 pub mod leads;
 pub mod listings;
 pub mod metrics;
@@ -218,6 +220,7 @@ impl Store {
                 SqliteSynchronous::Full
             };
             let created = file.is_some();
+            let cache_kib = options.sqlite_cache_kib.unwrap_or(2048);
             opts.map_sqlx_sqlite_opts(move |o| {
                 let o = o
                     .journal_mode(SqliteJournalMode::Wal)
@@ -228,7 +231,7 @@ impl Store {
                     // SQLite's default 2 MB of page cache per connection: the hot reads go
                     // through sqlite_read and the search index, and the pages themselves stay in
                     // the OS's cache; a larger cache here held 32 MB of the server's memory
-                    .pragma("cache_size", "-2048");
+                    .pragma("cache_size", format!("-{cache_kib}"));
                 let o = if created {
                     o.create_if_missing(false)
                 } else {

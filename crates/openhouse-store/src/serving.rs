@@ -43,6 +43,10 @@ pub struct StoreOptions {
     /// The most request writes that may wait for (or hold) their turn at once; one more is
     /// refused with a 503 (OVERLOADED) instead of queueing. None: [`MAX_WAITING_WRITES`].
     pub max_waiting_writes: Option<usize>,
+    /// SQLite's page cache per connection, in KiB (None: 2 MiB, the server's, whose hot reads
+    /// do not go through it). A bulk write (the lead import) wants the pages it changes in a
+    /// transaction to stay in memory until the commit.
+    pub sqlite_cache_kib: Option<u64>,
 }
 
 /// The default bound of waiting request writes: at SQLite's thousands of writes a second, a
