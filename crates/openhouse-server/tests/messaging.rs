@@ -44,21 +44,29 @@ impl Gateway {
         let answer = status.clone();
         let app = axum::Router::new().route(
             "/send",
-            axum::routing::post(move |headers: HeaderMap, body: axum::body::Bytes| {
-                let tx = tx.clone();
-                let answer = answer.clone();
-                async move {
-                    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                    let code = answer.load(Ordering::SeqCst);
-                    if code == 200 {
-                        let _ = tx.send((headers, v));
+            axum::routing::post(
+                move |mut headers: HeaderMap,
+                      query: axum::extract::RawQuery,
+                      body: axum::body::Bytes| {
+                    let tx = tx.clone();
+                    let answer = answer.clone();
+                    async move {
+                        // the query the text came with, kept beside its headers
+                        if let Some(q) = query.0.and_then(|q| q.parse().ok()) {
+                            headers.insert("x-gateway-query", q);
+                        }
+                        let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                        let code = answer.load(Ordering::SeqCst);
+                        if code == 200 {
+                            let _ = tx.send((headers, v));
+                        }
+                        (
+                            axum::http::StatusCode::from_u16(code).unwrap(),
+                            "gateway says so",
+                        )
                     }
-                    (
-                        axum::http::StatusCode::from_u16(code).unwrap(),
-                        "gateway says so",
-                    )
-                }
-            }),
+                },
+            ),
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -908,5 +916,35 @@ both!(
         .await
         .error(404, 20003);
         assert_eq!(tags_of(&member(t.auth()).await), tags, "unchanged");
+    }
+);
+
+both!(
+    a_gateway_url_is_a_template_of_the_text,
+    |app: TestApp| async move {
+        let mut gw = Gateway::start().await;
+        let settings = settings(MessagingConfig {
+            sms_gateway_url: Some(format!("{}?to={{to}}&text={{body}}", gw.url)),
+            ..Default::default()
+        });
+        let app = app.with_settings(&settings);
+        let t = app.team().await;
+        let lead = app
+            .lead(&t, json!({"firstName": "Ann", "phones": ["5865865860"]}))
+            .await;
+        app.post(
+            "/v1.0/message/sms/send",
+            &t.auth(),
+            json!({"leadId": lead, "content": "Hi & bye", "phoneCode": "1"}),
+        )
+        .await
+        .ok();
+        let (headers, body) = gw.next().await;
+        assert_eq!(
+            headers["x-gateway-query"], "to=%2B15865865860&text=Hi+%26+bye",
+            "the URL's placeholders filled in, URL-encoded"
+        );
+        assert_eq!(body["body"], "Hi & bye", "and the JSON body as always");
+        assert_eq!(history(&app, &t, "text", lead).await.len(), 1);
     }
 );

@@ -6,7 +6,9 @@
 //! `{"to": "<phone>", "from": "<--sms-from>", "body": "<text>"}` (`from` only when set) and,
 //! with `--sms-gateway-token`, `Authorization: Bearer <token>`. Any 2xx answer means the
 //! gateway took the text. That shape is what a small adapter in front of any provider (Twilio,
-//! Vonage, an SMPP bridge, ...) can take.
+//! Vonage, an SMPP bridge, ...) can take. The URL is also a template: `{to}`, `{from}` and
+//! `{body}` in it are replaced by the text's values, URL-encoded (for gateways that take a text as
+//! query parameters: `https://gw.example/send?to={to}&text={body}`).
 //!
 //! How a failure is answered (nothing is sent or recorded in every case):
 //! - the SMTP server refuses the message for good (a 5xx reply other than an authentication
@@ -69,7 +71,8 @@ struct Smtp {
 
 struct SmsGateway {
     client: reqwest::Client,
-    url: Url,
+    /// The URL, or a template of it with `{to}`, `{from}`, `{body}`.
+    url: String,
     token: Option<String>,
     from: Option<String>,
 }
@@ -116,9 +119,9 @@ impl Messaging {
         };
         let sms = match set(&c.sms_gateway_url) {
             None => None,
-            Some(url) => {
-                let url =
-                    Url::parse(url).map_err(|e| format!("--sms-gateway-url is not a URL: {e}"))?;
+            Some(template) => {
+                let url = Url::parse(&fill(template, "1", "1", "1"))
+                    .map_err(|e| format!("--sms-gateway-url is not a URL: {e}"))?;
                 if !matches!(url.scheme(), "http" | "https") {
                     return Err("--sms-gateway-url must be an http or https URL".into());
                 }
@@ -132,7 +135,7 @@ impl Messaging {
                     .map_err(|e| format!("cannot make the SMS gateway's HTTP client: {e}"))?;
                 Some(SmsGateway {
                     client,
-                    url,
+                    url: template.to_string(),
                     token: set(&c.sms_gateway_token).map(str::to_string),
                     from: set(&c.sms_from).map(str::to_string),
                 })
@@ -191,7 +194,7 @@ impl Messaging {
         }
     }
 
-    /// Hands a text to the SMS gateway. Done when it answered 2xx.
+    /// Hands a text to the SMS gateway (its URL filled in: [`fill`]). Done when it answered 2xx.
     pub async fn send_sms(&self, s: OutgoingSms) -> Result<(), Error> {
         self.check_sms()?;
         let Some(g) = &self.sms else {
@@ -201,9 +204,10 @@ impl Messaging {
         if let Some(from) = &g.from {
             body["from"] = from.clone().into();
         }
+        let url = fill(&g.url, &s.to, g.from.as_deref().unwrap_or(""), &s.body);
         let mut req = g
             .client
-            .post(g.url.clone())
+            .post(url)
             .header(CONTENT_TYPE, "application/json")
             .body(body.to_string());
         if let Some(t) = &g.token {
@@ -289,4 +293,34 @@ fn smtp_failure(e: &lettre::transport::smtp::Error) -> Error {
         format!("could not take the email{said}")
     };
     unavailable(format!("the mail server {why}; it was not sent"))
+}
+
+/// The gateway URL `template` with `{to}`, `{from}` and `{body}` replaced by the values,
+/// URL-encoded (a URL without them is itself).
+pub(crate) fn fill(template: &str, to: &str, from: &str, body: &str) -> String {
+    let enc = |v: &str| url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+    template
+        .replace("{to}", &enc(to))
+        .replace("{from}", &enc(from))
+        .replace("{body}", &enc(body))
+}
+
+#[cfg(test)]
+mod template_tests {
+    #[test]
+    fn a_gateway_url_is_a_template() {
+        assert_eq!(
+            super::fill(
+                "http://gw/send?to={to}&m={body}&f={from}",
+                "+1 555",
+                "me",
+                "Hi & bye"
+            ),
+            "http://gw/send?to=%2B1+555&m=Hi+%26+bye&f=me"
+        );
+        assert_eq!(
+            super::fill("http://gw/send", "1", "2", "3"),
+            "http://gw/send"
+        );
+    }
 }
