@@ -58,7 +58,7 @@ run_one() {
   done
   [[ -n $key ]] || { echo "no API key from the server" >&2; cat "$WORK/server.err" >&2; exit 1; }
   echo "== $backend"
-  "$TARGET/openhouse-bench" routing --url "http://127.0.0.1:$PORT" --api-key "$key" \
+  "$TARGET/openhouse-bench" routing --url "http://127.0.0.1:$PORT" --api-key "$key" ${ASSIGNED:+--assigned} \
     --rules "$RULES" --leads "$LEADS" --concurrency "$CONC" --rounds "$ROUNDS" \
     | sed "s/^| /| $backend | /"
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=

@@ -126,7 +126,7 @@ both!(
         )
         .await;
         let id2 = r2["id"].as_i64().unwrap();
-        let list = app.get("/v1.0/routing/rule/list/1", &t.auth()).await;
+        let list = app.get_published("/v1.0/routing/rule/list/1", &t.auth()).await;
         let ids: Vec<i64> = list
             .ok()
             .as_array()
@@ -135,6 +135,10 @@ both!(
             .map(|r| r["id"].as_i64().unwrap())
             .collect();
         assert_eq!(ids, vec![id2, id1]);
+        // the contract's answer is one RoutingRule: the first by priority
+        let first = app.get("/v1.0/routing/rule/list/1", &t.auth()).await;
+        assert_eq!(first.ok()["id"], id2, "{}", first.body);
+        assert_eq!(first.ok(), &list.ok()[0]);
 
         // the contract's edit: active hours and strategy only
         app.put(
@@ -145,7 +149,7 @@ both!(
         .await
         .ok();
         let list = app
-            .get("/v1.0/routing/rule/list/1", &t.auth())
+            .get_published("/v1.0/routing/rule/list/1", &t.auth())
             .await
             .ok()
             .clone();
@@ -199,7 +203,7 @@ both!(
             );
         }
         let after = app
-            .get("/v1.0/routing/rule/list/1", &t.auth())
+            .get_published("/v1.0/routing/rule/list/1", &t.auth())
             .await
             .ok()
             .clone();
@@ -225,9 +229,16 @@ both!(
         app.get("/v1.0/routing/rule/list/4", &t.auth())
             .await
             .error(400, 20012);
+        // no assistant rule: the contract's 404, the published []
         app.get("/v1.0/routing/rule/list/4?roleId=4", &t.auth())
             .await
-            .ok();
+            .error(404, 20007);
+        assert_eq!(
+            app.get_published("/v1.0/routing/rule/list/4?roleId=4", &t.auth())
+                .await
+                .ok(),
+            &json!([])
+        );
         // admins only; another team sees none of it
         app.get("/v1.0/routing/rule/list/1", agent_auth)
             .await
@@ -240,11 +251,14 @@ both!(
         .await
         .error(403, 20017);
         assert_eq!(
-            app.get("/v1.0/routing/rule/list/1", &other.auth())
+            app.get_published("/v1.0/routing/rule/list/1", &other.auth())
                 .await
                 .ok(),
             &json!([])
         );
+        app.get("/v1.0/routing/rule/list/1", &other.auth())
+            .await
+            .error(404, 20007);
         app.put(
             "/v1.0/routing/rule/1",
             &other.auth(),
@@ -276,13 +290,13 @@ both!(
         app.delete(&format!("/v1.0/routing/rule/1/{id1}"), &t.auth())
             .await
             .ok();
-        let list = app.get("/v1.0/routing/rule/list/1", &t.auth()).await;
+        let list = app.get_published("/v1.0/routing/rule/list/1", &t.auth()).await;
         assert_eq!(list.ok().as_array().unwrap().len(), 1);
         assert_eq!(list.ok()[0]["priority"], 1);
 
         // members and roles
         let members = app
-            .get("/v1.0/routing/member/list/1", &t.auth())
+            .get_published("/v1.0/routing/member/list/1", &t.auth())
             .await
             .ok()
             .clone();
@@ -294,12 +308,23 @@ both!(
             .collect();
         assert!(ids.contains(&a[0].0) && ids.contains(&t.user_id));
         assert_eq!(
+            app.get("/v1.0/routing/member/list/1", &t.auth()).await.ok(),
+            &members[0],
+            "the contract's answer: the first member"
+        );
+        assert_eq!(
             app.get("/v1.0/routing/role/list", &t.auth()).await.ok(),
+            &json!({"id": 4, "name": "Assistant"})
+        );
+        assert_eq!(
+            app.get_published("/v1.0/routing/role/list", &t.auth())
+                .await
+                .ok(),
             &json!([{"id": 4, "name": "Assistant"}])
         );
         let (lender, _) = member(&app, &t, "lender@example.com", Role::Lender).await;
         let lenders = app
-            .get("/v1.0/routing/member/list/2", &t.auth())
+            .get_published("/v1.0/routing/member/list/2", &t.auth())
             .await
             .ok()
             .clone();

@@ -1,8 +1,8 @@
 //! The routing operations of the API (5.4), and openhouse's own additions (tag "LeadRouting
 //! (openhouse)").
 
-use axum::Json;
 use axum::extract::State;
+use axum::{Extension, Json};
 use openhouse_api::{
     AssignMember, AssignRole, RoutingOffer, RoutingOrderRequest, RoutingRule, RoutingRuleRequest,
     RoutingSettings, SupplementRoutingRule, SupplementRoutingRuleRequest,
@@ -17,6 +17,28 @@ use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use crate::openapi::Errors;
+use crate::wire::Items;
+
+/// A list the contract answers with one element of (5.4.1-5.4.3 name `AssignMember`,
+/// `AssignRole` and `RoutingRule` as their answers, where other list operations of the contract
+/// say `< X > array`): the first of the list, and every one for the published wire mode, which
+/// answers with the array (`wire::Step::List`). Nothing to list: 404 RESOURCE_NOT_EXIST
+/// (published: `[]`).
+fn first_of<T: serde::Serialize>(
+    list: Vec<T>,
+    what: &str,
+) -> ApiResult<(Extension<Items>, Json<T>)> {
+    let all = list
+        .iter()
+        .map(serde_json::to_value)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| openhouse_domain::Error::internal(format!("a {what} could not be shown: {e}")))?;
+    let first = list
+        .into_iter()
+        .next()
+        .ok_or_else(|| openhouse_domain::Error::not_found(what))?;
+    Ok((Extension(Items(all)), Json(first)))
+}
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -52,59 +74,67 @@ fn type_role(t: i32, role: Option<i32>) -> Result<(BusinessType, i32), openhouse
 ///
 /// The members leads of the type can be routed to: agents (and admins) for AGENT_LEAD, with
 /// the team's lead ponds (type 3); lenders for LENDER_LEAD; assistants for ASSISTANT_LEAD.
-/// Company admins only (PERMISSION_DENIED otherwise).
+/// Company admins only (PERMISSION_DENIED otherwise). The contract answers with one
+/// `AssignMember`: the first of the list (by id; 404 RESOURCE_NOT_EXIST when there is none). In
+/// the `published` wire mode (`X-Openhouse-Wire: published`): every one, as an array.
 #[utoipa::path(
     get,
     path = "/v1.0/routing/member/list/{type}",
     tag = "LeadRouting",
     params(("type" = i32, Path, description = "Routing type:AGENT_LEAD(1), LENDER_LEAD(2), ASSISTANT_LEAD(4)"), RoleParams),
-    responses((status = 200, description = "The members", body = Vec<AssignMember>), Errors)
+    responses((status = 200, description = "The first member (published mode: every one)", body = AssignMember), Errors)
 )]
 pub async fn member_list(
     State(state): State<AppState>,
     Caller(who): Caller,
     ApiPath(t): ApiPath<i32>,
     ApiQuery(q): ApiQuery<RoleParams>,
-) -> ApiResult<Json<Vec<AssignMember>>> {
+) -> ApiResult<(Extension<Items>, Json<AssignMember>)> {
     let (t, role) = type_role(t, q.role_id)?;
-    Ok(Json(state.store.routing_members(&who, t, role).await?))
+    first_of(state.store.routing_members(&who, t, role).await?, "assign member")
 }
 
 /// Get Assign Role List
 ///
 /// The roles ASSISTANT_LEAD rules assign (their ids are the `roleId` of the routing operations).
+/// The contract answers with one `AssignRole`: the first (`{"id": 4, "name": "Assistant"}`). In
+/// the `published` wire mode: every one, as an array.
 #[utoipa::path(
     get,
     path = "/v1.0/routing/role/list",
     tag = "LeadRouting",
-    responses((status = 200, description = "The roles", body = Vec<AssignRole>), Errors)
+    responses((status = 200, description = "The first role (published mode: every one)", body = AssignRole), Errors)
 )]
 pub async fn role_list(
     State(state): State<AppState>,
     Caller(who): Caller,
-) -> ApiResult<Json<Vec<AssignRole>>> {
-    Ok(Json(state.store.routing_roles(&who).await?))
+) -> ApiResult<(Extension<Items>, Json<AssignRole>)> {
+    first_of(state.store.routing_roles(&who).await?, "assign role")
 }
 
 /// Get Routing List
 ///
 /// The rules of a type in the order they are tried: the first that matches a new lead routes
-/// it. `assignGroupId`, `priority` and `roleId` are openhouse's additions to RoutingRule.
+/// it. `assignGroupId`, `priority` and `roleId` are openhouse's additions to RoutingRule. The
+/// contract answers with one `RoutingRule`: the first by priority, the one a new lead is tried
+/// against first (404 RESOURCE_NOT_EXIST when the type has no rule). In the `published` wire
+/// mode (`X-Openhouse-Wire: published`): every rule by priority, as an array (`[]` for none).
+/// `PUT /v1.0/routing/rule-order/{type}` (openhouse's) answers with the whole list in both.
 #[utoipa::path(
     get,
     path = "/v1.0/routing/rule/list/{type}",
     tag = "LeadRouting",
     params(("type" = i32, Path, description = "Routing type:AGENT_LEAD(1), LENDER_LEAD(2), ASSISTANT_LEAD(4)"), RoleParams),
-    responses((status = 200, description = "The rules, by priority", body = Vec<RoutingRule>), Errors)
+    responses((status = 200, description = "The first rule by priority (published mode: every rule, by priority)", body = RoutingRule), Errors)
 )]
 pub async fn rule_list(
     State(state): State<AppState>,
     Caller(who): Caller,
     ApiPath(t): ApiPath<i32>,
     ApiQuery(q): ApiQuery<RoleParams>,
-) -> ApiResult<Json<Vec<RoutingRule>>> {
+) -> ApiResult<(Extension<Items>, Json<RoutingRule>)> {
     let (t, role) = type_role(t, q.role_id)?;
-    Ok(Json(state.store.routing_rules(&who, t, role).await?))
+    first_of(state.store.routing_rules(&who, t, role).await?, "routing rule")
 }
 
 /// Get default rule

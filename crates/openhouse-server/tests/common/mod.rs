@@ -234,6 +234,17 @@ impl TestApp {
     pub async fn get(&self, uri: &str, auth: &str) -> Reply {
         self.call(Method::GET, uri, auth, None).await
     }
+    /// A GET in the `published` wire mode (`X-Openhouse-Wire: published`).
+    pub async fn get_published(&self, uri: &str, auth: &str) -> Reply {
+        let req = Request::builder()
+            .method(Method::GET)
+            .uri(uri)
+            .header("Authorization", auth)
+            .header("X-Openhouse-Wire", "published")
+            .body(Body::empty())
+            .unwrap();
+        self.raw(req).await
+    }
     pub async fn post(&self, uri: &str, auth: &str, body: Value) -> Reply {
         self.call(Method::POST, uri, auth, Some(body)).await
     }
