@@ -6,7 +6,8 @@
 #   bench/routing.sh [--backend sqlite|postgres|both] [--rules 50] [--leads 5000] [--concurrency 32] [--rounds 3]
 #
 # Environment: PG_URL (server part, default postgres://postgres@127.0.0.1:5432), PORT,
-# CARGO_TARGET_DIR, SKIP_BUILD=1 (use the binaries already built).
+# CARGO_TARGET_DIR, SKIP_BUILD=1 (use the binaries already built), ASSIGNED=1 (the plain phases
+# give assignedUserId: what routing costs beyond the assignment it makes).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

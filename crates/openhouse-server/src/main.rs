@@ -62,15 +62,19 @@ struct Db {
 
 impl Db {
     async fn connect(&self) -> anyhow::Result<Store> {
-        self.connect_with_cache(None).await
+        self.connect_bulk(false).await
     }
 
-    /// [`Db::connect`] with a SQLite page cache of `cache_kib` per connection.
-    async fn connect_with_cache(&self, cache_kib: Option<u64>) -> anyhow::Result<Store> {
+    /// [`Db::connect`], for a bulk write when `bulk` (SQLite: a page cache of 256 MiB, so the
+    /// index pages a batch changes are written once, at its commit, rather than spilled and
+    /// read back; and a checkpoint every 256 MiB of log instead of every 4 MB, so that the same
+    /// pages are not copied into the database again and again).
+    async fn connect_bulk(&self, bulk: bool) -> anyhow::Result<Store> {
         let options = openhouse_store::StoreOptions {
             sqlite_sync_normal: self.sqlite_sync == "normal",
             max_waiting_writes: Some(self.max_waiting_writes as usize),
-            sqlite_cache_kib: cache_kib,
+            sqlite_cache_kib: bulk.then_some(256 * 1024),
+            sqlite_wal_autocheckpoint: bulk.then_some(65_536),
             ..Default::default()
         };
         Store::connect_with(&self.database_url, self.node_id, &options).await
@@ -668,9 +672,7 @@ async fn import_leads(
     };
     // the header, or the array, is read now: a file that is none is refused before any write
     drop(rows(&text, format, &map).map_err(|e| anyhow::anyhow!("{file}: {e}"))?);
-    // SQLite: 256 MiB of page cache, so the index pages a batch changes are written once, at
-    // its commit, rather than spilled and read back
-    let store = db.connect_with_cache(Some(256 * 1024)).await?;
+    let store = db.connect_bulk(true).await?;
     store
         .migrate()
         .await

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use openhouse_domain::auth::Principal;
 use openhouse_domain::event::Kind;
-use openhouse_domain::{Error, time};
+use openhouse_domain::Error;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
@@ -68,7 +68,7 @@ impl Store {
             return Err(Error::invalid("agentId must be 1 or more"));
         }
         let names = clean_tag_names(names)?;
-        let now = time::now_ms();
+        let now = self.now();
         let mut w = self.write().await?;
         let agent = user::Entity::find_by_id((who.team_id, agent_id))
             .one(&*w)

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use openhouse_domain::auth::{CredentialKind, Principal, Role};
 use openhouse_domain::people::Profile;
-use openhouse_domain::{Error, ErrorKind, error::codes, time};
+use openhouse_domain::{Error, ErrorKind, error::codes};
 use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -167,7 +167,7 @@ impl Store {
         if !email.contains('@') || email.chars().any(char::is_whitespace) {
             return Err(Error::invalid(format!("'{email}' is not an email address")));
         }
-        let now = time::now_ms();
+        let now = self.now();
         let team_id = self.next_id();
         let user_id = self.next_id();
         let out = NewTeam {
@@ -299,7 +299,7 @@ impl Store {
                 "a user with the email {email} already exists"
             )));
         }
-        let now = time::now_ms();
+        let now = self.now();
         let id = self.next_id();
         let u = user::Model {
             team_id,

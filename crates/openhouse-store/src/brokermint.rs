@@ -7,7 +7,7 @@ use openhouse_api::{Contacts, IncomingTransaction};
 use openhouse_domain::auth::Principal;
 use openhouse_domain::brokermint;
 use openhouse_domain::lead::{Lead, diff};
-use openhouse_domain::{Error, ErrorKind, error::codes, time};
+use openhouse_domain::{Error, ErrorKind, error::codes};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
@@ -168,7 +168,7 @@ impl Store {
         c: &Contacts,
     ) -> Result<(i64, Outcome), Error> {
         let ext = brokermint::external_id(c)?;
-        let now = time::now_ms();
+        let now = self.now();
         let mut w = self.brokermint_write(who).await?;
         let link = match &ext {
             Some(e) => self.link(&w, who.team_id, CONTACT, e).await?,
@@ -226,7 +226,7 @@ impl Store {
     ) -> Result<(Lead, Transaction, Outcome), Error> {
         let change = brokermint::incoming(t)?;
         let key = change.id.to_string();
-        let now = time::now_ms();
+        let now = self.now();
         let mut w = self.brokermint_write(who).await?;
         if let Some(a) = change.agent_id {
             self.check_user(&w, who.team_id, "agentId", a).await?;

@@ -137,7 +137,7 @@ impl Store {
             .filter(|a| !a.is_empty())
             .map(str::to_string);
         check_text(Some(&content), address.as_deref())?;
-        let now = time::now_ms();
+        let now = self.now();
         let mut w = self.write().await?;
         let lead = self.load_for_write(&w, who, e.lead_id).await?;
         let appointment = e.kind == EntryKind::Appointment;
@@ -249,7 +249,7 @@ impl Store {
         if edit.is_empty() {
             return Ok(());
         }
-        let now = time::now_ms();
+        let now = self.now();
         let mut w = self.write().await?;
         let to_lead = edit.lead_id.filter(|l| *l != current.lead_id);
         // two leads are locked in id order, so two moves the other way round cannot deadlock
@@ -370,7 +370,7 @@ impl Store {
         missing: Missing,
     ) -> Result<(), Error> {
         let current = self.find_entry(who, id, missing).await?;
-        let now = time::now_ms();
+        let now = self.now();
         let mut w = self.write().await?;
         let lead = self
             .load_for_write(&w, who, current.lead_id)
@@ -447,7 +447,7 @@ impl Store {
         missing: Missing,
     ) -> Result<(), Error> {
         let current = self.find_entry(who, id, missing).await?;
-        let now = time::now_ms();
+        let now = self.now();
         let mut w = self.write().await?;
         let lead = self
             .load_for_write(&w, who, current.lead_id)

@@ -5,7 +5,7 @@
 use openhouse_api::{CallingOutcome, Direction};
 use openhouse_domain::auth::{Principal, Role};
 use openhouse_domain::event::Kind;
-use openhouse_domain::{Error, search, time};
+use openhouse_domain::{Error, search};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -193,7 +193,7 @@ impl Store {
         new: NewCommunication,
     ) -> Result<Communication, Error> {
         let c = new.clean()?;
-        let now = time::now_ms();
+        let now = self.now();
         let mut w = self.write().await?;
         self.load_for_write(&w, who, c.lead_id).await?;
         let m = communication::ActiveModel {
@@ -412,7 +412,7 @@ impl Store {
         manual_only: bool,
     ) -> Result<(), Error> {
         let current = self.find_communication(who, id, manual_only).await?;
-        let now = time::now_ms();
+        let now = self.now();
         let mut w = self.write().await?;
         self.load_for_write(&w, who, current.lead_id).await?;
         // read again under the lead's lock: the event keeps the entry as it was last

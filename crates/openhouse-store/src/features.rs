@@ -135,7 +135,7 @@ impl Store {
                 *v = (!s.is_empty()).then_some(s);
             }
         }
-        let now = time::now_ms();
+        let now = self.now();
         let mut w = self.write().await?;
         let l = self.load_for_write(&w, who, lead_id).await?;
         let id = self.next_id();
@@ -263,7 +263,7 @@ impl Store {
         if kind.ends_with("_select") {
             select_options(params.as_deref())?;
         }
-        let now = time::now_ms();
+        let now = self.now();
         let mut w = self.write().await?;
         let key = name.to_lowercase();
         let taken = custom_field::Entity::find()
@@ -424,7 +424,7 @@ impl Store {
                 format!("agentIds: user {a} does not exist"),
             ));
         }
-        let now = time::now_ms();
+        let now = self.now();
         let id = self.next_id();
         let m = lead_pond::Model {
             team_id: who.team_id,
@@ -489,7 +489,7 @@ impl Store {
             pond_id: Some(pond_id),
             ..Default::default()
         };
-        let now = time::now_ms();
+        let now = self.now();
         let mut w = self.write().await?;
         for id in lead_ids {
             let before = self.load_for_write(&w, who, *id).await?;

@@ -180,45 +180,77 @@ impl<'s> Write<'s> {
         Ok(())
     }
 
-    /// Records changes of the caller's team to leads, many rows a statement (the bulk import):
-    /// what [`Write::record`] does for each, for kinds that change no one's access.
-    pub(crate) async fn record_many(
+    /// The statements that write `entries`, `rows_per_statement` rows each, built lazily (see
+    /// [`Write::execute_pipelined`]); the entries' leads count as touched by this write.
+    pub(crate) fn entry_statements(
         &mut self,
         who: &Principal,
         now: i64,
         entries: Vec<Entry>,
         rows_per_statement: usize,
-    ) -> Result<(), Error> {
+    ) -> impl Iterator<Item = sea_orm::Statement> + Send + use<> {
         let ids = self.store.ids;
-        let mut rows = Vec::with_capacity(entries.len());
-        for entry in entries {
-            debug_assert!(entry.resource.fits(entry.action));
-            debug_assert!(
-                !entry.action.changes_access()
-                    && !matches!(entry.action, Kind::UserCreated | Kind::UserUpdated)
-            );
+        let backend = self.txn.get_database_backend();
+        for entry in &entries {
             self.touched.push((who.team_id, entry.lead_id));
-            rows.push(system_log::ActiveModel {
-                team_id: Set(who.team_id),
-                id: Set(ids.next_id()),
-                lead_id: Set(entry.lead_id),
-                actor_user_id: Set(Some(who.user_id)),
-                action: Set(entry.action.action().to_string()),
-                detail: Set(entry.detail.to_string()),
-                create_time: Set(now),
-                dispatch_time: Set(0),
-                resource: Set(Some(entry.resource.to_json())),
+        }
+        let (team_id, user_id) = (who.team_id, who.user_id);
+        let mut entries = entries.into_iter().peekable();
+        let n = rows_per_statement.max(1);
+        std::iter::from_fn(move || {
+            entries.peek()?;
+            let rows: Vec<system_log::ActiveModel> = entries
+                .by_ref()
+                .take(n)
+                .map(|entry| {
+                    debug_assert!(entry.resource.fits(entry.action));
+                    debug_assert!(
+                        !entry.action.changes_access()
+                            && !matches!(entry.action, Kind::UserCreated | Kind::UserUpdated)
+                    );
+                    system_log::ActiveModel {
+                        team_id: Set(team_id),
+                        id: Set(ids.next_id()),
+                        lead_id: Set(entry.lead_id),
+                        actor_user_id: Set(Some(user_id)),
+                        action: Set(entry.action.action().to_string()),
+                        detail: Set(entry.detail.to_string()),
+                        create_time: Set(now),
+                        dispatch_time: Set(0),
+                        resource: Set(Some(entry.resource.to_json())),
+                    }
+                })
+                .collect();
+            Some(sea_orm::QueryTrait::build(
+                &system_log::Entity::insert_many(rows),
+                backend,
+            ))
+        })
+    }
+
+    /// Executes statements in order, building each (the iterator's `next`) while the one
+    /// before runs: a bulk write's CPU work and the database's then overlap instead of taking
+    /// turns (SQLite runs a statement on its connection's own thread).
+    pub(crate) async fn execute_pipelined(
+        &self,
+        statements: impl Iterator<Item = sea_orm::Statement> + Send,
+    ) -> Result<(), Error> {
+        let mut statements = statements;
+        let Some(mut current) = statements.next() else {
+            return Ok(());
+        };
+        loop {
+            // join polls the statement first (it is sent to the database), then builds the
+            // next one
+            let (done, next) = tokio::join!(self.txn.execute_raw(current), async {
+                statements.next()
             });
+            done.map_err(db_err)?;
+            match next {
+                Some(s) => current = s,
+                None => return Ok(()),
+            }
         }
-        let mut rows = rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            let chunk: Vec<_> = rows.by_ref().take(rows_per_statement.max(1)).collect();
-            system_log::Entity::insert_many(chunk)
-                .exec_without_returning(&self.txn)
-                .await
-                .map_err(db_err)?;
-        }
-        Ok(())
     }
 
     /// Starts a savepoint: what follows can be undone with [`Write::rollback_to`] while the

@@ -155,6 +155,7 @@ impl Store {
             return Ok(report);
         }
         let who = imp.who.clone();
+        let started = std::time::Instant::now();
         let mut w = self.write().await?;
         // the time is taken in the write turn, like the ids (see create_lead_alone)
         let now = self.now();
@@ -255,6 +256,7 @@ impl Store {
                 }
             }
         }
+        let prepared = std::time::Instant::now();
         let done = async {
             if !defer.is_empty() {
                 defer.flush(&mut w, &who, now).await?;
@@ -262,6 +264,12 @@ impl Store {
             w.commit().await
         }
         .await;
+        // where a batch's time goes (bench/RESULTS.md): its rows checked and made, and written
+        tracing::debug!(
+            prepare_ms = (prepared - started).as_millis() as u64,
+            write_ms = prepared.elapsed().as_millis() as u64,
+            "lead import batch"
+        );
         if let Err(e) = done {
             // nothing of this batch is stored: forget its emails
             for k in added {

@@ -14,7 +14,7 @@ use openhouse_domain::event::Kind;
 use openhouse_domain::lead::{Lead, LeadDoc, LeadPatch, LeadStats, LeadTag, diff, phone_key};
 use openhouse_domain::search::{Criterion, LeadFilter, LeadQuery, LeadSort, Position};
 use openhouse_domain::visibility::{self, Grant};
-use openhouse_domain::{Error, ErrorKind, error::codes, time};
+use openhouse_domain::{Error, ErrorKind, error::codes};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend,
@@ -306,7 +306,8 @@ impl Deferred {
         self.entries.push(entry);
     }
 
-    /// Writes what was held back, in the write it was gathered in.
+    /// Writes what was held back, in the write it was gathered in: leads, index rows, journal
+    /// entries, many rows a statement, each statement built while the one before runs.
     pub(crate) async fn flush(
         &mut self,
         w: &mut Write<'_>,
@@ -314,33 +315,39 @@ impl Deferred {
         now: i64,
     ) -> Result<(), Error> {
         let n = self.rows_per_statement.max(1);
-        let leads = std::mem::take(&mut self.leads);
-        let mut leads = leads.into_iter().peekable();
-        while leads.peek().is_some() {
-            lead::Entity::insert_many(leads.by_ref().take(n).collect::<Vec<_>>())
-                .exec_without_returning(&**w)
-                .await
-                .map_err(db_err)?;
-        }
+        let backend = w.get_database_backend();
+        let mut leads = std::mem::take(&mut self.leads).into_iter().peekable();
+        let lead_statements = std::iter::from_fn(move || {
+            leads.peek()?;
+            let chunk: Vec<_> = leads.by_ref().take(n).collect();
+            Some(QueryTrait::build(&lead::Entity::insert_many(chunk), backend))
+        });
         let shape = index_rows(&Lead::default());
-        for (i, (table, cols, _)) in shape.into_iter().enumerate() {
-            let rows = std::mem::take(&mut self.index[i]);
-            // a few values a row: more rows a statement than the leads'
-            for chunk in rows.chunks(n * 4) {
-                let mut insert = Query::insert();
-                insert.into_table(table).columns(
-                    ["team_id", "lead_id"]
-                        .into_iter()
-                        .chain(cols.iter().copied()),
-                );
-                for row in chunk {
-                    insert.values_panic(row.iter().cloned().map(Expr::val));
-                }
-                w.execute(&insert).await.map_err(db_err)?;
-            }
-        }
+        let index = std::mem::take(&mut self.index);
+        let index_statements = shape
+            .into_iter()
+            .zip(index)
+            .flat_map(move |((table, cols, _), rows)| {
+                let mut rows = rows.into_iter().peekable();
+                // a few values a row: more rows a statement than the leads'
+                std::iter::from_fn(move || {
+                    rows.peek()?;
+                    let mut insert = Query::insert();
+                    insert.into_table(table).columns(
+                        ["team_id", "lead_id"]
+                            .into_iter()
+                            .chain(cols.iter().copied()),
+                    );
+                    for row in rows.by_ref().take(n * 4) {
+                        insert.values_panic(row.into_iter().map(Expr::val));
+                    }
+                    Some(backend.build(&insert))
+                })
+            });
         let entries = std::mem::take(&mut self.entries);
-        w.record_many(who, now, entries, n).await
+        let entry_statements = w.entry_statements(who, now, entries, n);
+        w.execute_pipelined(lead_statements.chain(index_statements).chain(entry_statements))
+            .await
     }
 }
 
@@ -899,7 +906,7 @@ impl Store {
         id: i64,
         patch: &LeadPatch,
     ) -> Result<(), Error> {
-        let now = time::now_ms();
+        let now = self.now();
         let mut w = self.write().await?;
         let before = self.load_for_write(&w, who, id).await?;
         self.edit_lead_in(&mut w, who, before, patch, now, None)
@@ -986,7 +993,7 @@ impl Store {
 
     /// Moves a lead to the trash, keeping the reason.
     pub async fn trash_lead(&self, who: &Principal, id: i64, reason: &str) -> Result<(), Error> {
-        let now = time::now_ms();
+        let now = self.now();
         let mut w = self.write().await?;
         let mut l = self.load_for_write(&w, who, id).await?;
         l.delete_time = now;

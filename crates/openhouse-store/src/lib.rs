@@ -1,6 +1,8 @@
 //! openhouse persistence. One [`Store`] over SQLite (the embedded default) or PostgreSQL (chosen
-//! by the URL); every query is written once with sea-orm / sea-query and runs on both. Any
-//! unavoidable dialect difference lives in [`dialect`].
+//! by the URL); every query is written once with sea-orm / sea-query and runs on both. What
+//! SQL itself does differently (LIKE's case) is handled in [`dialect`]; what the store does
+//! differently per backend (SQLite's accelerators, PostgreSQL's position taker) is listed in
+//! docs/DESIGN.md, "What differs between SQLite and PostgreSQL, and where".
 
 pub mod agent_tags;
 pub mod alerts;
@@ -221,6 +223,7 @@ impl Store {
             };
             let created = file.is_some();
             let cache_kib = options.sqlite_cache_kib.unwrap_or(2048);
+            let autocheckpoint = options.sqlite_wal_autocheckpoint;
             opts.map_sqlx_sqlite_opts(move |o| {
                 let o = o
                     .journal_mode(SqliteJournalMode::Wal)
@@ -236,6 +239,10 @@ impl Store {
                     o.create_if_missing(false)
                 } else {
                     o
+                };
+                let o = match autocheckpoint {
+                    Some(pages) => o.pragma("wal_autocheckpoint", pages.to_string()),
+                    None => o,
                 };
                 match max_pages {
                     Some(n) => o.pragma("max_page_count", n.to_string()),

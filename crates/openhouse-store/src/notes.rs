@@ -6,7 +6,7 @@ use std::sync::Arc;
 use openhouse_domain::auth::Principal;
 use openhouse_domain::event::Kind;
 use openhouse_domain::lead::Lead;
-use openhouse_domain::{Error, time};
+use openhouse_domain::Error;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
@@ -133,7 +133,7 @@ impl Store {
         pinned: bool,
     ) -> Result<i64, Error> {
         let content = clean_content(content)?;
-        let now = time::now_ms();
+        let now = self.now();
         let mut w = self.write().await?;
         self.load_for_write(&w, who, lead_id).await?;
         let m = note::ActiveModel {
@@ -207,7 +207,7 @@ impl Store {
         lead_id: Option<i64>,
     ) -> Result<(), Error> {
         let content = clean_content(content)?;
-        let now = time::now_ms();
+        let now = self.now();
         let current = self.find_note(who, note_id).await?;
         if lead_id.is_some_and(|l| l != current.lead_id) {
             return Err(Error::invalid("leadId is not the lead of this note"));
@@ -248,7 +248,7 @@ impl Store {
     /// Deletes a note.
     pub async fn delete_note(&self, who: &Principal, note_id: i64) -> Result<(), Error> {
         let current = self.find_note(who, note_id).await?;
-        let now = time::now_ms();
+        let now = self.now();
         let mut w = self.write().await?;
         self.load_for_write(&w, who, current.lead_id).await?;
         // read again under the lead's lock: the event keeps the note as it was last

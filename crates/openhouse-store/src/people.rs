@@ -539,7 +539,7 @@ impl Store {
         let mut u = current.user.clone();
         let mut doc = current.doc.clone();
         change.apply(&mut u, &mut doc);
-        let now = time::now_ms();
+        let now = self.now();
         u.update_time = now;
         u.doc = serde_json::to_string(&doc).map_err(|e| Error::internal(e.to_string()))?;
         let mut w = self.write().await?;
@@ -640,7 +640,7 @@ impl Store {
             ));
         }
         self.check_office(who.team_id, a.office_id).await?;
-        let now = time::now_ms();
+        let now = self.now();
         let id = self.next_id();
         let mut w = self.write().await?;
         // checked inside the write, the team row locked: two adds cannot both take the last
@@ -711,7 +711,7 @@ impl Store {
             )));
         }
         let details = check_office_details(v)?;
-        let now = time::now_ms();
+        let now = self.now();
         let id = self.next_id();
         let m = office::Model {
             team_id: who.team_id,
@@ -789,7 +789,7 @@ impl Store {
                 .map_err(|_| Error::invalid("websiteOwnerId is not a member of the team"))?;
         }
         m.doc = check_office_details(&merged)?;
-        let now = time::now_ms();
+        let now = self.now();
         m.update_time = now;
         let mut w = self.write().await?;
         m.clone()
@@ -876,7 +876,7 @@ impl Store {
             }
         }
         c.team_id = None;
-        let now = time::now_ms();
+        let now = self.now();
         let mut w = self.write().await?;
         team::Entity::update_many()
             .col_expr(
@@ -1019,7 +1019,7 @@ impl Store {
     /// data is no longer served. Only the caller's own teams; any other id is not there.
     pub async fn remove_child_team(&self, who: &Principal, team_id: i64) -> Result<(), Error> {
         forbidden_unless_admin(who)?;
-        let now = time::now_ms();
+        let now = self.now();
         let mut w = self.write().await?;
         let gone = team::Entity::update_many()
             .col_expr(team::Column::DeleteTime, Expr::value(now))
@@ -1088,7 +1088,7 @@ impl Store {
         let message = check_text("message", n.message.as_deref(), 1000)?;
         let description = check_text("description", n.description.as_deref(), 1000)?;
         let link = check_text("link", n.link.as_deref(), 2048)?;
-        let now = time::now_ms();
+        let now = self.now();
         let mut w = self.write().await?;
         let lead = self.load_for_write(&w, who, n.lead_id).await?;
         let Some(agent) = lead.assigned_user_id.filter(|a| *a > 0) else {

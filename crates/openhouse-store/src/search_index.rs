@@ -360,9 +360,6 @@ impl TeamIndex {
         Some(seen)
     }
 
-    /// The live leads `who` may see that match the filter: the intersection of one bitmap per
-    /// condition (each holds live leads only), smallest first, so the work follows the most
-    /// selective condition.
     /// Whether the index holds a condition (the others are SQL's alone): whether
     /// [`TeamIndex::part`] translates it.
     fn holds(c: &Criterion) -> bool {
@@ -391,6 +388,9 @@ impl TeamIndex {
         })
     }
 
+    /// The live leads `who` may see that match the filter: the intersection of one bitmap per
+    /// condition (each holds live leads only), smallest first, so the work follows the most
+    /// selective condition.
     fn matches(&self, who: &Principal, r: &Resolved<'_>) -> RoaringBitmap {
         let criteria = r.criteria();
         let mut parts: Vec<Cow<'_, RoaringBitmap>> = Vec::new();
@@ -620,9 +620,6 @@ impl SearchIndex {
 }
 
 impl Store {
-    /// Builds the search index from the database (on SQLite; elsewhere there is none). Writers
-    /// wait until it is done, so no change can slip between the read and the install; searches
-    /// run in SQL meanwhile. On a million leads it takes some seconds.
     /// This store without its in-memory search index: every search answered by SQL alone. For
     /// the differential tests that check the index and SQL agree, and for telling them apart
     /// when diagnosing.
@@ -632,6 +629,9 @@ impl Store {
         s
     }
 
+    /// Builds the search index from the database (on SQLite; elsewhere there is none). Writers
+    /// wait until it is done, so no change can slip between the read and the install; searches
+    /// run in SQL meanwhile. On a million leads it takes some seconds.
     pub async fn build_search_index(&self) -> Result<(), Error> {
         let Some(index) = &self.index else {
             return Ok(());

@@ -47,6 +47,10 @@ pub struct StoreOptions {
     /// do not go through it). A bulk write (the lead import) wants the pages it changes in a
     /// transaction to stay in memory until the commit.
     pub sqlite_cache_kib: Option<u64>,
+    /// SQLite's `wal_autocheckpoint`, in pages (None: SQLite's 1,000). A bulk write raises it,
+    /// so that the index pages every batch changes are copied from the log into the database
+    /// a few times rather than at every 4 MB of log.
+    pub sqlite_wal_autocheckpoint: Option<u32>,
 }
 
 /// The default bound of waiting request writes: at SQLite's thousands of writes a second, a

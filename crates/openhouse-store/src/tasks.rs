@@ -212,7 +212,7 @@ impl Store {
         change: &TaskChange,
     ) -> Result<i64, Error> {
         change.check()?;
-        let now = time::now_ms();
+        let now = self.now();
         let mut w = self.write().await?;
         let lead = self.load_for_write(&w, who, lead_id).await?;
         let role = change.assigned_role.unwrap_or(AssignedRole::Agent);
@@ -333,7 +333,7 @@ impl Store {
         if change.is_empty() {
             return Err(Error::invalid("nothing to change"));
         }
-        let now = time::now_ms();
+        let now = self.now();
         let mut w = self.write().await?;
         let lead = self.load_for_write(&w, who, current.lead_id).await?;
         let before = task::Entity::find_by_id((who.team_id, task_id))

@@ -12,7 +12,7 @@ use openhouse_domain::auth::Principal;
 use openhouse_domain::event::Kind;
 use openhouse_domain::lead::{Lead, diff};
 use openhouse_domain::transaction::{self, CustomFieldDef, FieldKind, TransactionDoc};
-use openhouse_domain::{Error, ErrorKind, error::codes, time};
+use openhouse_domain::{Error, ErrorKind, error::codes};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, Set,
@@ -242,7 +242,7 @@ impl Store {
         lead_id: i64,
         sent: &Map<String, Value>,
     ) -> Result<(Lead, Transaction), Error> {
-        let now = time::now_ms();
+        let now = self.now();
         let mut w = self.write().await?;
         let lead = self.load_for_write(&w, who, lead_id).await?;
         let (t, _) = self
@@ -267,7 +267,7 @@ impl Store {
         id: i64,
         sent: &Map<String, Value>,
     ) -> Result<(Lead, Transaction), Error> {
-        let now = time::now_ms();
+        let now = self.now();
         let mut w = self.write().await?;
         let lead = self.load_for_write(&w, who, lead_id).await?;
         let current = self.transaction_of_lead(&*w, who, lead_id, id).await?;
@@ -296,7 +296,7 @@ impl Store {
             .transaction_id
             .ok_or_else(|| Error::invalid("transactionId is required"))?;
         let clean = transaction::clean_address(address)?;
-        let now = time::now_ms();
+        let now = self.now();
         let mut w = self.write().await?;
         let lead = self.load_for_write(&w, who, lead_id).await?;
         let current = self.transaction_of_lead(&*w, who, lead_id, id).await?;
