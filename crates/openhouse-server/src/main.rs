@@ -672,6 +672,11 @@ async fn import_leads(
     };
     // the header, or the array, is read now: a file that is none is refused before any write
     drop(rows(&text, format, &map).map_err(|e| anyhow::anyhow!("{file}: {e}"))?);
+    // its logs only when asked (OPENHOUSE_LOG, e.g. openhouse_store=debug for each batch's
+    // times): standard error holds the progress bar and the refused rows
+    if std::env::var_os("OPENHOUSE_LOG").is_some() {
+        init_logs(false);
+    }
     let store = db.connect_bulk(true).await?;
     store
         .migrate()
