@@ -434,9 +434,23 @@ enum ImportCommand {
         /// Rows a transaction.
         #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
         batch: u64,
+        /// SQLite: drop the secondary indexes of the lead tables while importing and build them
+        /// once at the end (faster for large files; the next start builds them if the import
+        /// dies). auto: when the file has at least 50,000 rows and no fewer than the database
+        /// has leads.
+        #[arg(long, value_enum, default_value_t = DeferIndexes::Auto)]
+        defer_indexes: DeferIndexes,
         #[command(flatten)]
         db: Db,
     },
+}
+
+/// Whether `import leads` sets the lead tables' secondary indexes aside (SQLite).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DeferIndexes {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Subcommand)]
@@ -656,7 +670,7 @@ async fn import_leads(
     format: Option<openhouse_server::tabular::Format>,
     map: Vec<String>,
     duplicates: DuplicatesArg,
-    batch: u64,
+    (batch, defer_indexes): (u64, DeferIndexes),
     db: &Db,
 ) -> anyhow::Result<()> {
     use openhouse_server::lead_import::{patch_of, rows};
@@ -705,6 +719,16 @@ async fn import_leads(
             .expect("a valid template"),
     );
     // rows are read and checked here while the store writes the batch before
+    let set_aside = match defer_indexes {
+        DeferIndexes::Never => false,
+        DeferIndexes::Always => true,
+        DeferIndexes::Auto => {
+            total >= 50_000 && total >= store.count_all_leads().await.printed()?
+        }
+    };
+    if set_aside {
+        store.set_indexes_aside().await.printed()?;
+    }
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<(u64, Result<_, String>)>>(2);
     let batch = batch as usize;
     let reader = tokio::task::spawn_blocking(move || {
@@ -741,6 +765,10 @@ async fn import_leads(
             Ok(d) => report.add(d),
             Err(e) => {
                 bar.abandon();
+                if set_aside {
+                    // best effort: the next start builds them otherwise
+                    let _ = store.restore_indexes().await;
+                }
                 return Err(anyhow::anyhow!(
                     "{e} (the batches before were imported: {} leads created, {} merged)",
                     report.created,
@@ -751,6 +779,10 @@ async fn import_leads(
         bar.inc(n);
     }
     reader.await?;
+    if set_aside {
+        bar.set_message("building indexes");
+        store.restore_indexes().await.printed()?;
+    }
     bar.finish_and_clear();
     store.close().await;
     report.errors.sort();
@@ -1054,8 +1086,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             map,
             duplicates,
             batch,
+            defer_indexes,
             db,
-        }) => import_leads(&file, team_id, user_id, format, map, duplicates, batch, &db).await,
+        }) => {
+            import_leads(
+                &file,
+                team_id,
+                user_id,
+                format,
+                map,
+                duplicates,
+                (batch, defer_indexes),
+                &db,
+            )
+            .await
+        }
         Command::Export(ExportCommand::Leads {
             team_id,
             format,

@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod auth;
 pub mod backup;
 pub mod brokermint;
+mod bulk_indexes;
 mod cache;
 pub mod calendar;
 pub mod comms;
@@ -324,6 +325,14 @@ impl Store {
         }
         migration::Migrator::up(&txn, None).await?;
         txn.commit().await?;
+        // indexes an import set aside and did not build again (it died halfway)
+        let built = self
+            .restore_indexes()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot build the indexes an import set aside: {}", e.message))?;
+        if built > 0 {
+            tracing::info!(indexes = built, "built the indexes an unfinished import set aside");
+        }
         // the keys that sign scroll ids and login tokens are made now, not by the first read
         // that needs one: a read must not depend on a write (it would fail with the storage)
         for name in SERVER_SECRETS {

@@ -29,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0017SignIn),
             Box::new(M0018Listings),
             Box::new(M0019Messaging),
+            Box::new(M0020SetAsideIndexes),
         ]
     }
 }
@@ -1326,6 +1327,30 @@ impl MigrationTrait for M0019Messaging {
                 .col(big_integer("tag_id"))
                 .col(ms("create_time"))
                 .primary_key(&mut pk(&["team_id", "user_id", "tag_id"]))
+                .take(),
+        )
+        .await
+    }
+}
+
+/// The definitions of indexes a bulk import set aside (SQLite), kept until they are built again
+/// (see `bulk_indexes.rs`).
+struct M0020SetAsideIndexes;
+
+impl MigrationName for M0020SetAsideIndexes {
+    fn name(&self) -> &str {
+        "m0020_set_aside_indexes"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0020SetAsideIndexes {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("set_aside_indexes")
+                .col(string("name"))
+                .col(text("definition"))
+                .primary_key(&mut pk(&["name"]))
                 .take(),
         )
         .await
