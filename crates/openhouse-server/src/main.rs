@@ -722,9 +722,7 @@ async fn import_leads(
     let set_aside = match defer_indexes {
         DeferIndexes::Never => false,
         DeferIndexes::Always => true,
-        DeferIndexes::Auto => {
-            total >= 50_000 && total >= store.count_all_leads().await.printed()?
-        }
+        DeferIndexes::Auto => store.indexes_aside_pay(total).await.printed()?,
     };
     if set_aside {
         store.set_indexes_aside().await.printed()?;

@@ -460,6 +460,9 @@ both!(indexes_set_aside_come_back, |app: TestApp| async move {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout_json(&out)["created"], 300);
+    // `auto`: from 50,000 rows, and no fewer than the database holds leads; SQLite only
+    assert_eq!(app.store.indexes_aside_pay(50_000).await.unwrap(), sqlite);
+    assert!(!app.store.indexes_aside_pay(49_999).await.unwrap());
     // built again at the end: nothing is left set aside, and setting them aside again finds
     // every one (SQLite; PostgreSQL keeps its indexes)
     assert_eq!(app.store.restore_indexes().await.unwrap(), 0);

@@ -41,14 +41,19 @@ impl Store {
             .map_err(db_err)
     }
 
-    /// How many leads the database holds, of every team and in the trash too: what an import
-    /// weighs against the size of its file before it sets indexes aside.
-    pub async fn count_all_leads(&self) -> Result<u64, Error> {
+    /// Whether setting the indexes aside pays for an import of `rows` rows: on SQLite, when the
+    /// file has at least 50,000 rows and no fewer than the database has leads (of every team,
+    /// the trash included: building the indexes again reads them all). PostgreSQL keeps them.
+    pub async fn indexes_aside_pay(&self, rows: u64) -> Result<bool, Error> {
         use sea_orm::{EntityTrait, PaginatorTrait};
-        crate::entities::lead::Entity::find()
+        if self.backend() != DbBackend::Sqlite || rows < 50_000 {
+            return Ok(false);
+        }
+        let leads = crate::entities::lead::Entity::find()
             .count(&self.db)
             .await
-            .map_err(db_err)
+            .map_err(db_err)?;
+        Ok(rows >= leads)
     }
 
     /// SQLite: drops the secondary indexes of the tables a lead import writes (but
