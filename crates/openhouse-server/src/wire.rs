@@ -181,6 +181,17 @@ pub struct HasMore(pub bool);
 #[derive(Debug, Clone)]
 pub struct Items(pub Vec<Value>);
 
+impl Items {
+    /// Every item of a list, as the published mode shows it.
+    pub fn of<T: serde::Serialize>(list: &[T]) -> Result<Self, Error> {
+        list.iter()
+            .map(serde_json::to_value)
+            .collect::<Result<Vec<_>, _>>()
+            .map(Items)
+            .map_err(|e| Error::internal(format!("a list could not be shown: {e}")))
+    }
+}
+
 /// The mode of one request: its header, else the server's.
 pub fn mode_of(headers: &axum::http::HeaderMap, default: Wire) -> Result<Wire, Error> {
     match headers.get(&WIRE_HEADER) {

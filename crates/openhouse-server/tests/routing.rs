@@ -126,7 +126,9 @@ both!(
         )
         .await;
         let id2 = r2["id"].as_i64().unwrap();
-        let list = app.get_published("/v1.0/routing/rule/list/1", &t.auth()).await;
+        let list = app
+            .get_in("published", "/v1.0/routing/rule/list/1", &t.auth())
+            .await;
         let ids: Vec<i64> = list
             .ok()
             .as_array()
@@ -149,7 +151,7 @@ both!(
         .await
         .ok();
         let list = app
-            .get_published("/v1.0/routing/rule/list/1", &t.auth())
+            .get_in("published", "/v1.0/routing/rule/list/1", &t.auth())
             .await
             .ok()
             .clone();
@@ -203,7 +205,7 @@ both!(
             );
         }
         let after = app
-            .get_published("/v1.0/routing/rule/list/1", &t.auth())
+            .get_in("published", "/v1.0/routing/rule/list/1", &t.auth())
             .await
             .ok()
             .clone();
@@ -234,7 +236,7 @@ both!(
             .await
             .error(404, 20007);
         assert_eq!(
-            app.get_published("/v1.0/routing/rule/list/4?roleId=4", &t.auth())
+            app.get_in("published", "/v1.0/routing/rule/list/4?roleId=4", &t.auth())
                 .await
                 .ok(),
             &json!([])
@@ -251,7 +253,7 @@ both!(
         .await
         .error(403, 20017);
         assert_eq!(
-            app.get_published("/v1.0/routing/rule/list/1", &other.auth())
+            app.get_in("published", "/v1.0/routing/rule/list/1", &other.auth())
                 .await
                 .ok(),
             &json!([])
@@ -290,13 +292,15 @@ both!(
         app.delete(&format!("/v1.0/routing/rule/1/{id1}"), &t.auth())
             .await
             .ok();
-        let list = app.get_published("/v1.0/routing/rule/list/1", &t.auth()).await;
+        let list = app
+            .get_in("published", "/v1.0/routing/rule/list/1", &t.auth())
+            .await;
         assert_eq!(list.ok().as_array().unwrap().len(), 1);
         assert_eq!(list.ok()[0]["priority"], 1);
 
         // members and roles
         let members = app
-            .get_published("/v1.0/routing/member/list/1", &t.auth())
+            .get_in("published", "/v1.0/routing/member/list/1", &t.auth())
             .await
             .ok()
             .clone();
@@ -317,14 +321,14 @@ both!(
             &json!({"id": 4, "name": "Assistant"})
         );
         assert_eq!(
-            app.get_published("/v1.0/routing/role/list", &t.auth())
+            app.get_in("published", "/v1.0/routing/role/list", &t.auth())
                 .await
                 .ok(),
             &json!([{"id": 4, "name": "Assistant"}])
         );
         let (lender, _) = member(&app, &t, "lender@example.com", Role::Lender).await;
         let lenders = app
-            .get_published("/v1.0/routing/member/list/2", &t.auth())
+            .get_in("published", "/v1.0/routing/member/list/2", &t.auth())
             .await
             .ok()
             .clone();

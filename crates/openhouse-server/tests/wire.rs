@@ -38,7 +38,7 @@ async fn call(
 }
 
 async fn get_in(app: &TestApp, mode: &str, uri: &str, auth: &str) -> Reply {
-    call(app, mode, Method::GET, uri, auth, None).await
+    app.get_in(mode, uri, auth).await
 }
 
 fn is_rfc3339(v: &Value) -> bool {

@@ -6,9 +6,9 @@
 
 use std::collections::HashMap;
 
+use openhouse_domain::Error;
 use openhouse_domain::auth::Principal;
 use openhouse_domain::event::Kind;
-use openhouse_domain::Error;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;

@@ -153,23 +153,17 @@ impl<'s> Write<'s> {
             entry.action,
             entry.resource
         );
-        let ids = self.store.ids;
-        let detail = entry.detail.to_string();
-        let resource = entry.resource.to_json();
-        system_log::Entity::insert(system_log::ActiveModel {
-            team_id: Set(who.team_id),
-            id: Set(ids.next_id()),
-            lead_id: Set(entry.lead_id),
-            actor_user_id: Set(Some(who.user_id)),
-            action: Set(entry.action.action().to_string()),
-            detail: Set(detail),
-            create_time: Set(now),
-            dispatch_time: Set(0),
-            resource: Set(Some(resource)),
-        })
-        .exec_without_returning(&self.txn)
-        .await
-        .map_err(db_err)?;
+        let row = entry_row(
+            who.team_id,
+            who.user_id,
+            self.store.ids.next_id(),
+            now,
+            &entry,
+        );
+        system_log::Entity::insert(row)
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(db_err)?;
         if matches!(entry.action, Kind::UserCreated | Kind::UserUpdated) {
             self.store.members_changed(self, who.team_id).await?;
         }
@@ -208,17 +202,7 @@ impl<'s> Write<'s> {
                         !entry.action.changes_access()
                             && !matches!(entry.action, Kind::UserCreated | Kind::UserUpdated)
                     );
-                    system_log::ActiveModel {
-                        team_id: Set(team_id),
-                        id: Set(ids.next_id()),
-                        lead_id: Set(entry.lead_id),
-                        actor_user_id: Set(Some(user_id)),
-                        action: Set(entry.action.action().to_string()),
-                        detail: Set(entry.detail.to_string()),
-                        create_time: Set(now),
-                        dispatch_time: Set(0),
-                        resource: Set(Some(entry.resource.to_json())),
-                    }
+                    entry_row(team_id, user_id, ids.next_id(), now, &entry)
                 })
                 .collect();
             Some(sea_orm::QueryTrait::build(
@@ -242,9 +226,8 @@ impl<'s> Write<'s> {
         loop {
             // join polls the statement first (it is sent to the database), then builds the
             // next one
-            let (done, next) = tokio::join!(self.txn.execute_raw(current), async {
-                statements.next()
-            });
+            let (done, next) =
+                tokio::join!(self.txn.execute_raw(current), async { statements.next() });
             done.map_err(db_err)?;
             match next {
                 Some(s) => current = s,
@@ -372,6 +355,27 @@ impl Store {
         for f in listeners {
             f();
         }
+    }
+}
+
+/// The journal row of an entry, made by `user_id` of `team_id`.
+fn entry_row(
+    team_id: i64,
+    user_id: i64,
+    id: i64,
+    now: i64,
+    entry: &Entry,
+) -> system_log::ActiveModel {
+    system_log::ActiveModel {
+        team_id: Set(team_id),
+        id: Set(id),
+        lead_id: Set(entry.lead_id),
+        actor_user_id: Set(Some(user_id)),
+        action: Set(entry.action.action().to_string()),
+        detail: Set(entry.detail.to_string()),
+        create_time: Set(now),
+        dispatch_time: Set(0),
+        resource: Set(Some(entry.resource.to_json())),
     }
 }
 

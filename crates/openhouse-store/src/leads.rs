@@ -320,34 +320,42 @@ impl Deferred {
         let lead_statements = std::iter::from_fn(move || {
             leads.peek()?;
             let chunk: Vec<_> = leads.by_ref().take(n).collect();
-            Some(QueryTrait::build(&lead::Entity::insert_many(chunk), backend))
+            Some(QueryTrait::build(
+                &lead::Entity::insert_many(chunk),
+                backend,
+            ))
         });
         let shape = index_rows(&Lead::default());
         let index = std::mem::take(&mut self.index);
-        let index_statements = shape
-            .into_iter()
-            .zip(index)
-            .flat_map(move |((table, cols, _), rows)| {
-                let mut rows = rows.into_iter().peekable();
-                // a few values a row: more rows a statement than the leads'
-                std::iter::from_fn(move || {
-                    rows.peek()?;
-                    let mut insert = Query::insert();
-                    insert.into_table(table).columns(
-                        ["team_id", "lead_id"]
-                            .into_iter()
-                            .chain(cols.iter().copied()),
-                    );
-                    for row in rows.by_ref().take(n * 4) {
-                        insert.values_panic(row.into_iter().map(Expr::val));
-                    }
-                    Some(backend.build(&insert))
-                })
-            });
+        let index_statements =
+            shape
+                .into_iter()
+                .zip(index)
+                .flat_map(move |((table, cols, _), rows)| {
+                    let mut rows = rows.into_iter().peekable();
+                    // a few values a row: more rows a statement than the leads'
+                    std::iter::from_fn(move || {
+                        rows.peek()?;
+                        let mut insert = Query::insert();
+                        insert.into_table(table).columns(
+                            ["team_id", "lead_id"]
+                                .into_iter()
+                                .chain(cols.iter().copied()),
+                        );
+                        for row in rows.by_ref().take(n * 4) {
+                            insert.values_panic(row.into_iter().map(Expr::val));
+                        }
+                        Some(backend.build(&insert))
+                    })
+                });
         let entries = std::mem::take(&mut self.entries);
         let entry_statements = w.entry_statements(who, now, entries, n);
-        w.execute_pipelined(lead_statements.chain(index_statements).chain(entry_statements))
-            .await
+        w.execute_pipelined(
+            lead_statements
+                .chain(index_statements)
+                .chain(entry_statements),
+        )
+        .await
     }
 }
 

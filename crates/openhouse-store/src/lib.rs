@@ -326,12 +326,17 @@ impl Store {
         migration::Migrator::up(&txn, None).await?;
         txn.commit().await?;
         // indexes an import set aside and did not build again (it died halfway)
-        let built = self
-            .restore_indexes()
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot build the indexes an import set aside: {}", e.message))?;
+        let built = self.restore_indexes().await.map_err(|e| {
+            anyhow::anyhow!(
+                "cannot build the indexes an import set aside: {}",
+                e.message
+            )
+        })?;
         if built > 0 {
-            tracing::info!(indexes = built, "built the indexes an unfinished import set aside");
+            tracing::info!(
+                indexes = built,
+                "built the indexes an unfinished import set aside"
+            );
         }
         // the keys that sign scroll ids and login tokens are made now, not by the first read
         // that needs one: a read must not depend on a write (it would fail with the storage)

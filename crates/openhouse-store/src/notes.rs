@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
+use openhouse_domain::Error;
 use openhouse_domain::auth::Principal;
 use openhouse_domain::event::Kind;
 use openhouse_domain::lead::Lead;
-use openhouse_domain::Error;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };

@@ -28,16 +28,12 @@ fn first_of<T: serde::Serialize>(
     list: Vec<T>,
     what: &str,
 ) -> ApiResult<(Extension<Items>, Json<T>)> {
-    let all = list
-        .iter()
-        .map(serde_json::to_value)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| openhouse_domain::Error::internal(format!("a {what} could not be shown: {e}")))?;
+    let all = Items::of(&list)?;
     let first = list
         .into_iter()
         .next()
         .ok_or_else(|| openhouse_domain::Error::not_found(what))?;
-    Ok((Extension(Items(all)), Json(first)))
+    Ok((Extension(all), Json(first)))
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -91,7 +87,10 @@ pub async fn member_list(
     ApiQuery(q): ApiQuery<RoleParams>,
 ) -> ApiResult<(Extension<Items>, Json<AssignMember>)> {
     let (t, role) = type_role(t, q.role_id)?;
-    first_of(state.store.routing_members(&who, t, role).await?, "assign member")
+    first_of(
+        state.store.routing_members(&who, t, role).await?,
+        "assign member",
+    )
 }
 
 /// Get Assign Role List
@@ -134,7 +133,10 @@ pub async fn rule_list(
     ApiQuery(q): ApiQuery<RoleParams>,
 ) -> ApiResult<(Extension<Items>, Json<RoutingRule>)> {
     let (t, role) = type_role(t, q.role_id)?;
-    first_of(state.store.routing_rules(&who, t, role).await?, "routing rule")
+    first_of(
+        state.store.routing_rules(&who, t, role).await?,
+        "routing rule",
+    )
 }
 
 /// Get default rule

@@ -49,10 +49,11 @@ pub async fn list_appointments(
         .or_else(|| appointments.last())
         .ok_or_else(|| Error::not_found("appointment"))?;
     // every one, for the published wire mode's list
-    let all = appointments
-        .iter()
-        .map(|t| serde_json::to_value(render::appointment(t, now)))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Error::internal(format!("an appointment could not be shown: {e}")))?;
-    Ok((Extension(Items(all)), Json(render::appointment(next, now))))
+    let all = Items::of(
+        &appointments
+            .iter()
+            .map(|t| render::appointment(t, now))
+            .collect::<Vec<_>>(),
+    )?;
+    Ok((Extension(all), Json(render::appointment(next, now))))
 }

@@ -234,13 +234,14 @@ impl TestApp {
     pub async fn get(&self, uri: &str, auth: &str) -> Reply {
         self.call(Method::GET, uri, auth, None).await
     }
-    /// A GET in the `published` wire mode (`X-Openhouse-Wire: published`).
-    pub async fn get_published(&self, uri: &str, auth: &str) -> Reply {
+    /// A GET in a wire mode (`X-Openhouse-Wire: contract|published`).
+    pub async fn get_in(&self, mode: &str, uri: &str, auth: &str) -> Reply {
         let req = Request::builder()
             .method(Method::GET)
             .uri(uri)
             .header("Authorization", auth)
-            .header("X-Openhouse-Wire", "published")
+            .header("X-Openhouse-Wire", mode)
+            .header("Content-Length", "0")
             .body(Body::empty())
             .unwrap();
         self.raw(req).await
