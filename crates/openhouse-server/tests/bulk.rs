@@ -133,7 +133,15 @@ both!(csv_with_bad_rows, |app: TestApp| async move {
     let log = app
         .get(&format!("/v1.0/systemLogs?leadId={id}"), &t.auth())
         .await;
-    assert!(!log.ok().as_array().unwrap().is_empty(), "{}", log.body);
+    let log = log.ok().as_array().unwrap().clone();
+    let created = log
+        .iter()
+        .find(|e| e["timelineTypeDesc"] == "LeadCreated")
+        .expect("a creation entry");
+    let content: Value = serde_json::from_str(created["content"].as_str().unwrap()).unwrap();
+    assert_eq!(content["origin"]["by"], "import", "{content}");
+    assert_eq!(content["leadId"], id, "{content}");
+    assert_eq!(content["emails"], ann["emails"], "{content}");
     // a file whose header names an unknown column is refused whole
     std::fs::write(&file, "firstName,colour\nAnn,red\n").unwrap();
     let out = openhouse(

@@ -261,6 +261,19 @@ both!(system_notes_and_system_logs, |app: TestApp| async move {
     assert_eq!(logs[1]["leadFullName"], "A");
     let content: Value = serde_json::from_str(logs[1]["content"].as_str().unwrap()).unwrap();
     assert_eq!(content["tagsAdded"], json!(["hot"]));
+    // the creation shows the lead as it was created, in the API's fields; the journal keeps
+    // the lead once (as the entry's resource), not in its detail too (which says only where
+    // a lead came from and what routing did, when there is something to say: bulk.rs, routing.rs)
+    let created: Value = serde_json::from_str(logs[2]["content"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (&created["firstName"], &created["stage"], &created["leadId"]),
+        (&json!("A"), &json!("New"), &json!(lead))
+    );
+    assert!(created["tags"].as_array().unwrap().is_empty(), "{created}");
+    let journal = app.store.journal(t.team_id, lead).await.unwrap();
+    assert_eq!(journal[0].action, "lead.created");
+    assert_eq!(journal[0].detail, json!({}));
+    assert_eq!(journal[0].resource.as_ref().unwrap()["firstName"], "A");
     // paging and the time window
     let page = app
         .get(

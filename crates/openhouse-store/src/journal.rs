@@ -402,6 +402,28 @@ pub(crate) fn by_team(pairs: impl IntoIterator<Item = (i64, i64)>) -> Vec<(i64, 
     out
 }
 
+/// What a journal entry shows as its detail (the system log's content): what was stored, and
+/// for a `lead.created` entry, whose detail holds only where the lead came from and what
+/// routing decided, the lead as created (its resource) with those. (Entries written before
+/// that kept the whole lead in the detail too: theirs is shown with the resource's fields.)
+pub(crate) fn shown_detail(m: &system_log::Model) -> Value {
+    let detail: Value = serde_json::from_str(&m.detail).unwrap_or(Value::Null);
+    if m.action != Kind::LeadCreated.action() {
+        return detail;
+    }
+    let resource = m
+        .resource
+        .as_deref()
+        .and_then(|r| serde_json::from_str::<Value>(r).ok());
+    match (resource, detail) {
+        (Some(Value::Object(mut lead)), Value::Object(said)) => {
+            lead.extend(said);
+            Value::Object(lead)
+        }
+        (_, detail) => detail,
+    }
+}
+
 /// A journal entry as stored, read back (see [`Store::journal`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Journaled {

@@ -783,11 +783,10 @@ impl Store {
             self.reindex(w, None, &l).await?;
         }
         w.wrote(&l);
-        let mut view = l.audit_view();
-        view.insert(
-            "tags".into(),
-            json!(l.doc.tags.iter().map(|t| &t.name).collect::<Vec<_>>()),
-        );
+        // the lead as created is the entry's resource: the detail holds only what that does
+        // not say (where the lead came from, what routing decided), so the journal carries the
+        // lead once (see journal::shown_detail for what the entry shows)
+        let mut view = serde_json::Map::new();
         if let Some(o) = origin {
             view.insert("origin".into(), o);
         }

@@ -60,12 +60,13 @@ impl From<note::Model> for Note {
 
 impl From<system_log::Model> for LogEntry {
     fn from(m: system_log::Model) -> Self {
+        let detail = crate::journal::shown_detail(&m);
         Self {
             id: m.id,
             lead_id: m.lead_id,
             actor_user_id: m.actor_user_id,
             action: m.action,
-            detail: serde_json::from_str(&m.detail).unwrap_or(Value::Null),
+            detail,
             create_time: m.create_time,
         }
     }
