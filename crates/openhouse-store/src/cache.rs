@@ -4,8 +4,8 @@
 //! PostgreSQL several processes may write, and a process-local cache could serve another
 //! process's stale copy, so there every read goes to the database.
 //!
-//! Coherence: every write commits through [`crate::journal::Write`], which then bumps the epoch
-//! and drops the leads it touched. A reader that filled the cache from the database re-checks the
+//! Coherence: every write commits through [`crate::journal::Write`], whose follower this is: it
+//! then bumps the epoch and drops the leads it touched. A reader that filled the cache from the database re-checks the
 //! epoch after inserting and drops its own entry if any write committed meanwhile; so a copy read
 //! before a write can never outlive it. A time to live bounds any other surprise.
 
@@ -17,6 +17,7 @@ use moka::sync::Cache;
 use openhouse_domain::lead::Lead;
 
 use crate::auth::UserInfo;
+use crate::journal::{Committed, Follower};
 
 pub(crate) struct Caches {
     leads: Option<Cache<(i64, i64), Arc<Lead>>>,
@@ -129,5 +130,11 @@ impl Caches {
 
     pub(crate) fn forget_user(&self, team_id: i64, id: i64) {
         self.users.invalidate(&(team_id, id));
+    }
+}
+
+impl Follower for Caches {
+    fn committed(&self, change: &Committed<'_>) {
+        self.changed(change.touched);
     }
 }

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::entities::job;
-use crate::journal::{Write, by_team};
+use crate::journal::{Committed, Follower, Write, by_team};
 use crate::{Store, db_err};
 
 /// Pending: waiting to run or running.
@@ -292,6 +292,23 @@ pub(crate) async fn remove(w: &Write<'_>, jobs: &[(i64, i64)]) -> Result<(), Err
             .map_err(db_err)?;
     }
     Ok(())
+}
+
+/// Counts the job attempts a write recorded ([`record`]) for `/metrics`, once it commits (a
+/// rolled-back record is not an attempt recorded: the job runs again).
+pub(crate) struct Outcomes;
+
+impl Follower for Outcomes {
+    fn committed(&self, change: &Committed<'_>) {
+        for (kind, outcome) in change.job_outcomes {
+            metrics::counter!(
+                crate::metrics::JOB_ATTEMPTS,
+                "kind" => kind.clone(),
+                "outcome" => *outcome
+            )
+            .increment(1);
+        }
+    }
 }
 
 /// Records how a claimed job went, in the caller's write: only while the lease is still the

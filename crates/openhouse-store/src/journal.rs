@@ -3,9 +3,15 @@
 //! unrecorded and nothing is recorded for a change that was rolled back. The journal is both
 //! the lead's system log and the outbox of webhook events (`dispatch_time` 0: not delivered
 //! yet); each entry keeps the resource as the change left it, for its event (see
-//! [`crate::render`]). On commit it tells the caches which leads changed.
+//! [`crate::render`]).
+//!
+//! Once a write commits, the journal hands what it changed ([`Committed`]) to every
+//! [`Follower`] the store has (the lead caches, the search index, the webhook dispatcher's
+//! wake-up, the job metrics, the access-change listeners), in one place and in commit order. It
+//! knows them only through that interface: the followers import the journal, not the reverse.
 
 use std::ops::Deref;
+use std::sync::Arc;
 
 use openhouse_domain::Error;
 use openhouse_domain::auth::Principal;
@@ -21,7 +27,7 @@ use openhouse_domain::lead::Lead;
 use crate::entities::system_log;
 use crate::render::Resource;
 use crate::write_turn::Turn;
-use crate::{Store, db_err, health, search_index};
+use crate::{Store, db_err, health};
 
 /// One recorded change.
 pub struct Entry {
@@ -39,6 +45,38 @@ pub struct Entry {
     pub resource: Resource,
 }
 
+/// What a committed write changed, as its followers are told it.
+pub(crate) struct Committed<'a> {
+    /// (team, lead) of each journal entry the write recorded, in order (lead 0: a change of the
+    /// team's own, such as people or offices).
+    pub touched: &'a [(i64, i64)],
+    /// The leads the write changed, as it left them, each once; kept only while some follower
+    /// wants them ([`Follower::wants_leads`]), else empty.
+    pub leads: &'a [Lead],
+    /// The write journaled a change of who may do what ([`Kind::changes_access`]).
+    pub access_changed: bool,
+    /// Job attempts the write recorded, (kind, outcome) (see [`crate::jobs::record`]).
+    pub job_outcomes: &'a [(String, &'static str)],
+}
+
+/// Whatever follows the changes writes commit. Followers are registered with the store
+/// ([`Store::follow`]) and told of each committed write in registration order, in commit order
+/// (the write still holds its turn).
+pub(crate) trait Follower: Send + Sync {
+    /// Whether it wants [`Committed::leads`] now. While one does, a write keeps the leads it
+    /// is handed ([`Write::wrote`]) and, before it commits, reads back the other leads it
+    /// journaled a change of (a note, a logged call).
+    fn wants_leads(&self) -> bool {
+        false
+    }
+
+    /// Takes a committed change. Called while the write holds its turn: it must not wait.
+    fn committed(&self, change: &Committed<'_>);
+}
+
+/// The store's followers, in registration order.
+pub(crate) type Followers = Arc<std::sync::RwLock<Arc<[Arc<dyn Follower>]>>>;
+
 /// A write transaction: IMMEDIATE on SQLite, so a read-modify-write never fails to upgrade its
 /// lock; row locks (`lock_exclusive`) do the same on PostgreSQL.
 ///
@@ -49,8 +87,8 @@ pub(crate) struct Write<'s> {
     txn: DatabaseTransaction,
     store: &'s Store,
     touched: Vec<(i64, i64)>,
-    /// The new state of leads this write changed, for the search index (SQLite only).
-    fresh: Vec<search_index::Entry>,
+    /// The new state of leads this write changed, while a follower wants them.
+    leads: Vec<Lead>,
     _turn: Turn,
     /// What lead routing read in this write, for the next lead it routes in the same write (a
     /// batch of creates on SQLite): a write that routes leads changes neither.
@@ -72,7 +110,7 @@ impl Deref for Write<'_> {
 /// Where a write stood, to go back to (see [`Write::savepoint`]).
 pub(crate) struct Mark {
     touched: usize,
-    fresh: usize,
+    leads: usize,
     rotations: std::collections::HashMap<crate::routing::Rotation, (i64, bool)>,
 }
 
@@ -111,20 +149,12 @@ impl Store {
             txn,
             store: self,
             touched: Vec::new(),
-            fresh: Vec::new(),
+            leads: Vec::new(),
             _turn: turn,
             routing_memo: Default::default(),
             access_changed: false,
             job_outcomes: Default::default(),
         })
-    }
-}
-
-/// Counts the job attempts a write recorded, once it committed (see [`crate::jobs::record`]).
-fn count_job_outcomes(outcomes: Vec<(String, &'static str)>) {
-    for (kind, outcome) in outcomes {
-        metrics::counter!(crate::metrics::JOB_ATTEMPTS, "kind" => kind, "outcome" => outcome)
-            .increment(1);
     }
 }
 
@@ -245,7 +275,7 @@ impl<'s> Write<'s> {
             .map_err(db_err)?;
         Ok(Mark {
             touched: self.touched.len(),
-            fresh: self.fresh.len(),
+            leads: self.leads.len(),
             rotations: self.routing_memo.lock().expect("memo").mark(),
         })
     }
@@ -267,7 +297,7 @@ impl<'s> Write<'s> {
             .map_err(db_err)?;
         self.release().await?;
         self.touched.truncate(mark.touched);
-        self.fresh.truncate(mark.fresh);
+        self.leads.truncate(mark.leads);
         self.routing_memo
             .lock()
             .expect("memo")
@@ -275,53 +305,48 @@ impl<'s> Write<'s> {
         Ok(())
     }
 
-    /// Tells the search index the new state of a lead this write changed. A lead the write
-    /// recorded a change of but did not hand over here is read back before the commit.
+    /// Hands over the new state of a lead this write changed, for the followers that want it
+    /// ([`Follower::wants_leads`]). A lead the write recorded a change of but did not hand over
+    /// here is read back before the commit.
     pub(crate) fn wrote(&mut self, lead: &Lead) {
-        if self.store.index.as_ref().is_some_and(|i| i.ready()) {
-            self.fresh
-                .retain(|e| e.id != lead.id || e.team_id != lead.team_id);
-            self.fresh.push(search_index::Entry::of(lead));
+        if self.store.followers().iter().any(|f| f.wants_leads()) {
+            self.leads
+                .retain(|l| l.id != lead.id || l.team_id != lead.team_id);
+            self.leads.push(lead.clone());
         }
     }
 
-    /// Commits, then forgets the cached copies of the leads this write changed and brings the
-    /// search index up to date, while the write still holds its turn (so in commit order).
+    /// Commits, then tells every follower what changed (the caches forget the leads, the
+    /// search index takes their new state, ...), while the write still holds its turn (so in
+    /// commit order).
     pub(crate) async fn commit(mut self) -> Result<(), Error> {
         self.store.flush_rotations(&self).await?;
-        let outcomes = std::mem::take(self.job_outcomes.get_mut().expect("outcomes"));
-        if let Some(index) = self.store.index.clone().filter(|i| i.ready()) {
+        let followers = self.store.followers();
+        if followers.iter().any(|f| f.wants_leads()) {
             let missing: Vec<(i64, i64)> = self
                 .touched
                 .iter()
                 .filter(|(t, l)| {
-                    *l != 0 && !self.fresh.iter().any(|e| e.team_id == *t && e.id == *l)
+                    *l != 0 && !self.leads.iter().any(|e| e.team_id == *t && e.id == *l)
                 })
                 .copied()
                 .collect();
             for (team, ids) in by_team(missing) {
-                for l in self.store.leads_by_id(&self.txn, team, &ids).await? {
-                    self.fresh.push(search_index::Entry::of(&l));
-                }
+                let read = self.store.leads_by_id(&self.txn, team, &ids).await?;
+                self.leads.extend(read);
             }
-            self.txn.commit().await.map_err(db_err)?;
-            health::cleared();
-            self.store.cache.changed(&self.touched);
-            index.apply(&self.fresh);
-            journaled(self.store, &self.touched);
-            count_job_outcomes(outcomes);
-            if self.access_changed {
-                self.store.access_changed();
-            }
-            return Ok(());
         }
+        let job_outcomes = std::mem::take(self.job_outcomes.get_mut().expect("outcomes"));
         self.txn.commit().await.map_err(db_err)?;
         health::cleared();
-        self.store.cache.changed(&self.touched);
-        journaled(self.store, &self.touched);
-        count_job_outcomes(outcomes);
-        if self.access_changed {
-            self.store.access_changed();
+        let change = Committed {
+            touched: &self.touched,
+            leads: &self.leads,
+            access_changed: self.access_changed,
+            job_outcomes: &job_outcomes,
+        };
+        for f in followers.iter() {
+            f.committed(&change);
         }
         Ok(())
     }
@@ -329,31 +354,41 @@ impl<'s> Write<'s> {
     /// Commits a write that changed no data of the API (the readiness beat): it proves a write
     /// commits, and leaves any storage fault in force to real writes to clear.
     pub(crate) async fn commit_probe(self) -> Result<(), Error> {
-        debug_assert!(self.touched.is_empty() && self.fresh.is_empty());
+        debug_assert!(self.touched.is_empty() && self.leads.is_empty());
         self.txn.commit().await.map_err(db_err)
     }
 }
 
 impl Store {
+    /// Registers a follower of committed changes, told after those registered before it.
+    pub(crate) fn follow(&self, follower: Arc<dyn Follower>) {
+        let mut followers = self.followers.write().expect("followers");
+        let mut all = followers.to_vec();
+        all.push(follower);
+        *followers = all.into();
+    }
+
+    /// The followers, as registered now.
+    fn followers(&self) -> Arc<[Arc<dyn Follower>]> {
+        self.followers.read().expect("followers").clone()
+    }
+
     /// Calls `f` after every committed write that changed who may do what (a member's role,
     /// office or status, a pond's agents, a team removed): the server forgets the credentials
     /// it resolved, so the change holds from the next request. Decided here, where the change
     /// commits, so no handler can forget it.
     pub fn on_access_changed(&self, f: impl Fn() + Send + Sync + 'static) {
-        self.access_listeners
-            .write()
-            .expect("access listeners")
-            .push(std::sync::Arc::new(f));
+        self.follow(Arc::new(AccessListener(f)));
     }
+}
 
-    fn access_changed(&self) {
-        let listeners = self
-            .access_listeners
-            .read()
-            .expect("access listeners")
-            .clone();
-        for f in listeners {
-            f();
+/// A follower of access changes (see [`Store::on_access_changed`]).
+struct AccessListener<F>(F);
+
+impl<F: Fn() + Send + Sync> Follower for AccessListener<F> {
+    fn committed(&self, change: &Committed<'_>) {
+        if change.access_changed {
+            (self.0)();
         }
     }
 }
@@ -376,13 +411,6 @@ fn entry_row(
         create_time: Set(now),
         dispatch_time: Set(0),
         resource: Set(Some(entry.resource.to_json())),
-    }
-}
-
-/// Wakes the webhook dispatcher when a write journaled something.
-fn journaled(store: &Store, touched: &[(i64, i64)]) {
-    if !touched.is_empty() {
-        store.journaled.notify_one();
     }
 }
 

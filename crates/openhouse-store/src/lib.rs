@@ -88,12 +88,9 @@ pub struct Store {
     pub(crate) positions: Option<Arc<routing::PositionTaker>>,
     /// Server secrets already read: they never change once made (see `Store::server_secret`).
     pub(crate) secrets: Arc<std::sync::RwLock<std::collections::HashMap<String, Vec<u8>>>>,
-    /// Told after a write that changed who may do what commits (see [`Store::on_access_changed`]).
-    pub(crate) access_listeners: Arc<std::sync::RwLock<Vec<AccessListener>>>,
+    /// Told of every write that commits, in commit order (see [`journal::Follower`]).
+    pub(crate) followers: journal::Followers,
 }
-
-/// A follower of access changes (see [`Store::on_access_changed`]).
-pub type AccessListener = Arc<dyn Fn() + Send + Sync>;
 
 /// The store's clock: the system's, moved by an offset that tests set (so a test of a
 /// 30-minute offer moves the clock instead of sleeping). Every clone of a store shares it.
@@ -290,7 +287,7 @@ impl Store {
         let positions = rotation_db
             .clone()
             .map(|db| Arc::new(routing::PositionTaker::start(db)));
-        Ok(Self {
+        let store = Self {
             db,
             rotation_db,
             ids: id_generator(node),
@@ -301,7 +298,7 @@ impl Store {
                     .max_waiting_writes
                     .unwrap_or(serving::MAX_WAITING_WRITES as usize),
             )),
-            index: sqlite.then(Default::default),
+            index: sqlite.then(|| Arc::new(search_index::SearchIndex::default())),
             reader: sqlite_read::Reader::for_url(&url).map(Arc::new),
             pending: sqlite.then(Default::default),
             file,
@@ -311,8 +308,17 @@ impl Store {
             routing: Arc::default(),
             positions,
             secrets: Arc::default(),
-            access_listeners: Arc::default(),
-        })
+            followers: Arc::new(std::sync::RwLock::new(Arc::new([]))),
+        };
+        // what follows committed writes, told in this order; the server adds its own
+        // (`Store::on_access_changed`)
+        store.follow(store.cache.clone());
+        if let Some(index) = &store.index {
+            store.follow(index.clone());
+        }
+        store.follow(Arc::new(webhooks::Wake(store.journaled.clone())));
+        store.follow(Arc::new(jobs::Outcomes));
+        Ok(store)
     }
 
     /// Brings the schema up to date. On PostgreSQL the migration holds an advisory lock, so

@@ -3,9 +3,9 @@
 //! by intersecting bitmaps in memory, and the database only fetches the rows of the page.
 //!
 //! Like the lead cache it is kept only where this process is the database's one writer
-//! (SQLite): every write commits through [`crate::journal::Write`], which hands the index the
-//! new state of each lead it touched while it still holds the write turn, so the index changes
-//! in commit order. On PostgreSQL, where other processes may write, searches stay in SQL.
+//! (SQLite): it follows the journal ([`crate::journal::Follower`]), which hands it the new state
+//! of each lead a write touched after the write commits, while it still holds the write turn, so
+//! the index changes in commit order. On PostgreSQL, where other processes may write, searches stay in SQL.
 //!
 //! Leads are numbered by ordinals in id order. Lead ids grow with time and a lead's create time
 //! is taken in the same write turn as its id, so ordinal order is normally also the default
@@ -33,6 +33,7 @@ use sea_orm::sea_query::Query;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use crate::entities::lead;
+use crate::journal::{Committed, Follower};
 use crate::leads::name_key;
 use crate::{Store, db_err};
 
@@ -616,6 +617,20 @@ impl SearchIndex {
             total: set.len(),
             page,
         })
+    }
+}
+
+/// Once built, the index wants the leads each write changed, as the write left them.
+impl Follower for SearchIndex {
+    fn wants_leads(&self) -> bool {
+        self.ready()
+    }
+
+    fn committed(&self, change: &Committed<'_>) {
+        if !change.leads.is_empty() {
+            let entries: Vec<Entry> = change.leads.iter().map(Entry::of).collect();
+            self.apply(&entries);
+        }
     }
 }
 

@@ -25,8 +25,20 @@ use serde_json::Value;
 
 use crate::entities::{lead_pond, lease, system_log, user, webhook_subscription as sub};
 use crate::jobs::{self, Job, JobRecord, NewJob};
-use crate::journal::{Write, by_team};
+use crate::journal::{Committed, Follower, Write, by_team};
 use crate::{Store, db_err};
+
+/// Wakes the dispatcher ([`Store::journal_changed`]) after a write that journaled something
+/// commits.
+pub(crate) struct Wake(pub(crate) std::sync::Arc<tokio::sync::Notify>);
+
+impl Follower for Wake {
+    fn committed(&self, change: &Committed<'_>) {
+        if !change.touched.is_empty() {
+            self.0.notify_one();
+        }
+    }
+}
 
 /// The job kind of a webhook delivery.
 pub const KIND: &str = "webhook";
