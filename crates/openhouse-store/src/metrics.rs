@@ -4,7 +4,8 @@
 //!
 //! Recorded where they happen, at the store's seams rather than query by query:
 //! - every statement sea-orm runs, through its metric callback on the pools
-//!   ([`record_query`]): its duration by kind of statement, and its failures;
+//!   ([`record_query`]): its duration by kind of statement, and its failures; and the reads
+//!   of leads by id SQLite serves outside the pools ([`record_select`]);
 //! - every write's wait for its turn, in [`crate::write_turn`], and the writes refused there;
 //! - every job attempt recorded, in [`crate::jobs`] (the one place outcomes are written);
 //! - each build of the lead search index.
@@ -129,6 +130,18 @@ pub(crate) fn record_query(info: &sea_orm::metric::Info<'_>) {
     metrics::histogram!(DB_QUERY_SECONDS, "op" => op).record(info.elapsed);
     if info.failed {
         metrics::counter!(DB_QUERY_ERRORS, "op" => op).increment(1);
+    }
+}
+
+/// A read outside the pools (SQLite's reads of leads by id through rusqlite,
+/// [`crate::sqlite_read`]): counted with the pools' selects.
+pub(crate) fn record_select(elapsed: Duration, failed: bool) {
+    if !enabled() {
+        return;
+    }
+    metrics::histogram!(DB_QUERY_SECONDS, "op" => "select").record(elapsed);
+    if failed {
+        metrics::counter!(DB_QUERY_ERRORS, "op" => "select").increment(1);
     }
 }
 

@@ -99,7 +99,11 @@ impl Reader {
             Some(c) => c,
             None => self.connect().map_err(read_err)?,
         };
-        let out = f(&conn).map_err(read_err);
+        let started = std::time::Instant::now();
+        let out = f(&conn);
+        // timed like every statement of the pools (the reads here bypass them)
+        crate::metrics::record_select(started.elapsed(), out.is_err());
+        let out = out.map_err(read_err);
         let mut idle = self.idle.lock().expect("reader lock");
         if idle.len() < MAX_IDLE {
             idle.push(conn);
