@@ -199,6 +199,26 @@ pub struct Position {
     pub id: i64,
 }
 
+impl Position {
+    /// How a lead's (sort value, id) compares with the position when the lead belongs to the
+    /// pages after it: `Greater` in ascending order, `Less` in descending order. The one rule of
+    /// scroll paging: the search index applies it in memory ([`Position::admits`]), the SQL
+    /// search as a row-value comparison with this ordering.
+    pub fn next_when(desc: bool) -> std::cmp::Ordering {
+        if desc {
+            std::cmp::Ordering::Less
+        } else {
+            std::cmp::Ordering::Greater
+        }
+    }
+
+    /// Whether the lead with (sort value, id) `key` comes after this position (see
+    /// [`Position::next_when`]).
+    pub fn admits(self, key: (i64, i64), desc: bool) -> bool {
+        key.cmp(&(self.value, self.id)) == Self::next_when(desc)
+    }
+}
+
 /// A whole search: filter, order and page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeadQuery {

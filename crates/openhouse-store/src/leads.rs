@@ -1223,7 +1223,10 @@ impl Store {
                 Expr::col((lead::Entity, lead::Column::Id)),
             ]);
             let last = Expr::tuple([Expr::val(after.value), Expr::val(after.id)]);
-            page = page.filter(if q.desc { key.lt(last) } else { key.gt(last) });
+            page = page.filter(match Position::next_when(q.desc) {
+                std::cmp::Ordering::Less => key.lt(last),
+                _ => key.gt(last),
+            });
         }
         let rows = page
             .order_by(col, order.clone())

@@ -450,7 +450,6 @@ impl TeamIndex {
         limit: u32,
         after: Option<Position>,
     ) -> Vec<(i64, i64)> {
-        let after = after.map(|p| (p.value, p.id));
         if !self.ordered() {
             return self.page_by_scan(set, desc, offset, limit, after);
         }
@@ -460,7 +459,7 @@ impl TeamIndex {
             // matches strictly before `after` in ordinal order: ranks 0..below
             let below = match after {
                 Some(a) => {
-                    let end = self.partition(|k| k < a);
+                    let end = self.partition(|k| a.admits(k, true));
                     if end == 0 { 0 } else { set.rank(end - 1) }
                 }
                 None => n,
@@ -472,7 +471,7 @@ impl TeamIndex {
         } else {
             let start = match after {
                 Some(a) => {
-                    let end = self.partition(|k| k <= a);
+                    let end = self.partition(|k| !a.admits(k, false));
                     if end == 0 { 0 } else { set.rank(end - 1) }
                 }
                 None => 0,
@@ -504,16 +503,12 @@ impl TeamIndex {
         desc: bool,
         offset: u64,
         limit: u32,
-        after: Option<(i64, i64)>,
+        after: Option<Position>,
     ) -> Vec<(i64, i64)> {
         let mut keys: Vec<(i64, i64)> = set
             .iter()
             .map(|o| self.key(o))
-            .filter(|k| match after {
-                Some(a) if desc => *k < a,
-                Some(a) => *k > a,
-                None => true,
-            })
+            .filter(|k| after.is_none_or(|a| a.admits(*k, desc)))
             .collect();
         if desc {
             keys.sort_unstable_by(|a, b| b.cmp(a));
