@@ -117,21 +117,56 @@ rss() {
 
 key_of() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["apiKey"])' "$1/credentials.json"; }
 
-# seed DIR URL N: seeds unless --reuse-seed finds a finished seed there.
+# seed DIR URL N [FLAGS…]: seeds unless --reuse-seed finds a finished seed there.
 seed() {
-  local dir=$1 url=$2 n=$3
+  local dir=$1 url=$2 n=$3; shift 3
   if [[ $REUSE_SEED == 1 && -f $dir/seed.json ]]; then
     log "reusing the seed in $dir"
     return 0
   fi
   rm -rf "$dir"; mkdir -p "$dir"
   log "seeding $n leads into $url"
-  "$BIN/openhouse-bench" seed --database-url "$url" --leads "$n" --out "$dir"
+  "$BIN/openhouse-bench" seed --database-url "$url" --leads "$n" --out "$dir" "$@"
 }
 
 serve() { # serve NAME URL
   start "$1" "$PORT" "$BIN/openhouse" serve --database-url "$2" --listen "127.0.0.1:$PORT" \
     --rate-limit "$RATE" --rate-limit-unvendored "$RATE"
+}
+
+# ceiling FILE: the fixed-body server loaded like GET by id, once a run (before the first reads).
+ceiling() {
+  [[ -z ${R[ceiling.rps]:-} ]] || return 0
+  start ceiling "$CEILING_PORT" "$BIN/openhouse-bench" ceiling --listen "127.0.0.1:$CEILING_PORT"
+  load ceiling "$CEILING_PORT" none GET /v1.0/leads/ "$1"
+  finish
+}
+
+# reads P DIR KEY: the read phases against the server just started (SERVER_PID), in order: GET
+# by id, the hot set, search one at a time, scroll, search under wrk, memory; results named
+# with the prefix P ("" for SQLite, pg_ for PostgreSQL).
+reads() {
+  local p=$1 dir=$2 key=$3 pid=$SERVER_PID serial scroll
+  load "${p}get" "$PORT" "$key" GET /v1.0/leads/ "$dir/ids.txt"
+  awk 'NR % 20 == 1' "$dir/ids.txt" >"$dir/hot-ids.txt"   # few enough for the server's lead cache
+  load "${p}get_hot" "$PORT" "$key" GET /v1.0/leads/ "$dir/hot-ids.txt"
+  rss "${p}get" "$pid"
+  serial=$(timeout 600 python3 "$ROOT/bench/serial.py" --port "$PORT" --key "$key" --prefix /v1.0/leads \
+    --file "$dir/searches.txt" --count 20)
+  echo "$serial" >"$LOG/${p}search-serial.txt"
+  R[${p}serial.p50]=$(field "$serial" median_ms)
+  R[${p}serial.max]=$(field "$serial" max_ms)
+  log "search, one at a time: median ${R[${p}serial.p50]} ms, max ${R[${p}serial.max]} ms"
+  scroll=$(timeout 600 python3 "$ROOT/bench/scroll.py" --port "$PORT" --key "$key" --pages 400 --reps 50)
+  echo "$scroll" >"$LOG/${p}scroll.txt"
+  R[${p}scroll.pages]=$(field "$(grep scroll_walk <<<"$scroll")" pages)
+  R[${p}scroll.p1]=$(field "$(grep 'page1 ' <<<"$scroll")" median_ms)
+  R[${p}scroll.pn]=$(field "$(grep -v 'page1 ' <<<"$scroll" | grep 'RESULT page')" median_ms)
+  R[${p}scroll.ratio]=$(field "$(grep -v 'page1 ' <<<"$scroll" | grep 'RESULT page')" ratio)
+  log "scroll: page 1 ${R[${p}scroll.p1]} ms, page ${R[${p}scroll.pages]} ${R[${p}scroll.pn]} ms (x${R[${p}scroll.ratio]})"
+  load "${p}search" "$PORT" "$key" GET /v1.0/leads "$dir/searches.txt"
+  rss "${p}reads" "$pid"
+  sleep 5   # let searches still running for closed connections finish before the writes
 }
 
 # --- build --------------------------------------------------------------------------------------
@@ -140,45 +175,24 @@ log "building release binaries in $CARGO_TARGET_DIR"
 (cd "$ROOT" && cargo build --release --quiet -p openhouse-server -p openhouse-bench)
 BIN=$CARGO_TARGET_DIR/release
 
-# --- SQLite: ceiling, reads, scroll, writes, memory ---------------------------------------------
+# --- SQLite: ceiling, reads, scroll, writes, memory -----------------------------------------------
 if [[ $BACKEND != postgres ]]; then
   dir=$WORK/sqlite-$LEADS
   seed "$dir" "$dir/openhouse.db" "$LEADS"
   key=$(key_of "$dir")
 
-  start ceiling "$CEILING_PORT" "$BIN/openhouse-bench" ceiling --listen "127.0.0.1:$CEILING_PORT"
-  load ceiling "$CEILING_PORT" none GET /v1.0/leads/ "$dir/ids.txt"
-  finish
+  ceiling "$dir/ids.txt"
 
   cat "$dir/openhouse.db" >/dev/null   # start from a warm OS page cache, as a long-running server has
   serve sqlite "$dir/openhouse.db"
   pid=$SERVER_PID
-  load get "$PORT" "$key" GET /v1.0/leads/ "$dir/ids.txt"
-  awk 'NR % 20 == 1' "$dir/ids.txt" >"$dir/hot-ids.txt"   # few enough for the server's lead cache
-  load get_hot "$PORT" "$key" GET /v1.0/leads/ "$dir/hot-ids.txt"
-  rss get "$pid"
-  serial=$(timeout 600 python3 "$ROOT/bench/serial.py" --port "$PORT" --key "$key" --prefix /v1.0/leads \
-    --file "$dir/searches.txt" --count 20)
-  echo "$serial" >"$LOG/search-serial.txt"
-  R[serial.p50]=$(field "$serial" median_ms)
-  R[serial.max]=$(field "$serial" max_ms)
-  log "search, one at a time: median ${R[serial.p50]} ms, max ${R[serial.max]} ms"
-  scroll=$(timeout 600 python3 "$ROOT/bench/scroll.py" --port "$PORT" --key "$key" --pages 400 --reps 50)
-  echo "$scroll" >"$LOG/scroll.txt"
-  R[scroll.pages]=$(field "$(grep scroll_walk <<<"$scroll")" pages)
-  R[scroll.p1]=$(field "$(grep 'page1 ' <<<"$scroll")" median_ms)
-  R[scroll.pn]=$(field "$(grep -v 'page1 ' <<<"$scroll" | grep 'RESULT page')" median_ms)
-  R[scroll.ratio]=$(field "$(grep -v 'page1 ' <<<"$scroll" | grep 'RESULT page')" ratio)
-  log "scroll: page 1 ${R[scroll.p1]} ms, page ${R[scroll.pages]} ${R[scroll.pn]} ms (x${R[scroll.ratio]})"
-  load search "$PORT" "$key" GET /v1.0/leads "$dir/searches.txt"
-  rss reads "$pid"
-  sleep 5   # let searches still running for closed connections finish before the writes
+  reads "" "$dir" "$key"
   load post_sqlite "$PORT" "$key" POST /v1.0/leads "$dir/bodies.jsonl"
   rss writes "$pid"
   finish
 fi
 
-# --- PostgreSQL: writes -----------------------------------------------------------------------
+# --- PostgreSQL: ceiling, reads, scroll, writes, memory (a bulk-imported seed) ---------------
 if [[ $BACKEND != sqlite ]]; then
   dir=$WORK/postgres-$PG_LEADS
   url=$PG_URL/$PG_DB
@@ -191,10 +205,14 @@ if [[ $BACKEND != sqlite ]]; then
     rm -f "$dir/seed.json"
     psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $PG_DB" -c "CREATE DATABASE $PG_DB" >/dev/null
   fi
-  seed "$dir" "$url" "$PG_LEADS"
+  seed "$dir" "$url" "$PG_LEADS" --bulk
   key=$(key_of "$dir")
+  ceiling "$dir/ids.txt"
+
   serve postgres "$url"
+  reads pg_ "$dir" "$key"
   load post_postgres "$PORT" "$key" POST /v1.0/leads "$dir/bodies.jsonl"
+  rss pg_writes "$SERVER_PID"
   finish
 fi
 
@@ -210,7 +228,25 @@ verdict() {
 }
 # p99 NAME: the run's p99, or more than the whole run when no request finished in it.
 p99() { if [[ ${R[$1.n]} == 0 ]]; then echo ">${DURATION%s}000"; else echo "${R[$1.p99]}"; fi; }
-row() { printf '| %-34s | %14s | %-18s | %-22s |\n' "$1" "$2" "$3" "$4"; }
+row() { printf '| %-38s | %14s | %-18s | %-22s |\n' "$1" "$2" "$3" "$4"; }
+# read_rows P SUFFIX SHARE GET_P99 SEARCH_P99: one backend's read rows against its targets
+# (GET by id at SHARE x the ceiling with a p99 of GET_P99 ms, search with a p99 of SEARCH_P99 ms).
+read_rows() {
+  local p=$1 b=$2 want
+  want=$(awk -v c="${R[ceiling.rps]}" -v s="$3" 'BEGIN {printf "%.1f", s * c}')
+  row "GET /leads/{id} req/s$b" "${R[${p}get.rps]}" ">= $want (${3}x)" "$(verdict "${R[${p}get.rps]}" ">=" "$want")"
+  row "GET /leads/{id} p99 ms$b" "$(p99 "${p}get")" "<= $4" "$(verdict "$(p99 "${p}get")" "<=" "$4")"
+  row "GET /leads/{id} hot set req/s$b" "${R[${p}get_hot.rps]}" "-" "-"
+  row "GET /leads/{id} hot set p99 ms$b" "$(p99 "${p}get_hot")" "-" "-"
+  row "search anyTags+stage req/s$b" "${R[${p}search.rps]}" "-" "-"
+  row "search anyTags+stage p99 ms$b" "$(p99 "${p}search")" "<= $5" "$(verdict "$(p99 "${p}search")" "<=" "$5")"
+  row "search, one at a time, median ms$b" "${R[${p}serial.p50]}" "-" "-"
+  row "search, one at a time, max ms$b" "${R[${p}serial.max]}" "-" "-"
+  row "scroll page 1 median ms$b" "${R[${p}scroll.p1]}" "-" "-"
+  row "scroll page ${R[${p}scroll.pages]} median ms$b" "${R[${p}scroll.pn]}" "<= 1.5x page 1" "$(verdict "${R[${p}scroll.ratio]}" "<=" 1.5)"
+  row "RSS after reads: VmHWM MB$b" "${R[${p}reads.hwm]}" "<= 150" "$(verdict "${R[${p}reads.hwm]}" "<=" 150)"
+  row "RSS after reads: VmRSS MB$b" "${R[${p}reads.rss]}" "<= 150" "$(verdict "${R[${p}reads.rss]}" "<=" 150)"
+}
 {
   echo "openhouse benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
   echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(rustc --version)"
@@ -219,30 +255,19 @@ row() { printf '| %-34s | %14s | %-18s | %-22s |\n' "$1" "$2" "$3" "$4"; }
   echo "logs: $LOG"
   echo
   row measure measured target verdict
-  row "----------------------------------" "--------------" "------------------" "----------------------"
+  row "--------------------------------------" "--------------" "------------------" "----------------------"
+  row "ceiling (axum, 1.5 KB) req/s" "${R[ceiling.rps]}" "-" "-"
   if [[ $BACKEND != postgres ]]; then
-    c=${R[ceiling.rps]}
-    want=$(awk -v c="$c" 'BEGIN {printf "%.1f", 0.35 * c}')
-    row "ceiling (axum, 1.5 KB) req/s" "$c" "-" "-"
-    row "GET /leads/{id} req/s" "${R[get.rps]}" ">= $want (0.35x)" "$(verdict "${R[get.rps]}" ">=" "$want")"
-    row "GET /leads/{id} p99 ms" "$(p99 get)" "<= 10" "$(verdict "$(p99 get)" "<=" 10)"
-    row "GET /leads/{id} hot set req/s" "${R[get_hot.rps]}" "-" "-"
-    row "GET /leads/{id} hot set p99 ms" "$(p99 get_hot)" "-" "-"
-    row "search anyTags+stage req/s" "${R[search.rps]}" "-" "-"
-    row "search anyTags+stage p99 ms" "$(p99 search)" "<= 25" "$(verdict "$(p99 search)" "<=" 25)"
-    row "search, one at a time, median ms" "${R[serial.p50]}" "-" "-"
-    row "search, one at a time, max ms" "${R[serial.max]}" "-" "-"
-    row "scroll page 1 median ms" "${R[scroll.p1]}" "-" "-"
-    row "scroll page ${R[scroll.pages]} median ms" "${R[scroll.pn]}" "<= 1.5x page 1" "$(verdict "${R[scroll.ratio]}" "<=" 1.5)"
+    read_rows "" "" 0.35 10 25
     row "POST /leads req/s (SQLite)" "${R[post_sqlite.rps]}" ">= 5000" "$(verdict "${R[post_sqlite.rps]}" ">=" 5000)"
     row "POST /leads p99 ms (SQLite)" "$(p99 post_sqlite)" "-" "-"
-    row "RSS after reads: VmHWM MB" "${R[reads.hwm]}" "<= 150" "$(verdict "${R[reads.hwm]}" "<=" 150)"
-    row "RSS after reads: VmRSS MB" "${R[reads.rss]}" "<= 150" "$(verdict "${R[reads.rss]}" "<=" 150)"
     row "RSS after writes: VmHWM MB" "${R[writes.hwm]}" "-" "-"
   fi
   if [[ $BACKEND != sqlite ]]; then
+    read_rows pg_ " (PG)" 0.2 15 50
     row "POST /leads req/s (PostgreSQL)" "${R[post_postgres.rps]}" ">= 3000" "$(verdict "${R[post_postgres.rps]}" ">=" 3000)"
     row "POST /leads p99 ms (PostgreSQL)" "$(p99 post_postgres)" "-" "-"
+    row "RSS after writes: VmHWM MB (PG)" "${R[pg_writes.hwm]}" "-" "-"
   fi
   for k in "${!R[@]}"; do
     if [[ $k == *.bad && ${R[$k]} != 0 ]]; then echo "WARNING: ${k%.bad} had ${R[$k]} non-2xx responses or socket errors"; fi
