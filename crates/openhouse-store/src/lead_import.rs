@@ -321,7 +321,8 @@ impl Store {
 
     /// Refreshes PostgreSQL's statistics of the tables the import's duplicate lookup reads: on
     /// a table that grew from nothing its plan of that join was a scan (seconds a batch at
-    /// 100,000 leads). SQLite takes the index without statistics, and its ANALYZE reads whole
+    /// 100,000 leads); and of the lead tags, which a tag search starts from (without them the
+    /// planner took 41,060 tag rows for 51 at 1M leads: bench/RESULTS.md). SQLite takes the index without statistics, and its ANALYZE reads whole
     /// indexes, so it is left out there.
     pub async fn analyze_leads(&self) -> Result<(), Error> {
         use sea_orm::ConnectionTrait;
@@ -329,7 +330,7 @@ impl Store {
             return Ok(());
         }
         self.db
-            .execute_unprepared("ANALYZE leads, lead_emails")
+            .execute_unprepared("ANALYZE leads, lead_emails, lead_tags")
             .await
             .map_err(db_err)?;
         Ok(())
