@@ -26,6 +26,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use openhouse_domain::auth::CredentialKind;
 use openhouse_domain::lead::LeadPatch;
 use openhouse_store::Store;
+use openhouse_store::lead_import::{ImportBatch, ImportStep};
 
 #[derive(Parser)]
 #[command(name = "openhouse-bench", about = "Load-test helpers for openhouse")]
@@ -155,11 +156,8 @@ async fn seed(s: Seed) -> anyhow::Result<()> {
     std::fs::create_dir_all(&s.out)?;
     // a bulk seed's connections get the import's SQLite page cache and checkpoint interval
     // (as `openhouse import leads` opens the database)
-    let options = openhouse_store::StoreOptions {
-        sqlite_cache_kib: s.bulk.then_some(256 * 1024),
-        sqlite_wal_autocheckpoint: s.bulk.then_some(65_536),
-        ..Default::default()
-    };
+    let options = openhouse_store::StoreOptions::default();
+    let options = if s.bulk { options.bulk() } else { options };
     let store = Store::connect_with(&s.database_url, s.node_id, &options).await?;
     store.migrate().await?;
     if store.team_count().await.map_err(|e| anyhow!(e.message))? > 0 {
@@ -309,10 +307,7 @@ async fn seed_bulk(
         .await
         .map_err(message)?;
     let set_aside = store.indexes_aside_pay(s.leads).await.map_err(message)?;
-    if set_aside {
-        store.set_indexes_aside().await.map_err(message)?;
-    }
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<anyhow::Result<Vec<(u64, LeadPatch)>>>(2);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<ImportBatch>(2);
     let (n, seed, batch) = (s.leads, s.seed, s.batch.max(1));
     let maker = tokio::task::spawn_blocking(move || {
         let mut i = 0;
@@ -320,9 +315,8 @@ async fn seed_bulk(
             let end = (i + batch).min(n);
             let chunk = (i..end)
                 .map(|i| {
-                    LeadPatch::from_create(&data::lead(seed, i), None)
-                        .map(|p| (i + 1, p))
-                        .map_err(|e| anyhow!("lead {i}: {}", e.message))
+                    let patch = LeadPatch::from_create(&data::lead(seed, i), None);
+                    (i + 1, patch.map_err(|e| e.message))
                 })
                 .collect();
             if tx.blocking_send(chunk).is_err() {
@@ -332,41 +326,35 @@ async fn seed_bulk(
         }
     });
     let started = Instant::now();
-    let (mut batches, mut done) = (0u64, 0u64);
-    while let Some(chunk) = rx.recv().await {
-        let chunk = chunk?;
-        if batches.is_power_of_two() {
-            store.analyze_leads().await.map_err(message)?;
-        }
-        batches += 1;
-        let k = chunk.len() as u64;
-        let report = store.import_leads(&mut imp, chunk).await.map_err(message)?;
-        if report.created != k {
-            // the seed's emails are unique: every lead must be created
-            let refused = report
-                .errors
-                .first()
-                .map(|(line, e)| format!(", lead {}: {e}", line - 1));
-            bail!(
-                "the import created {} of {k} leads ({} skipped, {} refused{})",
-                report.created,
-                report.skipped,
-                report.errors.len(),
-                refused.unwrap_or_default()
-            );
-        }
-        bar.inc(k);
-        for d in done + 1..=done + k {
-            progress(started, d, n);
-        }
-        done += k;
-    }
+    let mut done = 0u64;
+    let report = store
+        .import_lead_batches(&mut imp, set_aside, &mut rx, |step| match step {
+            ImportStep::Written(k) => {
+                bar.inc(k);
+                for d in done + 1..=done + k {
+                    progress(started, d, n);
+                }
+                done += k;
+            }
+            ImportStep::BuildingIndexes => bar.set_message("building indexes"),
+        })
+        .await
+        .map_err(|stopped| anyhow!(stopped.error.message))?;
     maker.await?;
-    if set_aside {
-        bar.set_message("building indexes");
-        store.restore_indexes().await.map_err(message)?;
+    if report.created != n {
+        // the seed's emails are unique: every lead must be created
+        let refused = report
+            .errors
+            .first()
+            .map(|(line, e)| format!(", lead {}: {e}", line - 1));
+        bail!(
+            "the import created {} of {n} leads ({} skipped, {} refused{})",
+            report.created,
+            report.skipped,
+            report.errors.len(),
+            refused.unwrap_or_default()
+        );
     }
-    store.analyze_leads().await.map_err(message)?;
     drop(claim);
     // the ids in id order (the order of creation: ids grow), every step-th as the one by one
     // seed samples them

@@ -65,18 +65,14 @@ impl Db {
         self.connect_bulk(false).await
     }
 
-    /// [`Db::connect`], for a bulk write when `bulk` (SQLite: a page cache of 256 MiB, so the
-    /// index pages a batch changes are written once, at its commit, rather than spilled and
-    /// read back; and a checkpoint every 256 MiB of log instead of every 4 MB, so that the same
-    /// pages are not copied into the database again and again).
+    /// [`Db::connect`], for a bulk write when `bulk` ([`openhouse_store::StoreOptions::bulk`]).
     async fn connect_bulk(&self, bulk: bool) -> anyhow::Result<Store> {
         let options = openhouse_store::StoreOptions {
             sqlite_sync_normal: self.sqlite_sync == "normal",
             max_waiting_writes: Some(self.max_waiting_writes as usize),
-            sqlite_cache_kib: bulk.then_some(256 * 1024),
-            sqlite_wal_autocheckpoint: bulk.then_some(65_536),
             ..Default::default()
         };
+        let options = if bulk { options.bulk() } else { options };
         Store::connect_with(&self.database_url, self.node_id, &options).await
     }
 }
@@ -675,7 +671,7 @@ async fn import_leads(
 ) -> anyhow::Result<()> {
     use openhouse_server::lead_import::{patch_of, rows};
     use openhouse_server::tabular::Format;
-    use openhouse_store::lead_import::{Duplicates, LeadImportReport};
+    use openhouse_store::lead_import::{Duplicates, ImportBatch, ImportStep, ImportStopped};
     let format = format
         .or_else(|| Format::of_path(file))
         .ok_or_else(|| anyhow::anyhow!("say --format json or --format csv for {file}"))?;
@@ -724,10 +720,7 @@ async fn import_leads(
         DeferIndexes::Always => true,
         DeferIndexes::Auto => store.indexes_aside_pay(total).await.printed()?,
     };
-    if set_aside {
-        store.set_indexes_aside().await.printed()?;
-    }
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<(u64, Result<_, String>)>>(2);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<ImportBatch>(2);
     let batch = batch as usize;
     let reader = tokio::task::spawn_blocking(move || {
         let Ok(it) = rows(&text, format, &map) else {
@@ -741,46 +734,25 @@ async fn import_leads(
             }
         }
     });
-    let mut report = LeadImportReport::default();
-    let mut batches = 0u64;
-    while let Some(chunk) = rx.recv().await {
-        // statistics for the duplicate lookups of the batches to come, as the table grows
-        // (see analyze_leads)
-        if batches.is_power_of_two() {
-            store.analyze_leads().await.printed()?;
+    let done = store
+        .import_lead_batches(&mut imp, set_aside, &mut rx, |step| match step {
+            ImportStep::Written(n) => bar.inc(n),
+            ImportStep::BuildingIndexes => bar.set_message("building indexes"),
+        })
+        .await;
+    let mut report = match done {
+        Ok(report) => report,
+        Err(ImportStopped { error, done }) => {
+            bar.abandon();
+            return Err(anyhow::anyhow!(
+                "{} (the batches before were imported: {} leads created, {} merged)",
+                error.message,
+                done.created,
+                done.merged
+            ));
         }
-        batches += 1;
-        let n = chunk.len() as u64;
-        let mut good = Vec::with_capacity(chunk.len());
-        for (line, row) in chunk {
-            match row {
-                Ok(p) => good.push((line, p)),
-                Err(e) => report.errors.push((line, e)),
-            }
-        }
-        let done = store.import_leads(&mut imp, good).await.printed();
-        match done {
-            Ok(d) => report.add(d),
-            Err(e) => {
-                bar.abandon();
-                if set_aside {
-                    // best effort: the next start builds them otherwise
-                    let _ = store.restore_indexes().await;
-                }
-                return Err(anyhow::anyhow!(
-                    "{e} (the batches before were imported: {} leads created, {} merged)",
-                    report.created,
-                    report.merged
-                ));
-            }
-        }
-        bar.inc(n);
-    }
+    };
     reader.await?;
-    if set_aside {
-        bar.set_message("building indexes");
-        store.restore_indexes().await.printed()?;
-    }
     bar.finish_and_clear();
     store.close().await;
     report.errors.sort();

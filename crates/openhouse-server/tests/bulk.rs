@@ -20,6 +20,26 @@ fn openhouse(app: &TestApp, node: u16, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `openhouse import leads FILE --team-id TEAM`, then `extra`.
+fn import_leads(
+    app: &TestApp,
+    node: u16,
+    file: &std::path::Path,
+    team: i64,
+    extra: &[&str],
+) -> Output {
+    let team = team.to_string();
+    let mut args = vec![
+        "import",
+        "leads",
+        file.to_str().unwrap(),
+        "--team-id",
+        &team,
+    ];
+    args.extend_from_slice(extra);
+    openhouse(app, node, &args)
+}
+
 fn stdout_json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
         panic!(
@@ -69,15 +89,12 @@ both!(csv_with_bad_rows, |app: TestApp| async move {
          Gus,Ho,gus@bulk.test,,buyer,,,,\n",
     )
     .unwrap();
-    let out = openhouse(
+    let out = import_leads(
         &app,
         node,
+        &file,
+        t.team_id,
         &[
-            "import",
-            "leads",
-            file.to_str().unwrap(),
-            "--team-id",
-            &t.team_id.to_string(),
             "--map",
             "First Name=firstName",
             "--map",
@@ -144,17 +161,7 @@ both!(csv_with_bad_rows, |app: TestApp| async move {
     assert_eq!(content["emails"], ann["emails"], "{content}");
     // a file whose header names an unknown column is refused whole
     std::fs::write(&file, "firstName,colour\nAnn,red\n").unwrap();
-    let out = openhouse(
-        &app,
-        node,
-        &[
-            "import",
-            "leads",
-            file.to_str().unwrap(),
-            "--team-id",
-            &t.team_id.to_string(),
-        ],
-    );
+    let out = import_leads(&app, node, &file, t.team_id, &[]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("colour"), "{}", stderr(&out));
     // an unknown team is an error
@@ -325,17 +332,7 @@ both!(export_round_trip, |app: TestApp| async move {
     }
     // CSV into team b; b's export is the same file
     let file = dir.path().join("a.csv");
-    let out = openhouse(
-        &app,
-        node,
-        &[
-            "import",
-            "leads",
-            file.to_str().unwrap(),
-            "--team-id",
-            &b.team_id.to_string(),
-        ],
-    );
+    let out = import_leads(&app, node, &file, b.team_id, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout_json(&out)["created"], made.len());
     let again = openhouse(
@@ -350,17 +347,7 @@ both!(export_round_trip, |app: TestApp| async move {
     );
     // and the JSON export into a third team
     let c = app.team().await;
-    let out = openhouse(
-        &app,
-        node,
-        &[
-            "import",
-            "leads",
-            dir.path().join("a.json").to_str().unwrap(),
-            "--team-id",
-            &c.team_id.to_string(),
-        ],
-    );
+    let out = import_leads(&app, node, &dir.path().join("a.json"), c.team_id, &[]);
     assert_eq!(stdout_json(&out)["created"], made.len());
     let c_out = openhouse(
         &app,
@@ -453,19 +440,7 @@ both!(indexes_set_aside_come_back, |app: TestApp| async move {
         text.push_str(&format!("Lead{i},lead{i}@aside.test,{tag},New\n"));
     }
     std::fs::write(&file, text).unwrap();
-    let out = openhouse(
-        &app,
-        node,
-        &[
-            "import",
-            "leads",
-            file.to_str().unwrap(),
-            "--team-id",
-            &t.team_id.to_string(),
-            "--defer-indexes",
-            "always",
-        ],
-    );
+    let out = import_leads(&app, node, &file, t.team_id, &["--defer-indexes", "always"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout_json(&out)["created"], 300);
     // `auto`: from 50,000 rows, and no fewer than the database holds leads; SQLite only

@@ -57,6 +57,26 @@ pub struct LeadImport {
     seen: HashMap<String, i64>,
 }
 
+/// A batch of an import's rows, by line, each already read and checked into a patch or
+/// refused with why.
+pub type ImportBatch = Vec<(u64, Result<LeadPatch, String>)>;
+
+/// What [`Store::import_lead_batches`] tells its caller as it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportStep {
+    /// A batch of this many rows was written (or refused).
+    Written(u64),
+    /// The indexes set aside are being built again.
+    BuildingIndexes,
+}
+
+/// An import that ended early: the fault, and what the batches before it did (committed).
+#[derive(Debug)]
+pub struct ImportStopped {
+    pub error: Error,
+    pub done: LeadImportReport,
+}
+
 /// A refusal of the row itself (reported by line), as opposed to a storage fault, which ends
 /// the import.
 fn row_error(e: &Error) -> bool {
@@ -96,6 +116,68 @@ impl Store {
             duplicates,
             seen: HashMap::new(),
         })
+    }
+
+    /// Writes an import's batches as they come (made by the caller, e.g. on a thread of its
+    /// own while the batch before is written), a transaction each: the one way a bulk import
+    /// is driven (`openhouse import leads`, the benchmark's seed). With `set_aside`, the lead
+    /// tables' secondary indexes are set aside first and built again at the end (best effort
+    /// also when a batch fails; the next start builds them otherwise). PostgreSQL's statistics
+    /// are refreshed after batches 1, 2, 4, 8, … and at the end ([`Store::analyze_leads`]).
+    pub async fn import_lead_batches(
+        &self,
+        imp: &mut LeadImport,
+        set_aside: bool,
+        batches: &mut tokio::sync::mpsc::Receiver<ImportBatch>,
+        mut step: impl FnMut(ImportStep),
+    ) -> Result<LeadImportReport, ImportStopped> {
+        let mut report = LeadImportReport::default();
+        if set_aside && let Err(error) = self.set_indexes_aside().await {
+            return Err(ImportStopped {
+                error,
+                done: report,
+            });
+        }
+        let mut written = 0u64;
+        let run = async {
+            while let Some(batch) = batches.recv().await {
+                // statistics for the duplicate lookups of the batches to come, as the table
+                // grows (see analyze_leads)
+                if written.is_power_of_two() {
+                    self.analyze_leads().await?;
+                }
+                written += 1;
+                let n = batch.len() as u64;
+                let mut good = Vec::with_capacity(batch.len());
+                for (line, row) in batch {
+                    match row {
+                        Ok(p) => good.push((line, p)),
+                        Err(e) => report.errors.push((line, e)),
+                    }
+                }
+                report.add(self.import_leads(imp, good).await?);
+                step(ImportStep::Written(n));
+            }
+            if set_aside {
+                step(ImportStep::BuildingIndexes);
+                self.restore_indexes().await?;
+            }
+            self.analyze_leads().await
+        }
+        .await;
+        match run {
+            Ok(()) => Ok(report),
+            Err(error) => {
+                if set_aside {
+                    // best effort: the next start builds them otherwise
+                    let _ = self.restore_indexes().await;
+                }
+                Err(ImportStopped {
+                    error,
+                    done: report,
+                })
+            }
+        }
     }
 
     /// The leads of the team not in the trash with one of these emails (lower case): the most

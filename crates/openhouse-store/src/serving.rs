@@ -53,6 +53,20 @@ pub struct StoreOptions {
     pub sqlite_wal_autocheckpoint: Option<u32>,
 }
 
+impl StoreOptions {
+    /// The options of a bulk write (a lead import): a SQLite page cache of 256 MiB, so the
+    /// index pages a batch changes are written once, at its commit, rather than spilled and
+    /// read back; and a checkpoint every 256 MiB of log instead of every 4 MB, so that the same
+    /// pages are not copied into the database again and again.
+    pub fn bulk(self) -> Self {
+        Self {
+            sqlite_cache_kib: Some(256 * 1024),
+            sqlite_wal_autocheckpoint: Some(65_536),
+            ..self
+        }
+    }
+}
+
 /// The default bound of waiting request writes: at SQLite's thousands of writes a second, a
 /// queue this long is about a second's wait.
 pub const MAX_WAITING_WRITES: u64 = 2048;
