@@ -5,9 +5,10 @@
 //! process's stale copy, so there every read goes to the database.
 //!
 //! Coherence: every write commits through [`crate::journal::Write`], whose follower this is: it
-//! then bumps the epoch and drops the leads it touched. A reader that filled the cache from the database re-checks the
-//! epoch after inserting and drops its own entry if any write committed meanwhile; so a copy read
-//! before a write can never outlive it. A time to live bounds any other surprise.
+//! then bumps the epoch and drops the leads it touched. A reader that filled the cache from the
+//! database re-checks the epoch after inserting and drops its own entry if any write committed
+//! meanwhile; so a copy read before a write can never outlive it. A time to live bounds any
+//! other surprise.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
