@@ -129,9 +129,18 @@ seed() {
   "$BIN/openhouse-bench" seed --database-url "$url" --leads "$n" --out "$dir" "$@"
 }
 
-serve() { # serve NAME URL
+serve() { # serve NAME URL: a server, measured once ready (its search index built)
+  local t0=$SECONDS
   start "$1" "$PORT" "$BIN/openhouse" serve --database-url "$2" --listen "127.0.0.1:$PORT" \
     --rate-limit "$RATE" --rate-limit-unvendored "$RATE"
+  for _ in $(seq 6000); do
+    if curl -sf -o /dev/null "http://127.0.0.1:$PORT/readyz"; then
+      log "$1 ready after $((SECONDS - t0)) s"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "run.sh: $1 did not become ready" >&2; exit 1
 }
 
 # ceiling FILE: the fixed-body server loaded like GET by id, once a run (before the first reads).

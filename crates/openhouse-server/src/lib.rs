@@ -151,7 +151,7 @@ impl AppState {
         };
         // a change of who may do what, committed by any write: resolved credentials go
         let (seen, refused) = (state.credentials.clone(), state.refused_credentials.clone());
-        state.store.on_access_changed(move || {
+        state.store.on_access_changed(move |_| {
             seen.invalidate_all();
             refused.invalidate_all();
         });
@@ -165,9 +165,13 @@ impl AppState {
             seen.invalidate_all();
             refused.invalidate_all();
         });
-        // and on the other nodes too, as a revocation is
+        // and on the other nodes too, as a revocation is (a change this node made: the others
+        // find it in the journal as well, but Redis tells them first)
         let publisher = shared.clone();
-        self.store.on_access_changed(move || {
+        self.store.on_access_changed(move |here| {
+            if !here {
+                return;
+            }
             let publisher = publisher.clone();
             if let Ok(rt) = tokio::runtime::Handle::try_current() {
                 rt.spawn(async move { publisher.publish_revocation().await });

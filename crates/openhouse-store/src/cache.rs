@@ -1,14 +1,12 @@
 //! Hot leads and user names kept in memory, so reading a lead by id costs no query.
 //!
-//! The lead cache is on only where this process is the database's one writer: SQLite. On
-//! PostgreSQL several processes may write, and a process-local cache could serve another
-//! process's stale copy, so there every read goes to the database.
-//!
 //! Coherence: every write commits through [`crate::journal::Write`], whose follower this is: it
 //! then bumps the epoch and drops the leads it touched. A reader that filled the cache from the
 //! database re-checks the epoch after inserting and drops its own entry if any write committed
-//! meanwhile; so a copy read before a write can never outlive it. A time to live bounds any
-//! other surprise.
+//! meanwhile; so a copy read before a write can never outlive it. On PostgreSQL the writes of
+//! other processes reach it the same way, from the journal's tail ([`crate::journal_tail`]),
+//! and a read served from the cache first waits for the tail to catch up
+//! ([`crate::Store::caught_up`]). A time to live bounds any other surprise.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,10 +19,10 @@ use crate::auth::UserInfo;
 use crate::journal::{Committed, Follower};
 
 pub(crate) struct Caches {
-    leads: Option<Cache<(i64, i64), Arc<Lead>>>,
+    leads: Cache<(i64, i64), Arc<Lead>>,
     /// Totals of lead searches, by team and filter: counting a large team's matches is the
     /// expensive half of a search page, and scrolling asks for the same total page after page.
-    counts: Option<Cache<(i64, String), u64>>,
+    counts: Cache<(i64, String), u64>,
     users: Cache<(i64, i64), Arc<UserInfo>>,
     /// Tags by (team, name key): a tag is never renamed or deleted, so a tag once found stays
     /// right (names not found are not kept: they may be created later).
@@ -33,22 +31,18 @@ pub(crate) struct Caches {
 }
 
 impl Caches {
-    pub(crate) fn new(cache_leads: bool) -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             // ~2 KB a lead: some 20 MB, within the server's memory target (bench/RESULTS.md)
-            leads: cache_leads.then(|| {
-                Cache::builder()
-                    .max_capacity(10_000)
-                    .time_to_live(Duration::from_secs(300))
-                    .build()
-            }),
-            counts: cache_leads.then(|| {
-                Cache::builder()
-                    .max_capacity(10_000)
-                    .time_to_live(Duration::from_secs(300))
-                    .support_invalidation_closures()
-                    .build()
-            }),
+            leads: Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(Duration::from_secs(300))
+                .build(),
+            counts: Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(Duration::from_secs(300))
+                .support_invalidation_closures()
+                .build(),
             users: Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(Duration::from_secs(60))
@@ -63,17 +57,15 @@ impl Caches {
     }
 
     pub(crate) fn lead(&self, team_id: i64, id: i64) -> Option<Arc<Lead>> {
-        self.leads.as_ref()?.get(&(team_id, id))
+        self.leads.get(&(team_id, id))
     }
 
     /// Keeps a lead read from the database at `epoch`, unless a write committed since.
     pub(crate) fn keep_lead(&self, lead: Arc<Lead>, epoch: u64) {
-        if let Some(c) = &self.leads {
-            let key = (lead.team_id, lead.id);
-            c.insert(key, lead);
-            if self.epoch() != epoch {
-                c.invalidate(&key);
-            }
+        let key = (lead.team_id, lead.id);
+        self.leads.insert(key, lead);
+        if self.epoch() != epoch {
+            self.leads.invalidate(&key);
         }
     }
 
@@ -81,34 +73,28 @@ impl Caches {
     /// their teams.
     pub(crate) fn changed(&self, leads: &[(i64, i64)]) {
         self.epoch.fetch_add(1, Ordering::AcqRel);
-        if let Some(c) = &self.leads {
-            for key in leads {
-                c.invalidate(key);
-            }
+        for key in leads {
+            self.leads.invalidate(key);
         }
-        if let Some(c) = &self.counts {
-            let mut teams: Vec<i64> = leads.iter().map(|(t, _)| *t).collect();
-            teams.sort_unstable();
-            teams.dedup();
-            for team in teams {
-                // the closure only fails when invalidation closures are not enabled: they are
-                let _ = c.invalidate_entries_if(move |k, _| k.0 == team);
-            }
+        let mut teams: Vec<i64> = leads.iter().map(|(t, _)| *t).collect();
+        teams.sort_unstable();
+        teams.dedup();
+        for team in teams {
+            // the closure only fails when invalidation closures are not enabled: they are
+            let _ = self.counts.invalidate_entries_if(move |k, _| k.0 == team);
         }
     }
 
     pub(crate) fn count(&self, team_id: i64, key: &str) -> Option<u64> {
-        self.counts.as_ref()?.get(&(team_id, key.to_string()))
+        self.counts.get(&(team_id, key.to_string()))
     }
 
     /// Keeps a search total counted at `epoch`, unless a write committed since.
     pub(crate) fn keep_count(&self, team_id: i64, key: String, total: u64, epoch: u64) {
-        if let Some(c) = &self.counts {
-            let k = (team_id, key);
-            c.insert(k.clone(), total);
-            if self.epoch() != epoch {
-                c.invalidate(&k);
-            }
+        let k = (team_id, key);
+        self.counts.insert(k.clone(), total);
+        if self.epoch() != epoch {
+            self.counts.invalidate(&k);
         }
     }
 

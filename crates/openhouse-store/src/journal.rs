@@ -57,16 +57,21 @@ pub(crate) struct Committed<'a> {
     pub access_changed: bool,
     /// Job attempts the write recorded, (kind, outcome) (see [`crate::jobs::record`]).
     pub job_outcomes: &'a [(String, &'static str)],
+    /// Read back from the journal by [`crate::journal_tail`] (PostgreSQL: the writes of every
+    /// process, this one's included) rather than handed over by a write of this process.
+    pub from_journal: bool,
 }
 
 /// Whatever follows the changes writes commit. Followers are registered with the store
 /// ([`Store::follow`]) and told of each committed write in registration order, in commit order
 /// (the write still holds its turn).
 pub(crate) trait Follower: Send + Sync {
-    /// Whether it wants [`Committed::leads`] now. While one does, a write keeps the leads it
-    /// is handed ([`Write::wrote`]) and, before it commits, reads back the other leads it
-    /// journaled a change of (a note, a logged call).
-    fn wants_leads(&self) -> bool {
+    /// Whether it wants [`Committed::leads`] now, from this process's writes or from the
+    /// journal's tail (`from_journal`). While one does, a write keeps the leads it is handed
+    /// ([`Write::wrote`]) and, before it commits, reads back the other leads it journaled a
+    /// change of (a note, a logged call); the tail reads the leads its entries name.
+    fn wants_leads(&self, from_journal: bool) -> bool {
+        let _ = from_journal;
         false
     }
 
@@ -309,7 +314,7 @@ impl<'s> Write<'s> {
     /// ([`Follower::wants_leads`]). A lead the write recorded a change of but did not hand over
     /// here is read back before the commit.
     pub(crate) fn wrote(&mut self, lead: &Lead) {
-        if self.store.followers().iter().any(|f| f.wants_leads()) {
+        if self.store.followers().iter().any(|f| f.wants_leads(false)) {
             self.leads
                 .retain(|l| l.id != lead.id || l.team_id != lead.team_id);
             self.leads.push(lead.clone());
@@ -322,7 +327,7 @@ impl<'s> Write<'s> {
     pub(crate) async fn commit(mut self) -> Result<(), Error> {
         self.store.flush_rotations(&self).await?;
         let followers = self.store.followers();
-        if followers.iter().any(|f| f.wants_leads()) {
+        if followers.iter().any(|f| f.wants_leads(false)) {
             let missing: Vec<(i64, i64)> = self
                 .touched
                 .iter()
@@ -332,7 +337,7 @@ impl<'s> Write<'s> {
                 .copied()
                 .collect();
             for (team, ids) in by_team(missing) {
-                let read = self.store.leads_by_id(&self.txn, team, &ids).await?;
+                let read = crate::leads::leads_by_id(&self.txn, team, &ids).await?;
                 self.leads.extend(read);
             }
         }
@@ -344,6 +349,7 @@ impl<'s> Write<'s> {
             leads: &self.leads,
             access_changed: self.access_changed,
             job_outcomes: &job_outcomes,
+            from_journal: false,
         };
         for f in followers.iter() {
             f.committed(&change);
@@ -376,8 +382,10 @@ impl Store {
     /// Calls `f` after every committed write that changed who may do what (a member's role,
     /// office or status, a pond's agents, a team removed): the server forgets the credentials
     /// it resolved, so the change holds from the next request. Decided here, where the change
-    /// commits, so no handler can forget it.
-    pub fn on_access_changed(&self, f: impl Fn() + Send + Sync + 'static) {
+    /// commits, so no handler can forget it. `f` is told whether this process made the change
+    /// (`true`) or the journal's tail found it (`false`: another process's, or on PostgreSQL
+    /// this one's again, see [`crate::journal_tail`]).
+    pub fn on_access_changed(&self, f: impl Fn(bool) + Send + Sync + 'static) {
         self.follow(Arc::new(AccessListener(f)));
     }
 }
@@ -385,10 +393,10 @@ impl Store {
 /// A follower of access changes (see [`Store::on_access_changed`]).
 struct AccessListener<F>(F);
 
-impl<F: Fn() + Send + Sync> Follower for AccessListener<F> {
+impl<F: Fn(bool) + Send + Sync> Follower for AccessListener<F> {
     fn committed(&self, change: &Committed<'_>) {
         if change.access_changed {
-            (self.0)();
+            (self.0)(!change.from_journal);
         }
     }
 }

@@ -840,7 +840,15 @@ impl Store {
         id: i64,
         with_trash: bool,
     ) -> Result<Arc<Lead>, Error> {
-        let lead = match self.cache.lead(who.team_id, id) {
+        let cached = match self.cache.lead(who.team_id, id) {
+            // a copy kept here may predate another process's write: first catch up with them
+            Some(_) if self.tail.is_some() => {
+                self.caught_up().await?;
+                self.cache.lead(who.team_id, id)
+            }
+            c => c,
+        };
+        let lead = match cached {
             Some(l) => l,
             None => {
                 let epoch = self.cache.epoch();
@@ -1184,6 +1192,8 @@ impl Store {
             });
         };
         let by_create_time = matches!(q.sort, LeadSort::Default | LeadSort::CreateTime);
+        // the index, the kept totals and the lead cache hold every write committed before now
+        self.caught_up().await?;
         let mut total = None;
         if let Some(index) = &self.index
             && r.indexable()
@@ -1277,27 +1287,6 @@ impl Store {
         Ok(n)
     }
 
-    /// Leads of a team by id, in no particular order (those that do not exist are left out).
-    pub(crate) async fn leads_by_id<C: ConnectionTrait>(
-        &self,
-        conn: &C,
-        team_id: i64,
-        ids: &[i64],
-    ) -> Result<Vec<Lead>, Error> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        lead::Entity::find()
-            .filter(lead::Column::TeamId.eq(team_id))
-            .filter(lead::Column::Id.is_in(ids.iter().copied()))
-            .all(conn)
-            .await
-            .map_err(db_err)?
-            .into_iter()
-            .map(to_lead)
-            .collect()
-    }
-
     /// Leads of a team by id, outside any write (those that do not exist are left out): on
     /// SQLite through the in-process reader, elsewhere through sea-orm.
     async fn read_leads(&self, team_id: i64, ids: &[i64]) -> Result<Vec<Lead>, Error> {
@@ -1311,7 +1300,7 @@ impl Store {
                 .into_iter()
                 .map(to_lead)
                 .collect(),
-            (None, _) => self.leads_by_id(&self.db, team_id, ids).await,
+            (None, _) => leads_by_id(&self.db, team_id, ids).await,
         }
     }
 
@@ -1333,6 +1322,26 @@ impl Store {
         }
         Ok(found.into_iter().flatten().collect())
     }
+}
+
+/// Leads of a team by id, in no particular order (those that do not exist are left out).
+pub(crate) async fn leads_by_id<C: ConnectionTrait>(
+    conn: &C,
+    team_id: i64,
+    ids: &[i64],
+) -> Result<Vec<Lead>, Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    lead::Entity::find()
+        .filter(lead::Column::TeamId.eq(team_id))
+        .filter(lead::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await
+        .map_err(db_err)?
+        .into_iter()
+        .map(to_lead)
+        .collect()
 }
 
 /// Replaces a lead's rows in one of its index tables: (team_id, lead_id, `cols`...). A new

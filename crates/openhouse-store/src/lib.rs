@@ -20,6 +20,7 @@ mod group_commit;
 pub mod health;
 pub mod jobs;
 pub mod journal;
+mod journal_tail;
 pub mod lead_import;
 pub mod leads;
 pub mod listings;
@@ -64,7 +65,7 @@ pub struct Store {
     /// The turns writes take: request writes before background ones, and on SQLite one at a
     /// time (see [`write_turn`]).
     pub(crate) turn: Arc<write_turn::WriteTurn>,
-    /// SQLite only: the in-memory lead search index (see [`search_index`]).
+    /// The in-memory lead search index (see [`search_index`]); None only in [`Store::sql_only`].
     pub(crate) index: Option<Arc<search_index::SearchIndex>>,
     /// SQLite only: in-process reads of leads by id (see [`sqlite_read`]).
     pub(crate) reader: Option<Arc<sqlite_read::Reader>>,
@@ -90,6 +91,9 @@ pub struct Store {
     pub(crate) secrets: Arc<std::sync::RwLock<std::collections::HashMap<String, Vec<u8>>>>,
     /// Told of every write that commits, in commit order (see [`journal::Follower`]).
     pub(crate) followers: journal::Followers,
+    /// PostgreSQL only: the journal's tail, which tells the followers of every process's
+    /// writes (see [`journal_tail`]).
+    pub(crate) tail: Option<Arc<journal_tail::JournalTail>>,
 }
 
 /// The store's clock: the system's, moved by an offset that tests set (so a test of a
@@ -291,14 +295,14 @@ impl Store {
             db,
             rotation_db,
             ids: id_generator(node),
-            cache: Arc::new(cache::Caches::new(sqlite)),
+            cache: Arc::new(cache::Caches::new()),
             turn: Arc::new(write_turn::WriteTurn::new(
                 sqlite,
                 options
                     .max_waiting_writes
                     .unwrap_or(serving::MAX_WAITING_WRITES as usize),
             )),
-            index: sqlite.then(|| Arc::new(search_index::SearchIndex::default())),
+            index: Some(Arc::new(search_index::SearchIndex::new(!sqlite))),
             reader: sqlite_read::Reader::for_url(&url).map(Arc::new),
             pending: sqlite.then(Default::default),
             file,
@@ -309,6 +313,7 @@ impl Store {
             positions,
             secrets: Arc::default(),
             followers: Arc::new(std::sync::RwLock::new(Arc::new([]))),
+            tail: None,
         };
         // what follows committed writes, told in this order; the server adds its own
         // (`Store::on_access_changed`)
@@ -318,7 +323,25 @@ impl Store {
         }
         store.follow(Arc::new(webhooks::Wake(store.journaled.clone())));
         store.follow(Arc::new(jobs::Outcomes));
+        let mut store = store;
+        if !sqlite {
+            let tail = journal_tail::JournalTail::start(store.db.clone(), store.followers.clone())
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot read the journal: {}", e.message))?;
+            store.tail = Some(tail);
+        }
         Ok(store)
+    }
+
+    /// Waits until what this process keeps in memory (the search index, the lead caches)
+    /// holds every write committed before the call, from any process: at once on SQLite,
+    /// whose one writing process tells its followers as it commits; on PostgreSQL once the
+    /// journal's tail has polled (see [`journal_tail`]).
+    pub(crate) async fn caught_up(&self) -> Result<(), Error> {
+        match &self.tail {
+            Some(t) => t.caught_up().await,
+            None => Ok(()),
+        }
     }
 
     /// Brings the schema up to date. On PostgreSQL the migration holds an advisory lock, so

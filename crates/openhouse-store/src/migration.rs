@@ -30,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0018Listings),
             Box::new(M0019Messaging),
             Box::new(M0020SetAsideIndexes),
+            Box::new(M0021JournalTransactions),
         ]
     }
 }
@@ -1354,5 +1355,40 @@ impl MigrationTrait for M0020SetAsideIndexes {
                 .take(),
         )
         .await
+    }
+}
+
+/// PostgreSQL only: the transaction that wrote each journal entry (`xid`, set by the column's
+/// default), so that every process can follow the journal in commit order (see
+/// `journal_tail.rs`). Entries written before have none: they are older than any process that
+/// follows. SQLite has one writing process, which follows its own commits.
+struct M0021JournalTransactions;
+
+impl MigrationName for M0021JournalTransactions {
+    fn name(&self) -> &str {
+        "m0021_journal_transactions"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0021JournalTransactions {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        if m.get_database_backend() != sea_orm::DbBackend::Postgres {
+            return Ok(());
+        }
+        // a nullable column, its default set apart: adding a volatile default in one step would
+        // rewrite every existing row
+        let c = m.get_connection();
+        c.execute_unprepared("ALTER TABLE system_logs ADD COLUMN xid xid8")
+            .await?;
+        c.execute_unprepared(
+            "ALTER TABLE system_logs ALTER COLUMN xid SET DEFAULT pg_current_xact_id()",
+        )
+        .await?;
+        c.execute_unprepared(
+            "CREATE INDEX system_logs_xid ON system_logs (xid) WHERE xid IS NOT NULL",
+        )
+        .await?;
+        Ok(())
     }
 }

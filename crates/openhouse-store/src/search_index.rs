@@ -2,10 +2,12 @@
 //! (tag, stage, source, assignee, owner, ...), so a search's matches and their total are found
 //! by intersecting bitmaps in memory, and the database only fetches the rows of the page.
 //!
-//! Like the lead cache it is kept only where this process is the database's one writer
-//! (SQLite): it follows the journal ([`crate::journal::Follower`]), which hands it the new state
-//! of each lead a write touched after the write commits, while it still holds the write turn, so
-//! the index changes in commit order. On PostgreSQL, where other processes may write, searches stay in SQL.
+//! It follows the journal ([`crate::journal::Follower`]). On SQLite, where this process is the
+//! database's one writer, the journal hands it the new state of each lead a write touched after
+//! the write commits, while it still holds the write turn, so the index changes in commit order.
+//! On PostgreSQL, where other processes write too, it takes every change, this process's
+//! included, from the journal's tail ([`crate::journal_tail`]), and a search first waits for the
+//! tail to catch up.
 //!
 //! Leads are numbered by ordinals in id order. Lead ids grow with time and a lead's create time
 //! is taken in the same write turn as its id, so ordinal order is normally also the default
@@ -29,8 +31,8 @@ use openhouse_domain::lead::phone_key;
 use openhouse_domain::search::{Criterion, LeadFilter, LeadQuery, Position};
 use openhouse_domain::visibility::{self, Grant};
 use roaring::RoaringBitmap;
+use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::Query;
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use crate::entities::lead;
 use crate::journal::{Committed, Follower};
@@ -526,6 +528,9 @@ impl TeamIndex {
 #[derive(Default)]
 pub(crate) struct SearchIndex {
     teams: RwLock<Option<HashMap<i64, Arc<RwLock<TeamIndex>>>>>,
+    /// Takes the leads from the journal's tail (PostgreSQL, where other processes write too)
+    /// instead of from this process's commits (SQLite).
+    follows_journal: bool,
 }
 
 /// What the index answers for a search.
@@ -536,6 +541,14 @@ pub(crate) struct Answer {
 }
 
 impl SearchIndex {
+    /// An index not built yet, fed by this process's commits or by the journal's tail.
+    pub(crate) fn new(follows_journal: bool) -> Self {
+        Self {
+            teams: RwLock::new(None),
+            follows_journal,
+        }
+    }
+
     pub(crate) fn ready(&self) -> bool {
         self.teams.read().expect("index lock").is_some()
     }
@@ -615,14 +628,17 @@ impl SearchIndex {
     }
 }
 
-/// Once built, the index wants the leads each write changed, as the write left them.
+/// Once built, the index wants the leads each write changed, as the write left them: from
+/// this process's commits, or, where other processes write too, from the journal's tail only
+/// (which hands every process's changes over in one order, so a lead's older state never
+/// overwrites a newer one).
 impl Follower for SearchIndex {
-    fn wants_leads(&self) -> bool {
-        self.ready()
+    fn wants_leads(&self, from_journal: bool) -> bool {
+        from_journal == self.follows_journal && self.ready()
     }
 
     fn committed(&self, change: &Committed<'_>) {
-        if !change.leads.is_empty() {
+        if change.from_journal == self.follows_journal && !change.leads.is_empty() {
             let entries: Vec<Entry> = change.leads.iter().map(Entry::of).collect();
             self.apply(&entries);
         }
@@ -630,6 +646,11 @@ impl Follower for SearchIndex {
 }
 
 impl Store {
+    /// How many leads the in-memory search index holds, or None until it is built.
+    pub fn search_index_leads(&self) -> Option<usize> {
+        self.index.as_ref()?.size().map(|(_, leads)| leads)
+    }
+
     /// This store without its in-memory search index: every search answered by SQL alone. For
     /// the differential tests that check the index and SQL agree, and for telling them apart
     /// when diagnosing.
@@ -639,15 +660,23 @@ impl Store {
         s
     }
 
-    /// Builds the search index from the database (on SQLite; elsewhere there is none). Writers
-    /// wait until it is done, so no change can slip between the read and the install; searches
-    /// run in SQL meanwhile. On a million leads it takes some seconds.
+    /// Builds the search index from the database; searches run in SQL meanwhile. On a million
+    /// leads it takes some seconds.
+    ///
+    /// SQLite: writers wait until it is done, so no change can slip between the read and the
+    /// install. PostgreSQL: writers go on (other processes' writers could not be stopped anyway);
+    /// the journal's tail is first asked where it stands, and once the index is installed it
+    /// goes back there and hands the index every change since, from whichever process.
     pub async fn build_search_index(&self) -> Result<(), Error> {
         let Some(index) = &self.index else {
             return Ok(());
         };
         let _turn = self.turn.take().await;
         let started = std::time::Instant::now();
+        let from = match &self.tail {
+            Some(tail) => Some(tail.horizon_now().await?),
+            None => None,
+        };
         let teams = match &self.reader {
             // one pass over each table on a connection of its own, row by row
             Some(reader) => {
@@ -663,7 +692,10 @@ impl Store {
             None => self.index_rows_here().await?,
         };
         let count: usize = teams.values().map(|t| t.ids.len()).sum();
-        index.install(teams);
+        match (&self.tail, from) {
+            (Some(tail), Some(from)) => tail.rewind_after(from, || index.install(teams)).await,
+            _ => index.install(teams),
+        }
         crate::metrics::seconds(
             crate::metrics::SEARCH_INDEX_BUILD_SECONDS,
             started.elapsed(),
@@ -676,75 +708,125 @@ impl Store {
         Ok(())
     }
 
-    /// The index rows read through sea-orm, for a database the reader cannot open.
+    /// The index rows read through sea-orm (PostgreSQL, or a SQLite database the reader cannot
+    /// open), [`BUILD_CHUNK`] leads at a time with their tags and segments, so that a large
+    /// team's rows are never all in memory at once.
     async fn index_rows_here(&self) -> Result<HashMap<i64, TeamIndex>, Error> {
-        let sql = index_sql();
-        let mut all = Vec::new();
-        for (i, sql) in sql.iter().enumerate() {
-            let rows = self
-                .db
-                .query_all_raw(Statement::from_string(DbBackend::Sqlite, sql.clone()))
+        let rows = |stmt: sea_orm::sea_query::SelectStatement, which: usize| async move {
+            self.db
+                .query_all(&stmt)
                 .await
-                .map_err(db_err)?;
-            let rows = rows
+                .map_err(db_err)?
                 .into_iter()
-                .map(|r| IndexRow::from_query_result(i, &r))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(db_err)?;
-            all.push(rows);
+                .map(|r| IndexRow::from_query_result(which, &r).map_err(db_err))
+                .collect::<Result<Vec<_>, Error>>()
+        };
+        let mut teams = HashMap::new();
+        let mut after = None;
+        loop {
+            let leads = rows(lead_rows(after, Some(BUILD_CHUNK)), 0).await?;
+            let Some(IndexRow::Lead(last)) = leads.last() else {
+                break;
+            };
+            let upto = Some((last.team_id, last.id));
+            let full = leads.len() as u64 == BUILD_CHUNK;
+            let tags = rows(side_rows("lead_tags", "tag_id", after, upto), 1).await?;
+            let segments = rows(side_rows("lead_segments", "name_key", after, upto), 2).await?;
+            build_into(
+                &mut teams,
+                &mut leads.into_iter().map(Ok),
+                &mut tags.into_iter().map(Ok),
+                &mut segments.into_iter().map(Ok),
+                None,
+            )?;
+            if !full {
+                break;
+            }
+            after = upto;
         }
-        let mut it = all.into_iter();
-        let (leads, tags, segments) = (
-            it.next().unwrap_or_default(),
-            it.next().unwrap_or_default(),
-            it.next().unwrap_or_default(),
-        );
-        build(
-            &mut leads.into_iter().map(Ok),
-            &mut tags.into_iter().map(Ok),
-            &mut segments.into_iter().map(Ok),
-            None,
-        )
+        Ok(teams)
     }
+}
+
+/// How many leads an index build reads at a time through sea-orm.
+const BUILD_CHUNK: u64 = 50_000;
+
+/// (team_id, id) after `after`, as a row-value comparison.
+fn key_after(
+    team: &'static str,
+    id: &'static str,
+    key: (i64, i64),
+) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    Expr::tuple([Expr::col(team), Expr::col(id)])
+        .gt(Expr::tuple([Expr::val(key.0), Expr::val(key.1)]))
+}
+
+/// The leads' indexed columns in (team, id) order, those after `after` and at most `limit`.
+fn lead_rows(after: Option<(i64, i64)>, limit: Option<u64>) -> sea_orm::sea_query::SelectStatement {
+    let mut q = Query::select();
+    q.columns([
+        "team_id",
+        "id",
+        "create_time",
+        "delete_time",
+        "stage",
+        "source",
+        "language",
+        "assigned_user_id",
+        "lender_user_id",
+        "assistant_user_id",
+        "pond_id",
+        "ownership_scope",
+        "ownership_id",
+        "contacted",
+    ])
+    .from(lead::Entity)
+    .order_by("team_id", sea_orm::Order::Asc)
+    .order_by("id", sea_orm::Order::Asc);
+    if let Some(a) = after {
+        q.and_where(key_after("team_id", "id", a));
+    }
+    if let Some(n) = limit {
+        q.limit(n);
+    }
+    q
+}
+
+/// (team, lead, `col`) of a lead's side table in (team, lead) order, for the leads after
+/// `after` up to and including `upto`.
+fn side_rows(
+    table: &'static str,
+    col: &'static str,
+    after: Option<(i64, i64)>,
+    upto: Option<(i64, i64)>,
+) -> sea_orm::sea_query::SelectStatement {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let mut q = Query::select();
+    q.columns(["team_id", "lead_id", col])
+        .from(sea_orm::sea_query::Alias::new(table))
+        .order_by("team_id", sea_orm::Order::Asc)
+        .order_by("lead_id", sea_orm::Order::Asc);
+    if let Some(a) = after {
+        q.and_where(key_after("team_id", "lead_id", a));
+    }
+    if let Some(u) = upto {
+        q.and_where(
+            Expr::tuple([Expr::col("team_id"), Expr::col("lead_id")])
+                .lte(Expr::tuple([Expr::val(u.0), Expr::val(u.1)])),
+        );
+    }
+    q
 }
 
 /// The three queries an index build reads, in (team, lead id) order: the leads' indexed
 /// columns, their tags and their segments (built by sea-query, as every query is).
 pub(crate) fn index_sql() -> [String; 3] {
     use sea_orm::sea_query::SqliteQueryBuilder;
-    let leads = Query::select()
-        .columns([
-            "team_id",
-            "id",
-            "create_time",
-            "delete_time",
-            "stage",
-            "source",
-            "language",
-            "assigned_user_id",
-            "lender_user_id",
-            "assistant_user_id",
-            "pond_id",
-            "ownership_scope",
-            "ownership_id",
-            "contacted",
-        ])
-        .from(lead::Entity)
-        .order_by("team_id", sea_orm::Order::Asc)
-        .order_by("id", sea_orm::Order::Asc)
-        .to_string(SqliteQueryBuilder);
-    let side = |table: &'static str, col: &'static str| {
-        Query::select()
-            .columns(["team_id", "lead_id", col])
-            .from(sea_orm::sea_query::Alias::new(table))
-            .order_by("team_id", sea_orm::Order::Asc)
-            .order_by("lead_id", sea_orm::Order::Asc)
-            .to_string(SqliteQueryBuilder)
-    };
     [
-        leads,
-        side("lead_tags", "tag_id"),
-        side("lead_segments", "name_key"),
+        lead_rows(None, None).to_string(SqliteQueryBuilder),
+        side_rows("lead_tags", "tag_id", None, None).to_string(SqliteQueryBuilder),
+        side_rows("lead_segments", "name_key", None, None).to_string(SqliteQueryBuilder),
     ]
 }
 
@@ -800,7 +882,11 @@ impl IndexRow {
     fn from_query_result(which: usize, r: &sea_orm::QueryResult) -> Result<Self, sea_orm::DbErr> {
         Self::from_row(
             which,
-            |i| r.try_get_by_index::<i64>(i),
+            // `contacted` is a boolean on PostgreSQL (an integer on SQLite)
+            |i| {
+                r.try_get_by_index::<i64>(i)
+                    .or_else(|_| r.try_get_by_index::<bool>(i).map(i64::from))
+            },
             |i| r.try_get_by_index::<Option<String>>(i),
         )
     }
@@ -814,7 +900,19 @@ pub(crate) fn build<E>(
     segments: &mut dyn Iterator<Item = Result<IndexRow, E>>,
     counts: Option<&HashMap<i64, usize>>,
 ) -> Result<HashMap<i64, TeamIndex>, E> {
-    let mut teams: HashMap<i64, TeamIndex> = HashMap::new();
+    let mut teams = HashMap::new();
+    build_into(&mut teams, leads, tags, segments, counts)?;
+    Ok(teams)
+}
+
+/// [`build`] into teams' indexes already partly built (from leads before these).
+fn build_into<E>(
+    teams: &mut HashMap<i64, TeamIndex>,
+    leads: &mut dyn Iterator<Item = Result<IndexRow, E>>,
+    tags: &mut dyn Iterator<Item = Result<IndexRow, E>>,
+    segments: &mut dyn Iterator<Item = Result<IndexRow, E>>,
+    counts: Option<&HashMap<i64, usize>>,
+) -> Result<(), E> {
     let mut tags = tags.peekable();
     let mut segments = segments.peekable();
     let key_of = |r: &Result<IndexRow, E>| match r {
@@ -853,7 +951,7 @@ pub(crate) fn build<E>(
             })
             .upsert(&e);
     }
-    Ok(teams)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -469,7 +469,7 @@ impl Store {
         }
         let mut leads: HashMap<(i64, i64), Lead> = HashMap::new();
         for (team, ids) in by_team(lead_keys) {
-            for l in self.leads_by_id(&**w, team, &ids).await? {
+            for l in crate::leads::leads_by_id(&**w, team, &ids).await? {
                 leads.insert((team, l.id), l);
             }
         }
