@@ -50,6 +50,18 @@ fn get(port: u16, path: &str) -> String {
     resp
 }
 
+/// Whether the server becomes ready (its search index built from what the database holds)
+/// within a generous bound: a hang check, not a timing.
+fn ready(port: u16) -> bool {
+    for _ in 0..600 {
+        if get(port, "/readyz").starts_with("HTTP/1.1 200") {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
 fn stop(mut child: Child) {
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -84,7 +96,7 @@ fn a_second_server_on_one_sqlite_file_is_refused() {
     let err = refused(&format!("sqlite://{db}"), 3);
     assert!(err.contains("already serving"), "{err}");
     // the first one is unharmed
-    assert!(get(port, "/readyz").starts_with("HTTP/1.1 200"));
+    assert!(ready(port));
     stop(first);
     // once it has stopped, the file can be served again
     let (again, _) = serve(&db, 0);
@@ -101,7 +113,7 @@ fn two_processes_with_one_node_id_on_postgres_are_refused() {
     assert!(err.contains("already runs as node 7"), "{err}");
     // another node id shares the database
     let (second, port) = serve(&url, 8);
-    assert!(get(port, "/readyz").starts_with("HTTP/1.1 200"));
+    assert!(ready(port));
     stop(second);
     stop(first);
 }

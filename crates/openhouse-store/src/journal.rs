@@ -135,7 +135,7 @@ impl Store {
 
     /// A write in a turn already taken.
     pub(crate) async fn write_in(&self, turn: Turn) -> Result<Write<'_>, Error> {
-        if let Some(f) = &self.file {
+        if let Some(f) = self.file() {
             f.check()?;
         }
         let txn = self

@@ -140,44 +140,75 @@ impl JournalTail {
     }
 
     /// Reads the journal past the horizon and hands what it finds to the followers.
+    ///
+    /// The entries are read in (xid, id) order, [`PAGE`] at a time: an ordered, limited read
+    /// is answered from the `(xid, id)` index whatever the planner believes of the table (with
+    /// no statistics it takes a third of the journal to match and would scan all of it). The
+    /// new horizon is the first page's: every transaction below it had ended before any page
+    /// was read, so all its entries are in the pages.
     async fn poll(&self) -> Result<(), Error> {
         let mut p = self.position.lock().await;
         let Some(horizon) = p.horizon else {
             p.horizon = Some(self.horizon_now().await?);
             return Ok(());
         };
-        let rows = self
-            .db
-            .query_all_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon) \
-                 SELECT h.horizon, s.xid::text, s.id, s.team_id, s.lead_id, s.action \
-                 FROM h LEFT JOIN system_logs s ON s.xid >= ($1::text)::xid8",
-                [horizon.to_string().into()],
-            ))
-            .await
-            .map_err(db_err)?;
-        let mut next = horizon;
+        let mut next = None;
+        let mut after: Option<(u64, i64)> = None;
         let mut touched = Vec::new();
         let mut access_changed = false;
         let mut seen = HashSet::new();
-        for r in &rows {
-            next = parse_xid(&r.try_get_by_index::<String>(0).map_err(db_err)?)?;
-            let Some(xid) = r.try_get_by_index::<Option<String>>(1).map_err(db_err)? else {
-                continue;
+        loop {
+            let (cond, values): (&str, Vec<sea_orm::Value>) = match after {
+                None => ("xid >= ($1::text)::xid8", vec![horizon.to_string().into()]),
+                Some((xid, id)) => (
+                    "(xid, id) > (($1::text)::xid8, $2)",
+                    vec![xid.to_string().into(), id.into()],
+                ),
             };
-            let xid = parse_xid(&xid)?;
-            let id: i64 = r.try_get_by_index(2).map_err(db_err)?;
-            seen.insert((xid, id));
-            if p.seen.contains(&(xid, id)) {
-                continue;
+            let sql = format!(
+                "WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon) \
+                 SELECT h.horizon, s.xid::text, s.id, s.team_id, s.lead_id, s.action \
+                 FROM h LEFT JOIN LATERAL (SELECT xid, id, team_id, lead_id, action \
+                 FROM system_logs WHERE {cond} ORDER BY xid, id LIMIT {PAGE}) s ON true"
+            );
+            let rows = self
+                .db
+                .query_all_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    sql,
+                    values,
+                ))
+                .await
+                .map_err(db_err)?;
+            let mut read = 0;
+            for r in &rows {
+                if next.is_none() {
+                    next = Some(parse_xid(
+                        &r.try_get_by_index::<String>(0).map_err(db_err)?,
+                    )?);
+                }
+                let Some(xid) = r.try_get_by_index::<Option<String>>(1).map_err(db_err)? else {
+                    continue;
+                };
+                read += 1;
+                let xid = parse_xid(&xid)?;
+                let id: i64 = r.try_get_by_index(2).map_err(db_err)?;
+                after = Some((xid, id));
+                seen.insert((xid, id));
+                if p.seen.contains(&(xid, id)) {
+                    continue;
+                }
+                let team: i64 = r.try_get_by_index(3).map_err(db_err)?;
+                let lead: i64 = r.try_get_by_index(4).map_err(db_err)?;
+                let action: String = r.try_get_by_index(5).map_err(db_err)?;
+                access_changed |= Kind::parse(&action).is_some_and(Kind::changes_access);
+                touched.push((team, lead));
             }
-            let team: i64 = r.try_get_by_index(3).map_err(db_err)?;
-            let lead: i64 = r.try_get_by_index(4).map_err(db_err)?;
-            let action: String = r.try_get_by_index(5).map_err(db_err)?;
-            access_changed |= Kind::parse(&action).is_some_and(Kind::changes_access);
-            touched.push((team, lead));
+            if read < PAGE {
+                break;
+            }
         }
+        let next = next.unwrap_or(horizon);
         if !touched.is_empty() {
             let followers = self.followers.read().expect("followers").clone();
             let mut leads = Vec::new();
@@ -214,6 +245,9 @@ impl JournalTail {
         Ok(())
     }
 }
+
+/// How many journal entries a poll reads a statement.
+const PAGE: usize = 1000;
 
 /// The tail's loop: a poll when a read asks (gathering the reads beside it) or every
 /// [`IDLE_POLL`], until the tail is dropped.

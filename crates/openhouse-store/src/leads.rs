@@ -658,7 +658,7 @@ impl Store {
 
     /// Creates a lead; returns its id.
     pub async fn create_lead(&self, who: &Principal, patch: &LeadPatch) -> Result<i64, Error> {
-        if let Some(pending) = &self.pending {
+        if let Some(pending) = self.pending() {
             return self.create_lead_grouped(pending, who, patch).await;
         }
         if patch.routing.is_some() {
@@ -842,7 +842,7 @@ impl Store {
     ) -> Result<Arc<Lead>, Error> {
         let cached = match self.cache.lead(who.team_id, id) {
             // a copy kept here may predate another process's write: first catch up with them
-            Some(_) if self.tail.is_some() => {
+            Some(_) if self.tail().is_some() => {
                 self.caught_up().await?;
                 self.cache.lead(who.team_id, id)
             }
@@ -1290,7 +1290,7 @@ impl Store {
     /// Leads of a team by id, outside any write (those that do not exist are left out): on
     /// SQLite through the in-process reader, elsewhere through sea-orm.
     async fn read_leads(&self, team_id: i64, ids: &[i64]) -> Result<Vec<Lead>, Error> {
-        match (&self.reader, ids) {
+        match (self.reader(), ids) {
             (Some(r), _) => r.leads(team_id, ids)?.into_iter().map(to_lead).collect(),
             (None, [id]) => lead::Entity::find()
                 .from_raw_sql(by_id_statement(self.backend(), team_id, *id))

@@ -67,12 +67,10 @@ pub struct Store {
     pub(crate) turn: Arc<write_turn::WriteTurn>,
     /// The in-memory lead search index (see [`search_index`]); None only in [`Store::sql_only`].
     pub(crate) index: Option<Arc<search_index::SearchIndex>>,
-    /// SQLite only: in-process reads of leads by id (see [`sqlite_read`]).
-    pub(crate) reader: Option<Arc<sqlite_read::Reader>>,
-    /// SQLite only: lead creates waiting for the write turn (see [`group_commit`]).
-    pub(crate) pending: Option<Arc<group_commit::Pending>>,
-    /// SQLite only: the database file as it was opened, to notice it moved or went away.
-    pub(crate) file: Option<Arc<serving::DbFile>>,
+    /// What the store does on SQLite only, where this process is the database's one writer.
+    pub(crate) sqlite: Option<Arc<SqliteOnly>>,
+    /// What the store does on PostgreSQL only, where other processes share the database.
+    pub(crate) postgres: Option<Arc<PostgresOnly>>,
     /// The URL the store was opened with (for the serving claim's own connection).
     pub(crate) url: Arc<str>,
     /// Woken after a write that journaled something commits: the webhook dispatcher waits on it.
@@ -81,19 +79,66 @@ pub struct Store {
     pub(crate) clock: Arc<Clock>,
     /// Each team's routing configuration, read once per version (see [`routing`]).
     pub(crate) routing: Arc<routing::ConfigCache>,
-    /// PostgreSQL only: a small pool of its own for the short transactions that take rotation
-    /// positions (see `Store::turn_rotation`). Its own, so that a write holding a connection
-    /// of the main pool never waits for another one of it.
-    pub(crate) rotation_db: Option<DatabaseConnection>,
-    /// PostgreSQL only: the task that takes rotation positions (see `Store::turn_rotation`).
-    pub(crate) positions: Option<Arc<routing::PositionTaker>>,
     /// Server secrets already read: they never change once made (see `Store::server_secret`).
     pub(crate) secrets: Arc<std::sync::RwLock<std::collections::HashMap<String, Vec<u8>>>>,
     /// Told of every write that commits, in commit order (see [`journal::Follower`]).
     pub(crate) followers: journal::Followers,
-    /// PostgreSQL only: the journal's tail, which tells the followers of every process's
-    /// writes (see [`journal_tail`]).
-    pub(crate) tail: Option<Arc<journal_tail::JournalTail>>,
+}
+
+/// The store's parts for SQLite only (speed; each is right only because one process writes the
+/// file). docs/DESIGN.md, "What differs between SQLite and PostgreSQL, and where", says why each.
+pub(crate) struct SqliteOnly {
+    /// In-process reads of leads by id (see [`sqlite_read`]); None for an in-memory database.
+    reader: Option<Arc<sqlite_read::Reader>>,
+    /// Lead creates waiting for the write turn (see [`group_commit`]).
+    pending: Arc<group_commit::Pending>,
+    /// The database file as it was opened, to notice it moved or went away; None in memory.
+    file: Option<serving::DbFile>,
+}
+
+/// The store's parts for PostgreSQL only (other processes write the same database).
+pub(crate) struct PostgresOnly {
+    /// A small pool of its own for the short transactions that take rotation positions (see
+    /// `Store::turn_rotation`). Its own, so that a write holding a connection of the main pool
+    /// never waits for another one of it.
+    rotation_db: DatabaseConnection,
+    /// The task that takes rotation positions (see `Store::turn_rotation`).
+    positions: Arc<routing::PositionTaker>,
+    /// The journal's tail, which tells the followers of every process's writes (see
+    /// [`journal_tail`]).
+    tail: Arc<journal_tail::JournalTail>,
+}
+
+impl Store {
+    /// SQLite: the in-process reader of leads by id.
+    pub(crate) fn reader(&self) -> Option<&Arc<sqlite_read::Reader>> {
+        self.sqlite.as_ref()?.reader.as_ref()
+    }
+
+    /// SQLite: the lead creates waiting for the write turn.
+    pub(crate) fn pending(&self) -> Option<&Arc<group_commit::Pending>> {
+        self.sqlite.as_ref().map(|s| &s.pending)
+    }
+
+    /// SQLite: the database file as it was opened.
+    pub(crate) fn file(&self) -> Option<&serving::DbFile> {
+        self.sqlite.as_ref()?.file.as_ref()
+    }
+
+    /// PostgreSQL: the rotation positions' own pool.
+    pub(crate) fn rotation_db(&self) -> Option<&DatabaseConnection> {
+        self.postgres.as_ref().map(|p| &p.rotation_db)
+    }
+
+    /// PostgreSQL: the task that takes rotation positions.
+    pub(crate) fn positions(&self) -> Option<&Arc<routing::PositionTaker>> {
+        self.postgres.as_ref().map(|p| &p.positions)
+    }
+
+    /// PostgreSQL: the journal's tail.
+    pub(crate) fn tail(&self) -> Option<&Arc<journal_tail::JournalTail>> {
+        self.postgres.as_ref().map(|p| &p.tail)
+    }
 }
 
 /// The store's clock: the system's, moved by an offset that tests set (so a test of a
@@ -203,7 +248,7 @@ impl Store {
         // a SQLite file is created here, once: the pool's connections open it without creating
         // it, so a file moved or removed under the server is an error, not a new empty database
         let file = if sqlite {
-            serving::DbFile::open(&url)?.map(Arc::new)
+            serving::DbFile::open(&url)?
         } else {
             None
         };
@@ -288,12 +333,33 @@ impl Store {
             side.set_metric_callback(metrics::record_query);
             Some(side)
         };
-        let positions = rotation_db
-            .clone()
-            .map(|db| Arc::new(routing::PositionTaker::start(db)));
+        let followers: journal::Followers = Arc::new(std::sync::RwLock::new(Arc::new([])));
+        let (sqlite_only, postgres_only) = match rotation_db {
+            None => (
+                Some(Arc::new(SqliteOnly {
+                    reader: sqlite_read::Reader::for_url(&url).map(Arc::new),
+                    pending: Arc::default(),
+                    file,
+                })),
+                None,
+            ),
+            Some(rotation_db) => {
+                let tail = journal_tail::JournalTail::start(db.clone(), followers.clone())
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot read the journal: {}", e.message))?;
+                let positions = Arc::new(routing::PositionTaker::start(rotation_db.clone()));
+                (
+                    None,
+                    Some(Arc::new(PostgresOnly {
+                        rotation_db,
+                        positions,
+                        tail,
+                    })),
+                )
+            }
+        };
         let store = Self {
             db,
-            rotation_db,
             ids: id_generator(node),
             cache: Arc::new(cache::Caches::new()),
             turn: Arc::new(write_turn::WriteTurn::new(
@@ -303,17 +369,14 @@ impl Store {
                     .unwrap_or(serving::MAX_WAITING_WRITES as usize),
             )),
             index: Some(Arc::new(search_index::SearchIndex::new(!sqlite))),
-            reader: sqlite_read::Reader::for_url(&url).map(Arc::new),
-            pending: sqlite.then(Default::default),
-            file,
+            sqlite: sqlite_only,
+            postgres: postgres_only,
             url: url.into(),
             journaled: Arc::new(tokio::sync::Notify::new()),
             clock: Arc::default(),
             routing: Arc::default(),
-            positions,
             secrets: Arc::default(),
-            followers: Arc::new(std::sync::RwLock::new(Arc::new([]))),
-            tail: None,
+            followers,
         };
         // what follows committed writes, told in this order; the server adds its own
         // (`Store::on_access_changed`)
@@ -323,13 +386,6 @@ impl Store {
         }
         store.follow(Arc::new(webhooks::Wake(store.journaled.clone())));
         store.follow(Arc::new(jobs::Outcomes));
-        let mut store = store;
-        if !sqlite {
-            let tail = journal_tail::JournalTail::start(store.db.clone(), store.followers.clone())
-                .await
-                .map_err(|e| anyhow::anyhow!("cannot read the journal: {}", e.message))?;
-            store.tail = Some(tail);
-        }
         Ok(store)
     }
 
@@ -338,7 +394,7 @@ impl Store {
     /// whose one writing process tells its followers as it commits; on PostgreSQL once the
     /// journal's tail has polled (see [`journal_tail`]).
     pub(crate) async fn caught_up(&self) -> Result<(), Error> {
-        match &self.tail {
+        match self.tail() {
             Some(t) => t.caught_up().await,
             None => Ok(()),
         }

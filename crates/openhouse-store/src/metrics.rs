@@ -188,7 +188,7 @@ impl Store {
     /// count per kind (an index range each).
     pub async fn report_gauges(&self) {
         pool_gauges("main", &self.db);
-        if let Some(db) = &self.rotation_db {
+        if let Some(db) = self.rotation_db() {
             pool_gauges("rotation", db);
         }
         let q = self.turn.stats();

@@ -1386,7 +1386,7 @@ impl MigrationTrait for M0021JournalTransactions {
         )
         .await?;
         c.execute_unprepared(
-            "CREATE INDEX system_logs_xid ON system_logs (xid) WHERE xid IS NOT NULL",
+            "CREATE INDEX system_logs_xid ON system_logs (xid, id) WHERE xid IS NOT NULL",
         )
         .await?;
         Ok(())

@@ -302,7 +302,7 @@ impl Store {
         }
         // PostgreSQL: the process's copy, not read again: the rotation the lead takes checks
         // its version in the same statement (see turn_rotation), or `verify_config` does
-        if self.rotation_db.is_some()
+        if self.rotation_db().is_some()
             && let Some(c) = self.routing.0.lock().expect("routing cache").get(&team_id)
         {
             let mut memo = w.routing_memo.lock().expect("memo");
@@ -819,7 +819,7 @@ impl Store {
     /// once with its first `UPDATE`, counts on in memory, and writes where it ended before it
     /// commits ([`Store::flush_rotations`]); a savepoint rolled back takes its counts back.
     async fn turn_rotation(&self, w: &Write<'_>, r: Rotation) -> Result<u64, Error> {
-        let now_at = if self.rotation_db.is_some() {
+        let now_at = if self.rotation_db().is_some() {
             // the version of a configuration taken from the process's copy is checked by the
             // same statement
             let team_id = r.team_id();
@@ -903,7 +903,7 @@ impl Store {
         version: Option<i64>,
     ) -> Result<Option<i64>, Error> {
         let lost = || Error::internal("a rotation position was lost");
-        let taker = self.positions.as_ref().ok_or_else(lost)?;
+        let taker = self.positions().ok_or_else(lost)?;
         let (reply, answer) = tokio::sync::oneshot::channel();
         taker.0.send((r, version, reply)).map_err(|_| lost())?;
         answer.await.unwrap_or_else(|_| Err(lost()))

@@ -673,11 +673,11 @@ impl Store {
         };
         let _turn = self.turn.take().await;
         let started = std::time::Instant::now();
-        let from = match &self.tail {
+        let from = match self.tail() {
             Some(tail) => Some(tail.horizon_now().await?),
             None => None,
         };
-        let teams = match &self.reader {
+        let teams = match self.reader() {
             // one pass over each table on a connection of its own, row by row
             Some(reader) => {
                 let reader = reader.clone();
@@ -692,7 +692,7 @@ impl Store {
             None => self.index_rows_here().await?,
         };
         let count: usize = teams.values().map(|t| t.ids.len()).sum();
-        match (&self.tail, from) {
+        match (self.tail(), from) {
             (Some(tail), Some(from)) => tail.rewind_after(from, || index.install(teams)).await,
             _ => index.install(teams),
         }
@@ -749,7 +749,7 @@ impl Store {
 }
 
 /// How many leads an index build reads at a time through sea-orm.
-const BUILD_CHUNK: u64 = 50_000;
+const BUILD_CHUNK: u64 = 10_000;
 
 /// (team_id, id) after `after`, as a row-value comparison.
 fn key_after(

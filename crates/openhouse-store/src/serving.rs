@@ -187,7 +187,7 @@ impl Store {
     /// on the same file is refused); on PostgreSQL, the only one with this node id. Keep the
     /// claim for as long as the process serves.
     pub async fn claim_serving(&self) -> Result<ServingClaim, anyhow::Error> {
-        if let Some(f) = &self.file {
+        if let Some(f) = self.file() {
             let handle = std::fs::File::open(&f.path).map_err(|e| {
                 anyhow::anyhow!("cannot open the database file {}: {e}", f.path.display())
             })?;
