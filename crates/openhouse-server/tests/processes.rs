@@ -1,8 +1,9 @@
 //! Two `openhouse serve` processes on one PostgreSQL database: they share webhook delivery
 //! (10,000 events, each delivered exactly once), Round Robin's rotation (1,000 leads, each
-//! member's exact share), and, through Redis, rate limits (64 clients at once get the limit
-//! once in all) and revocations (a token revoked on one is refused by the other within a
-//! second). PostgreSQL only: SQLite is served by one process.
+//! member's exact share, which both then search alike from their in-memory indexes), and,
+//! through Redis, rate limits (64 clients at once get the limit once in all) and revocations (a
+//! token revoked on one is refused by the other within a second). PostgreSQL only: SQLite is
+//! served by one process.
 
 mod common;
 
@@ -292,6 +293,29 @@ async fn two_processes_share_one_round_robin_rotation() {
             (got - exact).abs() <= 1,
             "member of weight {w}: {got} of {leads}, not {exact}: {counts:?}"
         );
+        // each process answers a search from its own index, which follows the journal both
+        // write: right after the creates, both give the member's count and the same page
+        let mut pages = Vec::new();
+        for port in ports {
+            let page: serde_json::Value = serde_json::from_str(
+                &client
+                    .get(format!(
+                        "http://127.0.0.1:{port}/v1.0/leads?assignedUserId={a}&limit=25"
+                    ))
+                    .header("Authorization", &auth)
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap(),
+            )
+            .unwrap();
+            assert_eq!(page["_metadata"]["total"].as_i64(), Some(got), "{page}");
+            pages.push(common::lead_ids(&page));
+        }
+        assert_eq!(pages[0], pages[1], "the two processes page alike");
+        assert_eq!(pages[0].len(), 25.min(got as usize));
     }
 }
 
