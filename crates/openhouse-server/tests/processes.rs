@@ -188,6 +188,25 @@ async fn two_processes_deliver_each_event_exactly_once() {
     );
 }
 
+/// The JSON a GET of `path` on the process at `port` answers.
+async fn get_json(
+    client: &reqwest::Client,
+    port: u16,
+    path: &str,
+    auth: &str,
+) -> serde_json::Value {
+    let text = client
+        .get(format!("http://127.0.0.1:{port}{path}"))
+        .header("Authorization", auth)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
 /// 1,000 leads routed through one weighted Round Robin rule, half through each process, 16 at
 /// a time: the rotation lives in the database, so each member gets its exact share (±1).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -261,19 +280,13 @@ async fn two_processes_share_one_round_robin_rotation() {
                 let created: serde_json::Value =
                     serde_json::from_str(&r.text().await.unwrap()).unwrap();
                 let id = created["leadId"].as_i64().expect("a lead id");
-                let lead = client
-                    .get(format!(
-                        "http://127.0.0.1:{}/v1.0/leads/{id}",
-                        ports[1 - i % 2]
-                    ))
-                    .header("Authorization", &auth)
-                    .send()
-                    .await
-                    .unwrap()
-                    .text()
-                    .await
-                    .unwrap();
-                let lead: serde_json::Value = serde_json::from_str(&lead).unwrap();
+                let lead = get_json(
+                    &client,
+                    ports[1 - i % 2],
+                    &format!("/v1.0/leads/{id}"),
+                    &auth,
+                )
+                .await;
                 assigned.push(lead["assignedUserId"].as_i64().expect("assigned"));
             }
             assigned
@@ -297,20 +310,13 @@ async fn two_processes_share_one_round_robin_rotation() {
         // write: right after the creates, both give the member's count and the same page
         let mut pages = Vec::new();
         for port in ports {
-            let page: serde_json::Value = serde_json::from_str(
-                &client
-                    .get(format!(
-                        "http://127.0.0.1:{port}/v1.0/leads?assignedUserId={a}&limit=25"
-                    ))
-                    .header("Authorization", &auth)
-                    .send()
-                    .await
-                    .unwrap()
-                    .text()
-                    .await
-                    .unwrap(),
+            let page = get_json(
+                &client,
+                port,
+                &format!("/v1.0/leads?assignedUserId={a}&limit=25"),
+                &auth,
             )
-            .unwrap();
+            .await;
             assert_eq!(page["_metadata"]["total"].as_i64(), Some(got), "{page}");
             pages.push(common::lead_ids(&page));
         }

@@ -331,15 +331,11 @@ impl<'s> Write<'s> {
             let missing: Vec<(i64, i64)> = self
                 .touched
                 .iter()
-                .filter(|(t, l)| {
-                    *l != 0 && !self.leads.iter().any(|e| e.team_id == *t && e.id == *l)
-                })
+                .filter(|(t, l)| !self.leads.iter().any(|e| e.team_id == *t && e.id == *l))
                 .copied()
                 .collect();
-            for (team, ids) in by_team(missing) {
-                let read = crate::leads::leads_by_id(&self.txn, team, &ids).await?;
-                self.leads.extend(read);
-            }
+            let read = crate::leads::leads_named(&self.txn, missing).await?;
+            self.leads.extend(read);
         }
         let job_outcomes = std::mem::take(self.job_outcomes.get_mut().expect("outcomes"));
         self.txn.commit().await.map_err(db_err)?;

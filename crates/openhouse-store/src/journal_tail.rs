@@ -29,7 +29,7 @@
 //! [`IDLE_POLL`], so access changes (a revoked key, a member's new role) reach every process's
 //! credential cache within it.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -53,11 +53,10 @@ const GATHER_TURNS: usize = 4;
 const MAX_WAIT: Duration = Duration::from_secs(10);
 
 /// Where the tail stands.
-#[derive(Default)]
 struct Position {
     /// Every transaction below this had ended when it was read, and its entries were handed
-    /// over; None until the first poll.
-    horizon: Option<u64>,
+    /// over (taken when the tail starts, before the store reads anything it could keep).
+    horizon: u64,
     /// Entries handed over whose transaction is at or above the horizon: (xid, entry id).
     seen: HashSet<(u64, i64)>,
 }
@@ -81,16 +80,18 @@ impl JournalTail {
         db: DatabaseConnection,
         followers: Followers,
     ) -> Result<Arc<Self>, Error> {
+        let horizon = horizon_now(&db).await?;
         let tail = Arc::new(Self {
             db,
             followers,
-            position: Mutex::default(),
+            position: Mutex::new(Position {
+                horizon,
+                seen: HashSet::new(),
+            }),
             started: AtomicU64::new(0),
             done: watch::channel((0, None)).0,
             ask: Arc::new(Notify::new()),
         });
-        let now = tail.horizon_now().await?;
-        tail.position.lock().await.horizon = Some(now);
         tokio::spawn(run(Arc::downgrade(&tail)));
         Ok(tail)
     }
@@ -117,16 +118,7 @@ impl JournalTail {
     /// The horizon now: where a reader that starts reading the database after this call may
     /// be sure the journal will be followed from (see [`JournalTail::rewind_after`]).
     pub(crate) async fn horizon_now(&self) -> Result<u64, Error> {
-        let row = self
-            .db
-            .query_one_raw(Statement::from_string(
-                DbBackend::Postgres,
-                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon",
-            ))
-            .await
-            .map_err(db_err)?
-            .ok_or_else(|| Error::internal("internal error"))?;
-        parse_xid(&row.try_get_by_index::<String>(0).map_err(db_err)?)
+        horizon_now(&self.db).await
     }
 
     /// Runs `install` (a state read from the database after [`JournalTail::horizon_now`]
@@ -135,7 +127,7 @@ impl JournalTail {
     pub(crate) async fn rewind_after(&self, from: u64, install: impl FnOnce()) {
         let mut p = self.position.lock().await;
         install();
-        p.horizon = Some(p.horizon.map_or(from, |h| h.min(from)));
+        p.horizon = p.horizon.min(from);
         p.seen.clear();
     }
 
@@ -148,10 +140,7 @@ impl JournalTail {
     /// was read, so all its entries are in the pages.
     async fn poll(&self) -> Result<(), Error> {
         let mut p = self.position.lock().await;
-        let Some(horizon) = p.horizon else {
-            p.horizon = Some(self.horizon_now().await?);
-            return Ok(());
-        };
+        let horizon = p.horizon;
         let mut next = None;
         let mut after: Option<(u64, i64)> = None;
         let mut touched = Vec::new();
@@ -166,8 +155,7 @@ impl JournalTail {
                 ),
             };
             let sql = format!(
-                "WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon) \
-                 SELECT h.horizon, s.xid::text, s.id, s.team_id, s.lead_id, s.action \
+                "WITH h AS (SELECT {HORIZON} AS horizon) SELECT h.horizon, s.xid::text, s.id, s.team_id, s.lead_id, s.action \
                  FROM h LEFT JOIN LATERAL (SELECT xid, id, team_id, lead_id, action \
                  FROM system_logs WHERE {cond} ORDER BY xid, id LIMIT {PAGE}) s ON true"
             );
@@ -213,19 +201,7 @@ impl JournalTail {
             let followers = self.followers.read().expect("followers").clone();
             let mut leads = Vec::new();
             if followers.iter().any(|f| f.wants_leads(true)) {
-                let mut by_team: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-                for (team, lead) in &touched {
-                    if *lead != 0 {
-                        by_team.entry(*team).or_default().push(*lead);
-                    }
-                }
-                for (team, mut ids) in by_team {
-                    ids.sort_unstable();
-                    ids.dedup();
-                    for chunk in ids.chunks(1000) {
-                        leads.extend(leads::leads_by_id(&self.db, team, chunk).await?);
-                    }
-                }
+                leads = leads::leads_named(&self.db, touched.iter().copied()).await?;
             }
             let change = Committed {
                 touched: &touched,
@@ -241,7 +217,7 @@ impl JournalTail {
         // what is below the new horizon will not be read again
         seen.retain(|(xid, _)| *xid >= next);
         p.seen = seen;
-        p.horizon = Some(next);
+        p.horizon = next;
         Ok(())
     }
 }
@@ -270,6 +246,22 @@ async fn run(tail: Weak<JournalTail>) {
         let outcome = t.poll().await.err();
         t.done.send_replace((n, outcome));
     }
+}
+
+/// The horizon of the statement's snapshot, as text (`xid8` has no cast to a number type).
+const HORIZON: &str = "pg_snapshot_xmin(pg_current_snapshot())::text";
+
+/// The horizon now (see [`JournalTail::horizon_now`]).
+async fn horizon_now(db: &DatabaseConnection) -> Result<u64, Error> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("SELECT {HORIZON}"),
+        ))
+        .await
+        .map_err(db_err)?
+        .ok_or_else(|| Error::internal("internal error"))?;
+    parse_xid(&row.try_get_by_index::<String>(0).map_err(db_err)?)
 }
 
 fn parse_xid(text: &str) -> Result<u64, Error> {

@@ -1344,6 +1344,25 @@ pub(crate) async fn leads_by_id<C: ConnectionTrait>(
         .collect()
 }
 
+/// The leads that (team, lead) pairs name, read by team, [`NAMED_AT_ONCE`] ids a statement
+/// (pairs with lead 0, changes of a team's own, name none; leads that do not exist are left out).
+pub(crate) async fn leads_named<C: ConnectionTrait>(
+    conn: &C,
+    pairs: impl IntoIterator<Item = (i64, i64)>,
+) -> Result<Vec<Lead>, Error> {
+    let mut out = Vec::new();
+    for (team, ids) in crate::journal::by_team(pairs.into_iter().filter(|(_, l)| *l != 0)) {
+        for chunk in ids.chunks(NAMED_AT_ONCE) {
+            out.extend(leads_by_id(conn, team, chunk).await?);
+        }
+    }
+    Ok(out)
+}
+
+/// The most lead ids [`leads_named`] puts in one statement (well within both databases' limits
+/// on bound values).
+const NAMED_AT_ONCE: usize = 1000;
+
 /// Replaces a lead's rows in one of its index tables: (team_id, lead_id, `cols`...). A new
 /// lead has none to delete.
 async fn replace_index(

@@ -32,7 +32,7 @@ use openhouse_domain::search::{Criterion, LeadFilter, LeadQuery, Position};
 use openhouse_domain::visibility::{self, Grant};
 use roaring::RoaringBitmap;
 use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Expr, Query};
 
 use crate::entities::lead;
 use crate::journal::{Committed, Follower};
@@ -751,15 +751,12 @@ impl Store {
 /// How many leads an index build reads at a time through sea-orm.
 const BUILD_CHUNK: u64 = 10_000;
 
-/// (team_id, id) after `after`, as a row-value comparison.
-fn key_after(
-    team: &'static str,
-    id: &'static str,
-    key: (i64, i64),
-) -> sea_orm::sea_query::SimpleExpr {
-    use sea_orm::sea_query::{Expr, ExprTrait};
-    Expr::tuple([Expr::col(team), Expr::col(id)])
-        .gt(Expr::tuple([Expr::val(key.0), Expr::val(key.1)]))
+/// The row values (`team`, `id`) and `key`, for a range of (team, lead) keys.
+fn key_pair(team: &'static str, id: &'static str, key: (i64, i64)) -> (Expr, Expr) {
+    (
+        Expr::tuple([Expr::col(team), Expr::col(id)]),
+        Expr::tuple([Expr::val(key.0), Expr::val(key.1)]),
+    )
 }
 
 /// The leads' indexed columns in (team, id) order, those after `after` and at most `limit`.
@@ -785,7 +782,10 @@ fn lead_rows(after: Option<(i64, i64)>, limit: Option<u64>) -> sea_orm::sea_quer
     .order_by("team_id", sea_orm::Order::Asc)
     .order_by("id", sea_orm::Order::Asc);
     if let Some(a) = after {
-        q.and_where(key_after("team_id", "id", a));
+        // local: its min/max would shadow Ord's on integers elsewhere in this file
+        use sea_orm::sea_query::ExprTrait;
+        let (col, val) = key_pair("team_id", "id", a);
+        q.and_where(col.gt(val));
     }
     if let Some(n) = limit {
         q.limit(n);
@@ -801,20 +801,19 @@ fn side_rows(
     after: Option<(i64, i64)>,
     upto: Option<(i64, i64)>,
 ) -> sea_orm::sea_query::SelectStatement {
-    use sea_orm::sea_query::{Expr, ExprTrait};
+    use sea_orm::sea_query::ExprTrait;
     let mut q = Query::select();
     q.columns(["team_id", "lead_id", col])
         .from(sea_orm::sea_query::Alias::new(table))
         .order_by("team_id", sea_orm::Order::Asc)
         .order_by("lead_id", sea_orm::Order::Asc);
     if let Some(a) = after {
-        q.and_where(key_after("team_id", "lead_id", a));
+        let (col, val) = key_pair("team_id", "lead_id", a);
+        q.and_where(col.gt(val));
     }
     if let Some(u) = upto {
-        q.and_where(
-            Expr::tuple([Expr::col("team_id"), Expr::col("lead_id")])
-                .lte(Expr::tuple([Expr::val(u.0), Expr::val(u.1)])),
-        );
+        let (col, val) = key_pair("team_id", "lead_id", u);
+        q.and_where(col.lte(val));
     }
     q
 }
@@ -832,7 +831,7 @@ pub(crate) fn index_sql() -> [String; 3] {
 
 /// How many leads each team has (team, count), to size the index before it is built.
 pub(crate) fn count_sql() -> String {
-    use sea_orm::sea_query::{Expr, ExprTrait, SqliteQueryBuilder};
+    use sea_orm::sea_query::{ExprTrait, SqliteQueryBuilder};
     Query::select()
         .column("team_id")
         .expr(Expr::col("id").count())
