@@ -682,11 +682,10 @@ async fn import_leads(
     };
     // the header, or the array, is read now: a file that is none is refused before any write
     drop(rows(&text, format, &map).map_err(|e| anyhow::anyhow!("{file}: {e}"))?);
-    // its logs only when asked (OPENHOUSE_LOG, e.g. openhouse_store=debug for each batch's
-    // times): standard error holds the progress bar and the refused rows
-    if std::env::var_os("OPENHOUSE_LOG").is_some() {
-        init_logs(false);
-    }
+    // its errors only, unless asked for more (OPENHOUSE_LOG, e.g. openhouse_store=debug for
+    // each batch's times): standard error holds the progress bar and the refused rows, and an
+    // error that stops the import is "internal error" without the cause logged before it
+    init_logs(false, "error");
     let store = db.connect_bulk(true).await?;
     store
         .migrate()
@@ -852,10 +851,11 @@ async fn user_of(store: &Store, team_id: i64, who: &Who) -> anyhow::Result<i64> 
         .ok_or_else(|| anyhow::anyhow!("team {team_id} has no active member {email}"))
 }
 
-fn init_logs(json: bool) {
+/// Logs to standard error, filtered by OPENHOUSE_LOG or else by `default`.
+fn init_logs(json: bool, default: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("OPENHOUSE_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter =
+        EnvFilter::try_from_env("OPENHOUSE_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -902,7 +902,7 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
 }
 
 async fn serve(s: Serve) -> anyhow::Result<()> {
-    init_logs(s.log_format == "json");
+    init_logs(s.log_format == "json", "info,sqlx=warn");
     let addr: SocketAddr = s.listen.parse().map_err(|_| {
         anyhow::anyhow!(
             "--listen '{}' is not an address like 127.0.0.1:8080",

@@ -125,7 +125,18 @@ impl Store {
             txn.execute_unprepared(&format!("PRAGMA threads = {SORT_THREADS}"))
                 .await
                 .map_err(db_err)?;
-            txn.execute_unprepared(&definition).await.map_err(db_err)?;
+            // read in this transaction: it brings the connection's copy of the schema up to
+            // date (another connection of the pool set the index aside, and SQLite checks a
+            // CREATE INDEX against the copy it holds), and an index already there is kept
+            let there = Query::select()
+                .expr(Expr::cust("1"))
+                .from("sqlite_master")
+                .and_where(Expr::col("type").eq("index"))
+                .and_where(Expr::col("name").eq(name.as_str()))
+                .to_owned();
+            if txn.query_one(&there).await.map_err(db_err)?.is_none() {
+                txn.execute_unprepared(&definition).await.map_err(db_err)?;
+            }
             let forget = Query::delete()
                 .from_table("set_aside_indexes")
                 .and_where(Expr::col("name").eq(name.as_str()))
