@@ -89,9 +89,29 @@ impl Default for Settings {
     }
 }
 
-/// What every handler can reach.
+/// What every handler can reach. A handle: axum clones the state for every request (and each
+/// middleware again), so a clone is one reference count; the parts are in [`StateParts`].
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<StateParts>);
+
+impl std::ops::Deref for AppState {
+    type Target = StateParts;
+
+    fn deref(&self) -> &StateParts {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for AppState {
+    /// A change made while the state is set up (a clone already handed out keeps what it had).
+    fn deref_mut(&mut self) -> &mut StateParts {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+/// What an [`AppState`] holds.
+#[derive(Clone)]
+pub struct StateParts {
     pub store: Store,
     pub limits: Arc<RateLimits>,
     /// Credentials recently seen, by (kind, hash of the secret): saves two queries a request.
@@ -123,7 +143,7 @@ pub const CREDENTIAL_CACHE_TTL: Duration = Duration::from_secs(30);
 
 impl AppState {
     pub fn new(store: Store, settings: &Settings) -> Self {
-        let state = Self {
+        let state = StateParts {
             store,
             limits: Arc::new(RateLimits::new(
                 settings.rate_limit,
@@ -155,7 +175,7 @@ impl AppState {
             seen.invalidate_all();
             refused.invalidate_all();
         });
-        state
+        Self(Arc::new(state))
     }
 
     /// Shares rate limits and revocations with the other nodes through Redis.

@@ -853,10 +853,8 @@ impl Store {
             None => {
                 let epoch = self.cache.epoch();
                 let l = self
-                    .read_leads(who.team_id, &[id])
+                    .read_lead(who.team_id, id)
                     .await?
-                    .pop()
-                    .map(Arc::new)
                     .ok_or_else(Error::lead_not_found)?;
                 self.cache.keep_lead(l.clone(), epoch);
                 l
@@ -1289,6 +1287,15 @@ impl Store {
 
     /// Leads of a team by id, outside any write (those that do not exist are left out): on
     /// SQLite through the in-process reader, elsewhere through sea-orm.
+    /// One lead of a team from the database (on PostgreSQL in one statement with the reads
+    /// asked beside it: see [`crate::read_batch`]).
+    async fn read_lead(&self, team_id: i64, id: i64) -> Result<Option<Arc<Lead>>, Error> {
+        match self.lead_reads() {
+            Some(r) => r.lead(team_id, id).await,
+            None => Ok(self.read_leads(team_id, &[id]).await?.pop().map(Arc::new)),
+        }
+    }
+
     async fn read_leads(&self, team_id: i64, ids: &[i64]) -> Result<Vec<Lead>, Error> {
         match (self.reader(), ids) {
             (Some(r), _) => r.leads(team_id, ids)?.into_iter().map(to_lead).collect(),

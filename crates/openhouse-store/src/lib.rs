@@ -30,6 +30,7 @@ pub mod notes;
 pub mod oauth;
 pub mod people;
 pub mod pipelines;
+mod read_batch;
 pub mod render;
 pub mod routing;
 mod search_index;
@@ -56,9 +57,23 @@ use sea_orm_migration::MigratorTrait;
 pub use sea_orm::DatabaseTransaction;
 pub use serving::{MAX_WAITING_WRITES, Readiness, ServingClaim, StoreOptions};
 
-/// Where the data lives.
+/// Where the data lives. A handle: cloning it (as every request does, several times) is one
+/// reference count, not one a part; the parts are in [`StoreParts`].
 #[derive(Clone)]
-pub struct Store {
+pub struct Store(Arc<StoreParts>);
+
+impl std::ops::Deref for Store {
+    type Target = StoreParts;
+
+    fn deref(&self) -> &StoreParts {
+        &self.0
+    }
+}
+
+/// What a [`Store`] holds.
+#[doc(hidden)]
+#[derive(Clone)]
+pub struct StoreParts {
     pub(crate) db: DatabaseConnection,
     pub(crate) ids: &'static IdGenerator,
     pub(crate) cache: Arc<cache::Caches>,
@@ -107,6 +122,8 @@ pub(crate) struct PostgresOnly {
     /// The journal's tail, which tells the followers of every process's writes (see
     /// [`journal_tail`]).
     tail: Arc<journal_tail::JournalTail>,
+    /// Reads of single leads by id, gathered into shared statements (see [`read_batch`]).
+    lead_reads: read_batch::LeadReads,
 }
 
 impl Store {
@@ -138,6 +155,11 @@ impl Store {
     /// PostgreSQL: the journal's tail.
     pub(crate) fn tail(&self) -> Option<&Arc<journal_tail::JournalTail>> {
         self.postgres.as_ref().map(|p| &p.tail)
+    }
+
+    /// PostgreSQL: the batched reads of single leads.
+    pub(crate) fn lead_reads(&self) -> Option<&read_batch::LeadReads> {
+        self.postgres.as_ref().map(|p| &p.lead_reads)
     }
 }
 
@@ -354,11 +376,12 @@ impl Store {
                         rotation_db,
                         positions,
                         tail,
+                        lead_reads: read_batch::LeadReads::start(db.clone()),
                     })),
                 )
             }
         };
-        let store = Self {
+        let store = Self(Arc::new(StoreParts {
             db,
             ids: id_generator(node),
             cache: Arc::new(cache::Caches::new()),
@@ -377,7 +400,7 @@ impl Store {
             routing: Arc::default(),
             secrets: Arc::default(),
             followers,
-        };
+        }));
         // what follows committed writes, told in this order; the server adds its own
         // (`Store::on_access_changed`)
         store.follow(store.cache.clone());
@@ -461,8 +484,9 @@ impl Store {
         self.db.ping().await.is_ok()
     }
 
+    /// Closes the database's pool (for every clone of this store).
     pub async fn close(self) {
-        let _ = self.db.close().await;
+        let _ = self.db.clone().close().await;
     }
 }
 

@@ -37,7 +37,7 @@ use sea_orm::sea_query::{Expr, Query};
 use crate::entities::lead;
 use crate::journal::{Committed, Follower};
 use crate::leads::name_key;
-use crate::{Store, db_err};
+use crate::{Store, StoreParts, db_err};
 
 /// What the index holds of one lead.
 #[derive(Debug, Clone, Default)]
@@ -655,9 +655,9 @@ impl Store {
     /// the differential tests that check the index and SQL agree, and for telling them apart
     /// when diagnosing.
     pub fn sql_only(&self) -> Store {
-        let mut s = self.clone();
-        s.index = None;
-        s
+        let mut parts = StoreParts::clone(self);
+        parts.index = None;
+        Store(Arc::new(parts))
     }
 
     /// Builds the search index from the database; searches run in SQL meanwhile. On a million
