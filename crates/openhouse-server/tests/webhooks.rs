@@ -1006,3 +1006,55 @@ hooks!(
         );
     }
 );
+
+/// `openhouse import leads FILE --team-id TEAM` on the test's database (a node of its own).
+fn import(app: &TestApp, team: &Team, names: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("leads.csv");
+    std::fs::write(&file, format!("firstName\n{}\n", names.join("\n"))).unwrap();
+    let node = if app.backend == common::Backend::Sqlite {
+        "0"
+    } else {
+        "14"
+    };
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_openhouse"))
+        .args(["import", "leads", file.to_str().unwrap(), "--team-id"])
+        .arg(team.team_id.to_string())
+        .args(["--database-url", app.url(), "--node-id", node])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+hooks!(
+    an_import_reaches_the_teams_that_subscribe_and_leaves_no_backlog_for_the_others,
+    fast(),
+    |app: TestApp| async move {
+        let quiet = app.team().await;
+        let heard = app.team().await;
+        let s = subscribe(&app, &heard, 2, "http://127.0.0.1:9/hook", json!({})).await;
+        let sub = s["subscribeId"].as_i64().unwrap();
+        let rules = app.state.webhooks.config.rules;
+        let now = openhouse_domain::time::now_ms();
+        while app.store.dispatch_events(500, rules, now).await.unwrap() > 0 {}
+        // no subscription: the import's entries are written dispatched, the dispatcher has no
+        // backlog to mark
+        import(&app, &quiet, &["Ann", "Bob", "Cy"]);
+        assert!(!app.store.has_undispatched().await.unwrap());
+        // (a SQLite server learns of what an import wrote when it starts again)
+        let page = app.reopen().await.get("/v1.0/leads", &quiet.auth()).await;
+        assert_eq!(page.ok()["_metadata"]["total"], 3);
+        // a subscription: each imported lead is a lead.created delivery
+        import(&app, &heard, &["Dee", "Eve"]);
+        assert!(app.store.has_undispatched().await.unwrap());
+        let now = openhouse_domain::time::now_ms();
+        assert_eq!(app.store.dispatch_events(500, rules, now).await.unwrap(), 2);
+        let d = deliveries(&app, &heard, sub).await;
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert!(d.iter().all(|d| d["eventType"] == "lead.created"), "{d:?}");
+    }
+);

@@ -194,6 +194,7 @@ impl<'s> Write<'s> {
             self.store.ids.next_id(),
             now,
             &entry,
+            0,
         );
         system_log::Entity::insert(row)
             .exec_without_returning(&self.txn)
@@ -211,13 +212,17 @@ impl<'s> Write<'s> {
 
     /// The statements that write `entries`, `rows_per_statement` rows each, built lazily (see
     /// [`Write::execute_pipelined`]); the entries' leads count as touched by this write.
+    /// `dispatched`: written as dispatched already (the team has no webhook subscription, so
+    /// the dispatcher would only mark them: see [`Store::team_subscribes`]).
     pub(crate) fn entry_statements(
         &mut self,
         who: &Principal,
         now: i64,
         entries: Vec<Entry>,
         rows_per_statement: usize,
+        dispatched: bool,
     ) -> impl Iterator<Item = sea_orm::Statement> + Send + use<> {
+        let dispatch_time = if dispatched { now.max(1) } else { 0 };
         let ids = self.store.ids;
         let backend = self.txn.get_database_backend();
         for entry in &entries {
@@ -237,7 +242,7 @@ impl<'s> Write<'s> {
                         !entry.action.changes_access()
                             && !matches!(entry.action, Kind::UserCreated | Kind::UserUpdated)
                     );
-                    entry_row(team_id, user_id, ids.next_id(), now, &entry)
+                    entry_row(team_id, user_id, ids.next_id(), now, &entry, dispatch_time)
                 })
                 .collect();
             Some(sea_orm::QueryTrait::build(
@@ -404,6 +409,7 @@ fn entry_row(
     id: i64,
     now: i64,
     entry: &Entry,
+    dispatch_time: i64,
 ) -> system_log::ActiveModel {
     system_log::ActiveModel {
         team_id: Set(team_id),
@@ -413,7 +419,7 @@ fn entry_row(
         action: Set(entry.action.action().to_string()),
         detail: Set(entry.detail.to_string()),
         create_time: Set(now),
-        dispatch_time: Set(0),
+        dispatch_time: Set(dispatch_time),
         resource: Set(Some(entry.resource.to_json())),
     }
 }

@@ -349,7 +349,11 @@ impl Deferred {
                     })
                 });
         let entries = std::mem::take(&mut self.entries);
-        let entry_statements = w.entry_statements(who, now, entries, n);
+        // a team without webhook subscriptions: nothing to deliver, so the entries are written
+        // dispatched rather than left for the dispatcher to mark one by one (a million after a
+        // large import, minutes of background writes)
+        let dispatched = !w.store().team_subscribes(w, who.team_id).await?;
+        let entry_statements = w.entry_statements(who, now, entries, n, dispatched);
         w.execute_pipelined(
             lead_statements
                 .chain(index_statements)

@@ -336,6 +336,18 @@ impl Store {
         w.commit().await
     }
 
+    /// Whether the team has a webhook subscription, read in the write `w`: the dispatcher
+    /// decides in its own write which subscriptions hear of an entry the same way, so an entry
+    /// a write marks dispatched because this answered false is one it would have given no job.
+    pub(crate) async fn team_subscribes(&self, w: &Write<'_>, team_id: i64) -> Result<bool, Error> {
+        Ok(sub::Entity::find()
+            .filter(sub::Column::TeamId.eq(team_id))
+            .one(&**w)
+            .await
+            .map_err(db_err)?
+            .is_some())
+    }
+
     /// Whether any journal entry waits for dispatch (a read, to spare idle polls a write).
     pub async fn has_undispatched(&self) -> Result<bool, Error> {
         Ok(system_log::Entity::find()
