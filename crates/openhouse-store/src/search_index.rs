@@ -413,9 +413,13 @@ impl TeamIndex {
         }
         parts.sort_by_key(|b| b.len());
         let mut parts = parts.into_iter();
-        let mut set = match parts.next() {
-            Some(p) => p.into_owned(),
-            None => self.live.clone(),
+        // the first two intersected into a new bitmap, rather than the smallest copied whole
+        // and cut down (a tag's bitmap at 1M leads is ~100 KB: the copy cost as much as the
+        // intersection)
+        let mut set = match (parts.next(), parts.next()) {
+            (Some(a), Some(b)) => a.as_ref() & b.as_ref(),
+            (Some(a), None) => a.into_owned(),
+            (None, _) => self.live.clone(),
         };
         for p in parts {
             if set.is_empty() {
