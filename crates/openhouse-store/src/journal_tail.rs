@@ -45,10 +45,6 @@ use crate::{db_err, leads};
 /// How often the tail polls when no read asks it to.
 pub(crate) const IDLE_POLL: Duration = Duration::from_millis(100);
 
-/// Turns of the runtime a poll lets pass after the first read asked, so that the reads
-/// arriving beside it are served by the same statement (as the routing position taker does).
-const GATHER_TURNS: usize = 4;
-
 /// The longest a read waits for a poll before it is answered 503: the database does not answer.
 const MAX_WAIT: Duration = Duration::from_secs(10);
 
@@ -236,9 +232,8 @@ async fn run(tail: Weak<JournalTail>) {
             _ = ask.notified() => {}
             _ = tokio::time::sleep(IDLE_POLL) => {}
         }
-        for _ in 0..GATHER_TURNS {
-            tokio::task::yield_now().await;
-        }
+        // the reads asking beside the first are served by the same poll
+        crate::gather::settle().await;
         let Some(t) = tail.upgrade() else {
             return;
         };

@@ -6,7 +6,7 @@
 //! see; a lead outside it is indistinguishable from one that does not exist.
 
 use std::collections::HashSet;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use openhouse_api::{Language, OwnershipScope};
 use openhouse_domain::auth::Principal;
@@ -17,9 +17,9 @@ use openhouse_domain::visibility::{self, Grant};
 use openhouse_domain::{Error, ErrorKind, error::codes};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend,
-    EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    Select, Set, Statement, Value,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Set,
+    Value,
 };
 use serde_json::json;
 
@@ -166,24 +166,6 @@ fn owned_columns(l: &Lead, am: &mut lead::ActiveModel) {
     am.assign_time = Set(l.assign_time);
     am.delete_time = Set(l.delete_time);
     am.doc = Set(serde_json::to_string(&l.doc).expect("serializable"));
-}
-
-/// The read of one lead by id, as a statement: its SQL is built once per backend (the
-/// hottest read builds no query), and without a LIMIT, which would make SQLite prepare the
-/// statement again on every run (a primary key finds one row anyway).
-fn by_id_statement(backend: DbBackend, team_id: i64, id: i64) -> Statement {
-    static SQL: LazyLock<[(DbBackend, String); 2]> = LazyLock::new(|| {
-        [DbBackend::Sqlite, DbBackend::Postgres].map(|b| {
-            let q = lead::Entity::find_by_id((0, 0)).build(b);
-            (b, q.sql)
-        })
-    });
-    let sql = SQL
-        .iter()
-        .find(|(b, _)| *b == backend)
-        .map(|(_, sql)| sql.clone())
-        .unwrap_or_else(|| lead::Entity::find_by_id((0, 0)).build(backend).sql);
-    Statement::from_sql_and_values(backend, sql, [Value::from(team_id), Value::from(id)])
 }
 
 /// Names a write has already read while checking what it writes (the users a patch names, the
@@ -1289,8 +1271,6 @@ impl Store {
         Ok(n)
     }
 
-    /// Leads of a team by id, outside any write (those that do not exist are left out): on
-    /// SQLite through the in-process reader, elsewhere through sea-orm.
     /// One lead of a team from the database (on PostgreSQL in one statement with the reads
     /// asked beside it: see [`crate::read_batch`]).
     async fn read_lead(&self, team_id: i64, id: i64) -> Result<Option<Arc<Lead>>, Error> {
@@ -1300,18 +1280,13 @@ impl Store {
         }
     }
 
+    /// Leads of a team by id, outside any write (those that do not exist are left out): on
+    /// SQLite through the in-process reader, elsewhere (PostgreSQL, an in-memory SQLite
+    /// database) through sea-orm.
     async fn read_leads(&self, team_id: i64, ids: &[i64]) -> Result<Vec<Lead>, Error> {
-        match (self.reader(), ids) {
-            (Some(r), _) => r.leads(team_id, ids)?.into_iter().map(to_lead).collect(),
-            (None, [id]) => lead::Entity::find()
-                .from_raw_sql(by_id_statement(self.backend(), team_id, *id))
-                .all(&self.db)
-                .await
-                .map_err(db_err)?
-                .into_iter()
-                .map(to_lead)
-                .collect(),
-            (None, _) => leads_by_id(&self.db, team_id, ids).await,
+        match self.reader() {
+            Some(r) => r.leads(team_id, ids)?.into_iter().map(to_lead).collect(),
+            None => leads_by_id(&self.db, team_id, ids).await,
         }
     }
 

@@ -16,6 +16,7 @@ pub mod comms;
 pub mod dialect;
 pub mod entities;
 pub mod features;
+mod gather;
 mod group_commit;
 pub mod health;
 pub mod jobs;

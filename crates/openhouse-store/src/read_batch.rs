@@ -19,11 +19,6 @@ use openhouse_domain::lead::Lead;
 use sea_orm::DatabaseConnection;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
-/// Turns of the runtime the reader lets pass after the first read asked, so that the reads
-/// arriving beside it go in the same statement (as the journal's tail and the routing
-/// positions gather theirs).
-const GATHER_TURNS: usize = 4;
-
 /// Statements out at once: enough that a batch does not wait for the one before it, few
 /// enough that the reads of leads never hold more than a share of the pool.
 const IN_FLIGHT: usize = 3;
@@ -47,13 +42,7 @@ impl LeadReads {
                 let Ok(slot) = slots.clone().acquire_owned().await else {
                     return;
                 };
-                for _ in 0..GATHER_TURNS {
-                    tokio::task::yield_now().await;
-                }
-                let mut asked = vec![first];
-                while let Ok(more) = rx.try_recv() {
-                    asked.push(more);
-                }
+                let asked = crate::gather::gathered(&mut rx, first).await;
                 let db = db.clone();
                 tokio::spawn(async move {
                     let read = crate::leads::leads_named(&db, asked.iter().map(|(k, _)| *k)).await;

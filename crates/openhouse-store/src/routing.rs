@@ -1954,10 +1954,6 @@ impl Rotation {
 /// clone of it) is gone.
 pub(crate) struct PositionTaker(tokio::sync::mpsc::UnboundedSender<Ask>);
 
-/// Turns of the runtime the [`PositionTaker`] lets pass after the first ask, before it takes
-/// every ask waiting.
-const GATHER_TURNS: usize = 4;
-
 type AskKey = (Rotation, Option<i64>);
 type Ask = (
     Rotation,
@@ -1971,18 +1967,8 @@ impl PositionTaker {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Ask>();
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
-                // the creates running beside the one that asked first reach their asks within
-                // a few turns of the runtime: letting those turns pass before looking makes one
-                // statement serve them too, at no cost in time (no timer; a sleep of 1 ms did
-                // worse). Routed creates on PostgreSQL, 50 rules: 85.6% of plain creates' rate
-                // without, 94.6% with (bench/RESULTS.md, session 12)
-                for _ in 0..GATHER_TURNS {
-                    tokio::task::yield_now().await;
-                }
-                let mut asked = vec![first];
-                while let Ok(more) = rx.try_recv() {
-                    asked.push(more);
-                }
+                // the creates asking beside the first share its statement
+                let asked = crate::gather::gathered(&mut rx, first).await;
                 // by rotation and version, each in the order asked
                 let mut groups: Vec<(AskKey, Vec<Ask>)> = Vec::new();
                 for a in asked {
